@@ -1,0 +1,78 @@
+// Package root assembles the wa-cb command tree.
+package root
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wa-cb/wa-cb/pkg/cmd/version"
+	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+)
+
+// NewCmdRoot builds the root command and every subcommand.
+func NewCmdRoot(f *cmdutil.Factory, info version.Info) *cobra.Command {
+	var colorMode string
+	cmd := &cobra.Command{
+		Use:   "wa-cb <command>",
+		Short: "See, test and check WhatsApp Business callbacks",
+		Long: `wa-cb is a toolbox for WhatsApp Business callbacks (webhooks) from the Kaleyra
+WhatsApp API (v1 and v2), Meta on-premises and the Meta Cloud API.
+
+  listen        run a local listener that decodes and shows every callback
+  send          deliver realistic fixture payloads to your own handler
+  validate-url  check callback_url strings for E413 and the domain whitelist
+
+Everything runs offline on this machine.`,
+		Example: `  $ wa-cb listen
+  $ wa-cb send fixture incoming-location
+  $ wa-cb validate-url --whitelist example.com https://hooks.example.com/wa`,
+		Version:       info.String(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			switch iostreams.ColorMode(colorMode) {
+			case iostreams.ColorAuto, iostreams.ColorAlways, iostreams.ColorNever:
+				f.IOStreams.SetColorMode(iostreams.ColorMode(colorMode))
+				return nil
+			}
+			return cmdutil.FlagErrorf("invalid --color %q: want auto, always or never", colorMode)
+		},
+	}
+	cmd.SetVersionTemplate("{{.Version}}\n")
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+	cmd.SetIn(f.IOStreams.In)
+	cmd.PersistentFlags().StringVar(&colorMode, "color", "auto", "Colour output: `auto`, always or never")
+	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(
+		[]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: err}
+	})
+
+	cmd.AddCommand(version.NewCmdVersion(f, info, nil))
+	// Subcommands are registered below, one line each.
+	// wa-cb:commands
+
+	return cmd
+}
+
+// Execute runs the command tree and returns the exit code, printing the
+// error (and usage, for usage errors) to stderr.
+func Execute(cmd *cobra.Command, f *cmdutil.Factory, args []string) int {
+	cmd.SetArgs(args)
+	c, err := cmd.ExecuteC()
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	code := cmdutil.ExitCode(err)
+	if cmdutil.IsSilent(err) {
+		return code
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "wa-cb: %v\n", err)
+	if cmdutil.IsFlagError(err) && c != nil {
+		fmt.Fprintf(f.IOStreams.ErrOut, "\n%s", c.UsageString())
+	}
+	return code
+}

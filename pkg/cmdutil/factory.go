@@ -1,0 +1,53 @@
+package cmdutil
+
+import (
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+)
+
+// Factory carries the few dependencies commands share. Costly ones are funcs
+// so they are built only by the commands that use them.
+type Factory struct {
+	AppVersion string
+	IOStreams  *iostreams.IOStreams
+	// HTTPClient returns the client used to deliver callbacks; timeout is the
+	// whole-request limit (0 means none).
+	HTTPClient func(timeout time.Duration) *http.Client
+	// Getenv reads the environment; tests replace it.
+	Getenv func(string) string
+}
+
+// NewFactory builds the production Factory.
+func NewFactory(version string, ios *iostreams.IOStreams) *Factory {
+	return &Factory{
+		AppVersion: version,
+		IOStreams:  ios,
+		HTTPClient: func(timeout time.Duration) *http.Client {
+			return NewHTTPClient(timeout, 0)
+		},
+		Getenv: os.Getenv,
+	}
+}
+
+// NewHTTPClient returns a client that keeps up to maxIdle connections per
+// host alive (0 picks a sensible default) and never follows redirects: a
+// callback sender does not either, and a redirect is a result to report.
+func NewHTTPClient(timeout time.Duration, maxIdle int) *http.Client {
+	if maxIdle <= 0 {
+		maxIdle = 64
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = maxIdle
+	tr.MaxIdleConnsPerHost = maxIdle
+	tr.Proxy = nil // callbacks go where they are told, never through a proxy from the environment
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
