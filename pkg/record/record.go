@@ -1,0 +1,216 @@
+// Package record reads and writes wa-cb recordings: one JSON object per
+// line, one line per exchange the listener answered (the raw request, its
+// events, the answer given and the forward result).
+//
+// A body is stored so that it comes back byte for byte: as a JSON string in
+// "body" when it is valid UTF-8 (JSON strings round-trip such text exactly),
+// otherwise base64 in "body_base64".
+package record
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+)
+
+// Schema names the line format.
+const Schema = "wa-cb.record/v1"
+
+// Record is one exchange.
+type Record struct {
+	Schema     string           `json:"schema"`
+	RequestID  string           `json:"request_id"`
+	ReceivedAt time.Time        `json:"received_at"`
+	Request    Request          `json:"request"`
+	Events     []callback.Event `json:"events"`
+	Response   Response         `json:"response"`
+	Forward    *Forward         `json:"forward,omitempty"`
+}
+
+// Request is the request exactly as received.
+type Request struct {
+	Method     string      `json:"method"`
+	Path       string      `json:"path"` // escaped path as on the wire
+	RawQuery   string      `json:"query,omitempty"`
+	Host       string      `json:"host,omitempty"`
+	RemoteAddr string      `json:"remote_addr,omitempty"`
+	Header     http.Header `json:"headers,omitempty"`
+	Body       []byte      `json:"-"`
+}
+
+// Response is the answer the listener gave.
+type Response struct {
+	Status    int     `json:"status"`
+	Body      string  `json:"body,omitempty"`
+	LatencyMS float64 `json:"latency_ms"`
+}
+
+// Forward is the result of forwarding the request to the developer's app.
+type Forward struct {
+	URL        string      `json:"url"`
+	Status     int         `json:"status,omitempty"`
+	Header     http.Header `json:"headers,omitempty"`
+	Body       string      `json:"body,omitempty"`
+	BodyBase64 string      `json:"body_base64,omitempty"`
+	Truncated  bool        `json:"body_truncated,omitempty"`
+	Error      string      `json:"error,omitempty"`
+	LatencyMS  float64     `json:"latency_ms"`
+}
+
+// MarshalJSON stores the body as text or base64.
+func (r Request) MarshalJSON() ([]byte, error) {
+	type plain Request
+	out := struct {
+		plain
+		Body       *string `json:"body,omitempty"`
+		BodyBase64 string  `json:"body_base64,omitempty"`
+	}{plain: plain(r)}
+	if len(r.Body) > 0 {
+		if utf8.Valid(r.Body) {
+			s := string(r.Body)
+			out.Body = &s
+		} else {
+			out.BodyBase64 = base64.StdEncoding.EncodeToString(r.Body)
+		}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON restores the body bytes.
+func (r *Request) UnmarshalJSON(b []byte) error {
+	type plain Request
+	var in struct {
+		plain
+		Body       *string `json:"body"`
+		BodyBase64 string  `json:"body_base64"`
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*r = Request(in.plain)
+	switch {
+	case in.Body != nil:
+		r.Body = []byte(*in.Body)
+	case in.BodyBase64 != "":
+		body, err := base64.StdEncoding.DecodeString(in.BodyBase64)
+		if err != nil {
+			return fmt.Errorf("body_base64: %w", err)
+		}
+		r.Body = body
+	}
+	return nil
+}
+
+// Writer appends records to a file, one line each, written as soon as the
+// exchange completes so that a crash loses nothing already answered.
+type Writer struct {
+	mu  sync.Mutex
+	f   *os.File
+	buf []byte
+	err error
+}
+
+// Create opens path for appending (creating it if needed).
+func Create(path string) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &Writer{f: f}, nil
+}
+
+// Write appends one record. It is safe for concurrent use; each record is
+// one write(2) of a whole line, so lines never interleave.
+func (w *Writer) Write(rec *Record) error {
+	if rec.Schema == "" {
+		rec.Schema = Schema
+	}
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	w.buf = append(append(w.buf[:0], line...), '\n')
+	if _, err := w.f.Write(w.buf); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+// Close syncs the file to disk and closes it.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	err := w.f.Sync()
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Reader reads records line by line.
+type Reader struct {
+	r    *bufio.Reader
+	line int
+}
+
+// NewReader reads records from r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, 1<<20)}
+}
+
+// Next returns the next record, its raw line (for filters), or io.EOF.
+// Blank lines are skipped; a line that is not a record is an error naming
+// its line number.
+func (rd *Reader) Next() (*Record, []byte, error) {
+	for {
+		line, err := rd.r.ReadBytes('\n')
+		if len(line) == 0 && err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, nil, io.EOF
+			}
+			return nil, nil, err
+		}
+		rd.line++
+		trimmed := trimSpace(line)
+		if len(trimmed) == 0 {
+			if err != nil {
+				return nil, nil, io.EOF
+			}
+			continue
+		}
+		var rec Record
+		if uerr := json.Unmarshal(trimmed, &rec); uerr != nil {
+			return nil, nil, fmt.Errorf("line %d: not a wa-cb recording line: %v", rd.line, uerr)
+		}
+		if rec.Request.Method == "" {
+			return nil, nil, fmt.Errorf("line %d: not a wa-cb recording line: no request method", rd.line)
+		}
+		return &rec, trimmed, nil
+	}
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
+}

@@ -1,0 +1,156 @@
+package record
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+)
+
+func TestBodyRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		body []byte
+		key  string // the JSON key the body is stored under
+	}{
+		{"json text", []byte(`{"object":"whatsapp_business_account","text":"\u00e9 <b>&"}`), `"body":`},
+		{"utf-8 with emoji and U+2028", []byte("caf\u00e9 \U0001F600 \u2028 end"), `"body":`},
+		{"invalid utf-8", []byte{0xff, 0xfe, 'a', 0x00, 0x80}, `"body_base64":`},
+		{"nul bytes", []byte("a\x00b"), `"body":`},
+		{"trailing newline and CRLF", []byte("a=1&b=2\r\n"), `"body":`},
+		{"empty", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rec.ndjson")
+			w, err := Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := &Record{
+				RequestID:  "req_1",
+				ReceivedAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC),
+				Request: Request{Method: "POST", Path: "/cb%2Fx", RawQuery: "a=%20b&c",
+					Header: http.Header{"Content-Type": {"application/json"}, "X-Multi": {"1", "2"}}, Body: tt.body},
+				Events:   []callback.Event{{Schema: callback.Schema, Source: callback.SourceCloud, Kind: callback.KindMessage}},
+				Response: Response{Status: 200, LatencyMS: 0.25},
+			}
+			if err := w.Write(in); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			data, _ := os.ReadFile(path)
+			if tt.key != "" && !bytes.Contains(data, []byte(tt.key)) {
+				t.Errorf("line %s lacks %s", data, tt.key)
+			}
+			f, _ := os.Open(path)
+			defer f.Close()
+			got, raw, err := NewReader(f).Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Request.Body, tt.body) {
+				t.Errorf("body = %q, want %q", got.Request.Body, tt.body)
+			}
+			if got.Request.RawQuery != in.Request.RawQuery || got.Request.Path != in.Request.Path {
+				t.Errorf("request = %+v", got.Request)
+			}
+			if got.Request.Header.Values("X-Multi")[1] != "2" {
+				t.Errorf("headers = %v", got.Request.Header)
+			}
+			if got.Schema != Schema || !got.ReceivedAt.Equal(in.ReceivedAt) {
+				t.Errorf("record = %+v", got)
+			}
+			if len(raw) == 0 || raw[len(raw)-1] == '\n' {
+				t.Errorf("raw line %q", raw)
+			}
+		})
+	}
+}
+
+func TestConcurrentWritesNeverInterleave(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.ndjson")
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 400
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			body := bytes.Repeat([]byte{'x'}, 1000+i)
+			if err := w.Write(&Record{RequestID: "r", Request: Request{Method: "POST", Body: body}}); err != nil {
+				t.Error(err)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(path)
+	defer f.Close()
+	rd := NewReader(f)
+	seen := map[int]bool{}
+	for {
+		rec, _, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[len(rec.Request.Body)] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("read %d distinct records, want %d", len(seen), n)
+	}
+}
+
+func TestReaderErrors(t *testing.T) {
+	tests := []struct {
+		name, in, wantErr string
+		records           int
+	}{
+		{"blank lines skipped", "\n{\"request\":{\"method\":\"GET\"}}\n\n{\"request\":{\"method\":\"POST\"}}", "", 2},
+		{"not json", "{\"request\":{\"method\":\"GET\"}}\nhello\n", "line 2: not a wa-cb recording line", 1},
+		{"no method", "{\"events\":[]}\n", "line 1: not a wa-cb recording line: no request method", 0},
+		{"bad base64", "{\"request\":{\"method\":\"GET\",\"body_base64\":\"!!\"}}\n", "body_base64", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rd := NewReader(strings.NewReader(tt.in))
+			n := 0
+			var err error
+			for {
+				_, _, err = rd.Next()
+				if err != nil {
+					break
+				}
+				n++
+			}
+			if n != tt.records {
+				t.Errorf("records = %d, want %d", n, tt.records)
+			}
+			if tt.wantErr == "" {
+				if !errors.Is(err, io.EOF) {
+					t.Errorf("err = %v, want EOF", err)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
