@@ -1,6 +1,15 @@
 package callback
 
-import "net/http"
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // Request is one raw callback request as the listener received it.
 type Request struct {
@@ -14,7 +23,297 @@ type Request struct {
 // Decode turns one request into its events, in document order. It never
 // fails and never panics: it always returns at least one event, and what
 // cannot be read is said in the event's DecodeError.
-func Decode(r Request) []Event {
-	// Placeholder until the family decoders land.
-	return []Event{{Schema: Schema, Source: SourceUnknown, Kind: KindUnknown, DecodeError: "not decoded"}}
+//
+// Classification follows the wire formats: a query with hub.mode is Meta's
+// verification handshake; Kaleyra v1 parameters (query string, form body or
+// callback-profile flat JSON) give status, message, quality and
+// template-status events; JSON bodies with object+entry are Meta Cloud,
+// with meta_object Kaleyra v2, with contacts/messages/statuses/errors Meta
+// On-Premises. Anything else is one event of source and kind "unknown"
+// whose raw holds the body.
+//
+// DecodeError messages are stable and start with what was wrong:
+// "empty request: ...", "invalid JSON at byte N: ...; repaired: ...",
+// "invalid JSON at byte N: ...; could not be repaired", "body is not valid
+// UTF-8 ...", "query: invalid percent escape at byte N kept as text",
+// "message parameter: invalid JSON ...", "unrecognised body ...".
+func Decode(r Request) (events []Event) {
+	defer func() {
+		if p := recover(); p != nil {
+			events = []Event{{
+				Schema: Schema, Source: SourceUnknown, Kind: KindUnknown,
+				DecodeError: fmt.Sprintf("internal decoder error: %v", p),
+				Raw:         stringJSON(r.Body),
+			}}
+		}
+	}()
+	return decode(r)
+}
+
+func decode(r Request) []Event {
+	var notes []string
+	body := r.Body
+	trimmed := bytes.TrimSpace(body)
+	var evs []Event
+	switch {
+	case len(trimmed) == 0:
+		if strings.TrimSpace(r.RawQuery) == "" {
+			evs = []Event{unknownEvent(nil)}
+			notes = append(notes, "empty request: no query string and no body")
+			break
+		}
+		evs = decodeQuery(r.RawQuery, &notes)
+	case trimmed[0] == '{' || trimmed[0] == '[' || isJSONType(r.Header):
+		evs = decodeJSON(body, &notes)
+	case isFormType(r.Header) || (contentType(r.Header) == "" && looksLikeForm(trimmed)):
+		evs = decodeForm(string(body), r.RawQuery, &notes)
+	default:
+		if r.RawQuery != "" {
+			ps, _ := parseQuery(r.RawQuery)
+			var qnotes []string
+			if qe, ok := classifyParams(ps, nil, &qnotes); ok {
+				notes = append(notes, qnotes...)
+				evs = qe
+				break
+			}
+		}
+		ct := contentType(r.Header)
+		if ct == "" {
+			ct = "none"
+		}
+		notes = append(notes, "unrecognised body (content type "+ct+"): neither JSON nor form data")
+		evs = []Event{unknownEvent(stringJSON(body))}
+	}
+	if len(evs) == 0 {
+		evs = []Event{unknownEvent(stringJSON(body))}
+	}
+	if len(notes) > 0 {
+		msg := strings.Join(notes, "; ")
+		for i := range evs {
+			if evs[i].DecodeError == "" {
+				evs[i].DecodeError = msg
+			} else {
+				evs[i].DecodeError = msg + "; " + evs[i].DecodeError
+			}
+		}
+	}
+	return evs
+}
+
+func unknownEvent(raw []byte) Event {
+	return Event{Schema: Schema, Source: SourceUnknown, Kind: KindUnknown, Raw: raw}
+}
+
+func contentType(h http.Header) string {
+	if h == nil {
+		return ""
+	}
+	v := h.Get("Content-Type")
+	if v == "" {
+		return ""
+	}
+	if mt, _, err := mime.ParseMediaType(v); err == nil {
+		return mt
+	}
+	if i := strings.IndexByte(v, ';'); i >= 0 {
+		v = v[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(v))
+}
+
+func isJSONType(h http.Header) bool {
+	ct := contentType(h)
+	return ct == "application/json" || strings.HasSuffix(ct, "+json") || strings.HasSuffix(ct, "/json")
+}
+
+func isFormType(h http.Header) bool {
+	return contentType(h) == "application/x-www-form-urlencoded"
+}
+
+// looksLikeForm reports a body of name=value pairs with no whitespace.
+func looksLikeForm(b []byte) bool {
+	if bytes.IndexByte(b, '=') <= 0 {
+		return false
+	}
+	for _, c := range b {
+		if c <= ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeQuery decodes a GET query string.
+func decodeQuery(raw string, notes *[]string) []Event {
+	ps, bad := parseQuery(raw)
+	if bad >= 0 {
+		*notes = append(*notes, offsetNote("query: invalid percent escape", bad)+" kept as text")
+	}
+	if evs, ok := classifyParams(ps, nil, notes); ok {
+		return evs
+	}
+	ev := unknownEvent(paramsJSON(ps, isVerifyToken))
+	return []Event{ev}
+}
+
+// decodeForm decodes a form-urlencoded body, falling back to the URL query
+// when the body holds no known callback.
+func decodeForm(body, rawQuery string, notes *[]string) []Event {
+	ps, bad := parseQuery(body)
+	var local []string
+	if bad >= 0 {
+		local = append(local, offsetNote("form body: invalid percent escape", bad)+" kept as text")
+	}
+	if evs, ok := classifyParams(ps, nil, &local); ok {
+		*notes = append(*notes, local...)
+		return evs
+	}
+	if rawQuery != "" {
+		qps, _ := parseQuery(rawQuery)
+		var qnotes []string
+		if evs, ok := classifyParams(qps, nil, &qnotes); ok {
+			*notes = append(*notes, qnotes...)
+			return evs
+		}
+	}
+	*notes = append(*notes, local...)
+	return []Event{unknownEvent(paramsJSON(ps, isVerifyToken))}
+}
+
+// parseLenient parses JSON strictly, then through the repair. note is empty
+// for valid JSON; d is nil when nothing could be read.
+func parseLenient(body []byte) (d *jdoc, note string) {
+	var pre string
+	if !utf8.Valid(body) {
+		off := firstInvalidUTF8(body)
+		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+		pre = "body is not valid UTF-8 (first invalid byte at offset " + strconv.Itoa(off) + "); invalid bytes replaced with U+FFFD"
+	}
+	d, err := parseJSON(body)
+	if err == nil {
+		return d, pre
+	}
+	join := func(s string) string {
+		if pre == "" {
+			return s
+		}
+		return pre + "; " + s
+	}
+	fixed, what, ok := repairJSON(body)
+	if ok {
+		if d2, err2 := parseJSON(fixed); err2 == nil {
+			if what == "" {
+				what = "rewritten"
+			}
+			return d2, join(err.Error() + "; repaired: " + what)
+		}
+	}
+	return nil, join(err.Error() + "; could not be repaired")
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// decodeJSON decodes a JSON body of any family.
+func decodeJSON(body []byte, notes *[]string) []Event {
+	d, note := parseLenient(body)
+	if note != "" {
+		*notes = append(*notes, note)
+	}
+	if d == nil {
+		return []Event{unknownEvent(stringJSON(body))}
+	}
+	const root = 0
+	if !d.isObject(root) {
+		return []Event{unknownEvent(d.raw(root))}
+	}
+	m := &mdec{d: d, contacts: -1}
+	switch {
+	case d.get(root, "object") >= 0 && d.get(root, "entry") >= 0:
+		m.source = SourceCloud
+		m.cloud(root)
+	case d.get(root, "meta_object") >= 0:
+		m.source = SourceKaleyraV2
+		m.kaleyraV2(root)
+	case d.get(root, "messaging_product") >= 0 && (d.isArray(d.get(root, "messages")) ||
+		d.isArray(d.get(root, "statuses")) || d.isArray(d.get(root, "errors"))):
+		// A Cloud change value forwarded on its own.
+		m.source = SourceCloud
+		m.messagesValue(root, -1)
+	case d.isArray(d.get(root, "messages")) || d.isArray(d.get(root, "statuses")) ||
+		d.isArray(d.get(root, "errors")) || onlyOnPremKeys(d, root):
+		m.source = SourceOnPrem
+		m.onprem(root)
+	default:
+		if ps, ok := flatParams(d, root); ok {
+			// classifyParams renders raw itself for the handshake, so
+			// the verify token is masked there too.
+			if evs, ok := classifyParams(ps, d.raw(root), notes); ok {
+				return evs
+			}
+		}
+		return []Event{unknownEvent(d.raw(root))}
+	}
+	return m.events
+}
+
+func onlyOnPremKeys(d *jdoc, root int32) bool {
+	n := 0
+	for f := d.first(root); f >= 0; f = d.next(f) {
+		n++
+		if !d.keyIs(f, "contacts") && !d.keyIs(f, "messages") && !d.keyIs(f, "statuses") && !d.keyIs(f, "errors") {
+			return false
+		}
+	}
+	return n > 0
+}
+
+// flatParams reads a callback-profile JSON object as parameters: strings
+// as themselves, numbers and booleans as written, objects and arrays as
+// their JSON text.
+func flatParams(d *jdoc, root int32) (params, bool) {
+	var ps params
+	for f := d.first(root); f >= 0; f = d.next(f) {
+		ps = append(ps, param{key: d.key(f), value: d.text(f)})
+	}
+	return ps, len(ps) > 0
+}
+
+// unixTime formats Unix seconds (as digits) as RFC 3339 UTC; anything
+// else (placeholders, masked digits, out-of-range values) gives "".
+func unixTime(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 12 {
+		return ""
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			if c == '.' && i > 0 {
+				// fractional seconds: keep the whole part
+				for _, d := range s[i+1:] {
+					if d < '0' || d > '9' {
+						return ""
+					}
+				}
+				break
+			}
+			return ""
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if n > 253402300799 { // 9999-12-31T23:59:59Z
+		return ""
+	}
+	var buf [32]byte
+	return string(time.Unix(n, 0).UTC().AppendFormat(buf[:0], time.RFC3339))
 }

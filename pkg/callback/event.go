@@ -65,6 +65,7 @@ type Event struct {
 
 	// Extra facts some families carry, flat and optional.
 	Reaction *Reaction         `json:"reaction,omitempty"`
+	Contacts []SharedContact   `json:"contacts,omitempty"` // contact cards of a contacts message
 	Referral json.RawMessage   `json:"referral,omitempty"`
 	Pricing  *Pricing          `json:"pricing,omitempty"`
 	Extra    map[string]string `json:"extra,omitempty"` // Kaleyra ref/ref1/ref2, trace_id, reply_to, template/quality fields...
@@ -129,6 +130,12 @@ type Error struct {
 	Code   string `json:"code,omitempty"`
 	Title  string `json:"title,omitempty"`
 	Detail string `json:"detail,omitempty"`
+}
+
+// SharedContact is one contact card sent in a contacts message.
+type SharedContact struct {
+	Name   string   `json:"name,omitempty"`
+	Phones []string `json:"phones,omitempty"`
 }
 
 // Reaction is an emoji reaction (an empty Emoji removes a reaction).

@@ -1,0 +1,262 @@
+package callback
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// Decoding of parameter-shaped callbacks: Kaleyra v1 query strings, form
+// bodies and callback-profile flat JSON, Kaleyra template-status and
+// quality updates, and Meta's GET verification handshake.
+
+// classifyParams decodes parameters into events; ok is false when they
+// match no known callback. raw is the event's raw value (nil: render the
+// parameters). notes collects decode problems.
+func classifyParams(ps params, raw json.RawMessage, notes *[]string) ([]Event, bool) {
+	switch {
+	case ps.has("hub.mode") || ps.has("hub.challenge") || ps.has("hub.verify_token") ||
+		ps.has("hub_mode") || ps.has("hub_challenge") || ps.has("hub_verify_token"):
+		return []Event{verification(ps)}, true
+	case ps.has("status") && ps.has("id"):
+		return []Event{k1Status(ps, rawOr(raw, ps))}, true
+	case ps.has("from") && ps.has("type") && hasAny(ps, "wanumber", "media_url", "mime_type",
+		"created_at", "reply_to", "body", "company_id", "media_name", "message"):
+		return []Event{k1Incoming(ps, rawOr(raw, ps), notes)}, true
+	case ps.has("display_phone_number") && ps.has("event") && ps.has("current_limit"):
+		return []Event{k1Quality(ps, rawOr(raw, ps))}, true
+	case ps.has("message_template_id") || ps.has("callback_profile_id") || (ps.has("event") && ps.has("reason")):
+		return []Event{k1Template(ps, rawOr(raw, ps))}, true
+	}
+	return nil, false
+}
+
+func rawOr(raw json.RawMessage, ps params) json.RawMessage {
+	if raw != nil {
+		return raw
+	}
+	return paramsJSON(ps, nil)
+}
+
+func hasAny(ps params, keys ...string) bool {
+	for _, k := range keys {
+		if ps.has(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func isVerifyToken(k string) bool { return k == "hub.verify_token" || k == "hub_verify_token" }
+
+func firstOf(ps params, keys ...string) string {
+	for _, k := range keys {
+		if v := ps.get(k); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// verification decodes Meta's subscription handshake. The verify token is
+// a secret: only its presence is recorded and raw masks it.
+func verification(ps params) Event {
+	return Event{
+		Schema: Schema, Source: SourceCloud, Kind: KindVerification,
+		Verification: &Verification{
+			Mode:         firstOf(ps, "hub.mode", "hub_mode"),
+			Challenge:    firstOf(ps, "hub.challenge", "hub_challenge"),
+			TokenPresent: ps.has("hub.verify_token") || ps.has("hub_verify_token"),
+		},
+		Raw: paramsJSON(ps, isVerifyToken),
+	}
+}
+
+// extraFrom copies the non-empty parameters not in used into Extra.
+func extraFrom(ev *Event, ps params, used func(string) bool, clean func(string) string) {
+	for i := range ps {
+		k, v := ps[i].key, ps[i].value
+		if clean != nil {
+			v = clean(v)
+		}
+		if k == "" || v == "" || used(k) {
+			continue
+		}
+		if _, dup := ev.Extra[k]; dup {
+			continue
+		}
+		setExtra(ev, k, v)
+	}
+}
+
+func k1Status(ps params, raw json.RawMessage) Event {
+	ev := Event{Schema: Schema, Source: SourceKaleyraV1, Kind: KindStatus, Raw: raw}
+	ev.ID = ps.get("id")
+	ev.Status = normStatus(ps.get("status"))
+	ev.Timestamp = unixTime(ps.get("timestamp"))
+	mobile, phone := cleanPhone(ps.get("mobile")), cleanPhone(ps.get("phone_number"))
+	ev.To = mobile
+	if ev.To == "" {
+		ev.To = phone
+	}
+	errText, code, reason := ps.get("error"), ps.get("error_code"), ps.get("reason")
+	if errText != "" || code != "" || reason != "" {
+		e := &Error{Code: code, Title: errText, Detail: reason}
+		if e.Title == "" {
+			e.Title, e.Detail = reason, ""
+		}
+		ev.Error = e
+	}
+	if price := ps.get("price"); price != "" {
+		ev.Pricing = &Pricing{Price: price}
+	}
+	extraFrom(&ev, ps, func(k string) bool {
+		switch k {
+		case "id", "status", "timestamp", "mobile", "error", "error_code", "reason":
+			return true
+		case "phone_number":
+			return phone == mobile || mobile == ""
+		}
+		return false
+	}, nil)
+	if phone != mobile && mobile != "" && phone != "" {
+		setExtra(&ev, "phone_number", phone)
+	}
+	return ev
+}
+
+func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
+	ev := Event{Schema: Schema, Source: SourceKaleyraV1, Kind: KindMessage, Raw: raw}
+	ev.Type = strings.ToLower(strings.TrimSpace(ps.get("type")))
+	ev.ID = ps.get("id")
+	ev.From = cleanPhone(ps.get("from"))
+	ev.Name = ps.get("name")
+	ev.BusinessNumber = cleanPhone(ps.get("wanumber"))
+	ev.Text = ps.get("body")
+	ev.Timestamp = unixTime(ps.get("created_at"))
+	if r := ps.get("reply_to"); r != "" {
+		ev.Context = &Context{ID: r}
+	}
+	url, mime, file := ps.get("media_url"), ps.get("mime_type"), ps.get("media_name")
+
+	// message: the original message as JSON (Kaleyra sends it unencoded and
+	// sometimes malformed); it fills what the flat parameters lack.
+	if v := strings.TrimSpace(ps.get("message")); v != "" {
+		if v[0] == '[' || v[0] == '{' {
+			if d, root := lenientParam("message", v, notes); d != nil {
+				msg := root
+				if d.isArray(root) {
+					msg = d.first(root)
+				}
+				if d.isObject(msg) {
+					if ev.From == "" {
+						ev.From = cleanPhone(d.gets(msg, "from"))
+					}
+					if ev.Timestamp == "" {
+						ev.Timestamp = unixTime(d.gets(msg, "timestamp"))
+					}
+					if url == "" {
+						url = d.gets(msg, "url")
+					}
+					if ev.Type == "" {
+						ev.Type = strings.ToLower(d.gets(msg, "type"))
+					}
+					if ev.Name == "" {
+						ev.Name = strings.TrimSpace(d.gets(d.get(msg, "profile"), "name"))
+					}
+					if ev.ID == "" {
+						ev.ID = d.gets(msg, "id")
+					}
+				}
+			}
+		} else if ev.Text == "" {
+			ev.Text = v
+		}
+	}
+	if v := strings.TrimSpace(ps.get("location")); v != "" && v[0] == '{' {
+		if d, root := lenientParam("location", v, notes); d != nil {
+			ev.Location = locationOf(d, root)
+		}
+	}
+	if v := strings.TrimSpace(ps.get("contacts")); v != "" && (v[0] == '[' || v[0] == '{') {
+		if d, root := lenientParam("contacts", v, notes); d != nil {
+			if d.isObject(root) {
+				// a single card, or {"contacts":[...]}
+				if inner := d.get(root, "contacts"); d.isArray(inner) {
+					ev.Contacts = contactsOf(d, inner)
+				} else if sc, ok := cardOf(d, root); ok {
+					ev.Contacts = []SharedContact{sc}
+				}
+			} else {
+				ev.Contacts = contactsOf(d, root)
+			}
+			if ev.Text == "" {
+				ev.Text = contactNames(ev.Contacts)
+			}
+		}
+	}
+	if ev.Type == "" {
+		ev.Type = "unknown"
+	}
+	if url != "" || mime != "" || file != "" || isMediaType(ev.Type) {
+		ev.Media = &Media{URL: url, MimeType: mime, Filename: file, Caption: ev.Text}
+		if ev.Type == "voice" {
+			ev.Media.Voice = true
+		}
+	}
+	extraFrom(&ev, ps, func(k string) bool {
+		switch k {
+		case "id", "from", "name", "wanumber", "body", "created_at", "reply_to", "type",
+			"media_url", "mime_type", "media_name", "message", "location", "contacts":
+			return true
+		}
+		return false
+	}, cleanPhoneish(ps))
+	return ev
+}
+
+// cleanPhoneish returns a cleaner that trims values and restores the '+'
+// of phone-number parameters.
+func cleanPhoneish(ps params) func(string) string {
+	return func(v string) string {
+		if strings.HasPrefix(v, " ") {
+			return cleanPhone(v)
+		}
+		return v
+	}
+}
+
+// lenientParam parses JSON carried in a parameter, repairing it when
+// needed; problems go to notes prefixed with the parameter name.
+func lenientParam(name, v string, notes *[]string) (*jdoc, int32) {
+	d, note := parseLenient([]byte(v))
+	if note != "" {
+		*notes = append(*notes, name+" parameter: "+note)
+	}
+	if d == nil {
+		return nil, -1
+	}
+	return d, 0
+}
+
+func k1Quality(ps params, raw json.RawMessage) Event {
+	ev := Event{Schema: Schema, Source: SourceKaleyraV1, Kind: KindQuality, Raw: raw}
+	ev.BusinessNumber = cleanPhone(ps.get("display_phone_number"))
+	ev.Status = strings.ToLower(ps.get("event"))
+	ev.Timestamp = unixTime(firstOf(ps, "timestamp", "time"))
+	extraFrom(&ev, ps, func(k string) bool { return k == "display_phone_number" }, nil)
+	return ev
+}
+
+func k1Template(ps params, raw json.RawMessage) Event {
+	ev := Event{Schema: Schema, Source: SourceKaleyraV1, Kind: KindTemplateStatus, Raw: raw}
+	get := func(k string) string { return unquote(ps.get(k)) }
+	ev.ID = get("id")
+	if ev.ID == "" {
+		ev.ID = get("message_template_id")
+	}
+	ev.Status = strings.ToLower(get("event"))
+	ev.Name = get("message_template_name")
+	ev.Timestamp = unixTime(get("time"))
+	extraFrom(&ev, ps, func(k string) bool { return k == "id" }, unquote)
+	return ev
+}
