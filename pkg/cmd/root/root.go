@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	decodeCmd "github.com/wa-cb/wa-cb/pkg/cmd/decode"
+	listenCmd "github.com/wa-cb/wa-cb/pkg/cmd/listen"
 	"github.com/wa-cb/wa-cb/pkg/cmd/version"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
@@ -54,6 +56,7 @@ Everything runs offline on this machine.`,
 	cmd.AddCommand(version.NewCmdVersion(f, info, nil))
 	// Subcommands are registered below, one line each.
 	// wa-cb:commands
+	cmd.AddCommand(listenCmd.NewCmdListen(f, nil), decodeCmd.NewCmdDecode(f, nil))
 
 	return cmd
 }

@@ -1,0 +1,160 @@
+// Package decode implements `wa-cb decode`.
+package decode
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/listener"
+	"github.com/wa-cb/wa-cb/pkg/render"
+)
+
+// maxInput bounds what decode reads: logs can be big, memory is not endless.
+const maxInput = 512 << 20
+
+// Options for `wa-cb decode`.
+type Options struct {
+	IO   *iostreams.IOStreams
+	File string // "" or "-" reads stdin
+	JSON bool
+	// Decode is the decoder (callback.Decode); tests replace it.
+	Decode func(callback.Request) []callback.Event
+}
+
+// NewCmdDecode builds `wa-cb decode`.
+func NewCmdDecode(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams}
+	cmd := &cobra.Command{
+		Use:   "decode [FILE|-]",
+		Short: "Decode a raw callback into events, offline",
+		Long: `Decode one raw callback, the way wa-cb listen would, and print its events.
+
+The input (FILE, or standard input when FILE is - or missing) is one of:
+  a JSON body                  {"object":"whatsapp_business_account",...}
+  a URL                        https://example.com/cb?id=...&status=delivered
+  a path or request line       /cb?id=...   GET /cb?id=... HTTP/1.1
+  a query string or form body  ?id=...&status=...   id=...&status=...
+Nothing is unescaped or re-encoded before decoding.
+
+Logs: when the input has several non-blank lines and every one of them looks
+like a callback (NDJSON of bodies, lines of URLs, query strings or request
+lines), each line is decoded on its own; blank lines and lines starting with
+# are skipped. A single JSON document spread over several lines is one
+callback.
+
+Output is the same as listen: cards on a terminal, plain text otherwise,
+and with --json one wa-cb.event/v1 object per line (without the request facts
+listen adds). A payload that cannot be decoded is still printed, with its
+decode_error, and the exit status stays 0; an unreadable or empty input
+exits 1.`,
+		Example: `  $ wa-cb decode body.json
+  $ echo '?id=a2d4ef99%3A0&status=delivered&phone_number=%2B12025550143&timestamp=1580972783' | wa-cb decode
+  $ wa-cb decode --json callbacks.ndjson | jq -r .kind
+  $ grep 'GET /cb?' access.log | awk '{print $7}' | wa-cb decode -`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.File = args[0]
+			}
+			if (opts.File == "" || opts.File == "-") && opts.IO.IsStdinTTY() {
+				return cmdutil.FlagErrorf("give a FILE, or pipe a callback into standard input")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return decodeRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print one wa-cb.event/v1 JSON object per line")
+	return cmd
+}
+
+func decodeRun(_ context.Context, opts *Options) error {
+	data, err := readInput(opts)
+	if err != nil {
+		return err
+	}
+	inputs := listener.ParseInput(data)
+	if len(inputs) == 0 {
+		return errors.New("the input is empty: nothing to decode")
+	}
+	var buf bytes.Buffer
+	var enc *json.Encoder
+	var printer *render.EventPrinter
+	if opts.JSON {
+		enc = json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+	} else {
+		printer = render.NewEventPrinter(opts.IO)
+	}
+	for _, in := range inputs {
+		events, panicked := listener.SafeDecode(opts.Decode, in.Request)
+		for i := range events {
+			if enc != nil {
+				if err := enc.Encode(&events[i]); err != nil {
+					return fmt.Errorf("encoding event: %w", err)
+				}
+				continue
+			}
+			v := render.EventView{
+				Event:    events[i],
+				Index:    i + 1,
+				Total:    len(events),
+				RawBody:  in.Request.Body,
+				RawQuery: in.Request.RawQuery,
+				Failure:  panicked,
+			}
+			if len(inputs) > 1 {
+				v.Line = in.Line
+			}
+			buf.WriteString(printer.Event(v))
+		}
+		if buf.Len() >= 64<<10 {
+			if _, err := opts.IO.Out.Write(buf.Bytes()); err != nil {
+				return err
+			}
+			buf.Reset()
+		}
+	}
+	_, err = opts.IO.Out.Write(buf.Bytes())
+	return err
+}
+
+func readInput(opts *Options) ([]byte, error) {
+	var r io.Reader = opts.IO.In
+	name := "standard input"
+	if opts.File != "" && opts.File != "-" {
+		f, err := os.Open(opts.File)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", opts.File, unwrapPath(err))
+		}
+		defer f.Close()
+		r, name = f, opts.File
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, unwrapPath(err))
+	}
+	if len(data) > maxInput {
+		return nil, fmt.Errorf("cannot read %s: larger than %s", name, listener.FormatSize(maxInput))
+	}
+	return data, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

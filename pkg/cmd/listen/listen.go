@@ -1,0 +1,344 @@
+// Package listen implements `wa-cb listen`.
+package listen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/listener"
+	"github.com/wa-cb/wa-cb/pkg/render"
+)
+
+// Defaults of the listen address.
+const (
+	DefaultHost = "127.0.0.1"
+	DefaultPort = 4280
+)
+
+// maxBodyCeiling bounds --max-body: bodies are held in memory.
+const maxBodyCeiling = 1 << 30
+
+// Options for `wa-cb listen`.
+type Options struct {
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+
+	Host      string // from --addr
+	Port      int
+	ReadyFile string
+	Status    int
+	MaxBody   int64
+	MaxEvents int
+	JSON      bool
+
+	VerifyToken      string
+	AppSecret        string
+	RequireSignature bool
+
+	// Config is the engine configuration built from the flags; tests may
+	// adjust it (clock, ids, decoder) before listenRun.
+	Config listener.Config
+}
+
+// NewCmdListen builds `wa-cb listen`.
+func NewCmdListen(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Getenv: f.Getenv}
+	var addr, maxBody string
+	cmd := &cobra.Command{
+		Use:   "listen",
+		Short: "Run a local listener that decodes and shows every callback",
+		Long: `Run an HTTP listener for WhatsApp Business callbacks and show each one as it
+arrives, decoded into events: Kaleyra v1 query strings and JSON, Kaleyra v2
+meta_object bodies, Meta on-premises and Meta Cloud API notifications.
+
+The listener accepts any method and path and answers 200 at once (--status
+to answer something else). It binds 127.0.0.1:4280 unless told otherwise;
+binding a non-loopback address prints a warning. The URL goes to stderr.
+
+Output: a card per event on a terminal, stable plain text (one block per
+event) when stdout is not a terminal, and with --json one wa-cb.event/v1
+object per line, carrying the request facts request_id, received_at,
+method, path and, when an app secret is set, signature (valid, invalid or
+missing).
+
+Meta's subscription handshake (GET ?hub.mode=subscribe&hub.verify_token=…
+&hub.challenge=…) is answered with the challenge as text/plain. With
+--verify-token (or WA_CB_VERIFY_TOKEN) a wrong token or mode gets 403;
+without one the challenge is echoed unchecked, a warning goes to stderr and
+the event is marked "handshake": "unchecked".
+
+With --app-secret (or WA_CB_APP_SECRET) every request's
+X-Hub-Signature-256 is checked over the raw body bytes;
+--require-signature answers 401 to requests that are not validly signed
+(handshake GETs excepted). Refused requests are still shown.
+
+Bodies over --max-body (default 3MiB, Meta's maximum) are answered 413,
+reported on stderr, counted in the summary, and with --json emitted as an
+unknown event whose decode_error says so. A request the decoder cannot read
+is shown raw with its decode error; nothing accepted is dropped.
+
+--max-events N exits 0 once N events were shown (the request that reaches
+N is answered first; requests already in flight then are still shown).
+Ctrl-C or SIGTERM stops gracefully: requests in flight finish, output is
+flushed, and a summary goes to stderr.`,
+		Example: `  $ wa-cb listen
+  $ wa-cb listen --port 8080 --app-secret "$APP_SECRET" --require-signature
+  $ wa-cb listen --json | jq -r 'select(.kind == "status") | .status'
+  $ wa-cb listen --port 0 --ready-file url.txt --max-events 1 --json > event.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			host, port, err := splitAddr(addr, opts.Port, cmd.Flags().Changed("port"))
+			if err != nil {
+				return err
+			}
+			opts.Host, opts.Port = host, port
+			if opts.Status < 200 || opts.Status > 599 {
+				return cmdutil.FlagErrorf("invalid --status %d: want an HTTP status from 200 to 599", opts.Status)
+			}
+			n, err := listener.ParseSize(maxBody)
+			if err != nil {
+				return cmdutil.FlagErrorf("invalid --max-body: %v", err)
+			}
+			if n > maxBodyCeiling {
+				return cmdutil.FlagErrorf("invalid --max-body %s: at most 1GiB", maxBody)
+			}
+			opts.MaxBody = n
+			if opts.MaxEvents < 0 {
+				return cmdutil.FlagErrorf("invalid --max-events %d: want 0 (no limit) or more", opts.MaxEvents)
+			}
+			getenv := opts.Getenv
+			if getenv == nil {
+				getenv = os.Getenv
+			}
+			if !cmd.Flags().Changed("verify-token") {
+				opts.VerifyToken = getenv("WA_CB_VERIFY_TOKEN")
+			}
+			if !cmd.Flags().Changed("app-secret") {
+				opts.AppSecret = getenv("WA_CB_APP_SECRET")
+			}
+			if opts.RequireSignature && opts.AppSecret == "" {
+				return cmdutil.FlagErrorf("--require-signature needs --app-secret or WA_CB_APP_SECRET")
+			}
+			opts.Config = listener.Config{
+				Status:           opts.Status,
+				MaxBody:          opts.MaxBody,
+				MaxEvents:        opts.MaxEvents,
+				VerifyToken:      opts.VerifyToken,
+				AppSecret:        opts.AppSecret,
+				RequireSignature: opts.RequireSignature,
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return listenRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&addr, "addr", DefaultHost, "`HOST` or HOST:PORT to listen on")
+	fl.IntVar(&opts.Port, "port", DefaultPort, "`PORT` to listen on (0 picks a free one)")
+	fl.StringVar(&opts.ReadyFile, "ready-file", "", "Write the listener's URL to `PATH` once it is listening")
+	fl.IntVar(&opts.Status, "status", 200, "HTTP `STATUS` to answer callbacks with")
+	fl.StringVar(&maxBody, "max-body", "3MiB", "Largest body to accept (`SIZE`, e.g. 512KiB, 3MiB); larger ones get 413")
+	fl.IntVar(&opts.MaxEvents, "max-events", 0, "Exit after `N` events (0: run until stopped)")
+	fl.BoolVar(&opts.JSON, "json", false, "Print one wa-cb.event/v1 JSON object per line")
+	fl.StringVar(&opts.VerifyToken, "verify-token", "", "`TOKEN` expected in Meta's subscription handshake (env WA_CB_VERIFY_TOKEN)")
+	fl.StringVar(&opts.AppSecret, "app-secret", "", "App `SECRET` to check X-Hub-Signature-256 with (env WA_CB_APP_SECRET)")
+	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to requests without a valid signature")
+	return cmd
+}
+
+// splitAddr reads --addr (HOST or HOST:PORT) and --port.
+func splitAddr(addr string, port int, portSet bool) (string, int, error) {
+	host := strings.TrimSpace(addr)
+	if host == "" {
+		host = DefaultHost
+	}
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		n, perr := strconv.Atoi(p)
+		if perr != nil || n < 0 || n > 65535 {
+			return "", 0, cmdutil.FlagErrorf("invalid port in --addr %q", addr)
+		}
+		if portSet && n != port {
+			return "", 0, cmdutil.FlagErrorf("--addr %q names port %d and --port says %d: give the port once", addr, n, port)
+		}
+		host, port = h, n
+	} else {
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	}
+	if port < 0 || port > 65535 {
+		return "", 0, cmdutil.FlagErrorf("invalid --port %d: want 0 to 65535", port)
+	}
+	if strings.ContainsAny(host, " /?#@") {
+		return "", 0, cmdutil.FlagErrorf("invalid --addr %q: want a host name or IP address", addr)
+	}
+	return host, port, nil
+}
+
+// loopback reports whether host only reaches this machine.
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func listenRun(ctx context.Context, opts *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ios := opts.IO
+	addr := net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
+	srv, err := listener.Listen(addr, opts.Config, ios.ErrOut)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w (is another listener running? pick another --port, or --port 0 for a free one)", err)
+		}
+		return err
+	}
+	if !loopback(opts.Host) {
+		fmt.Fprintf(ios.ErrOut, "warning: listening on %s is reachable from other machines; use --addr 127.0.0.1 to keep it local\n", addr)
+	}
+	url := srv.URL()
+	fmt.Fprintf(ios.ErrOut, "Listening on %s ... (Ctrl-C to stop)\n", url)
+	if opts.AppSecret != "" {
+		mode := "marking"
+		if opts.RequireSignature {
+			mode = "requiring"
+		}
+		fmt.Fprintf(ios.ErrOut, "Checking X-Hub-Signature-256 (%s valid signatures)\n", mode)
+	}
+	if opts.ReadyFile != "" {
+		if err := writeReady(opts.ReadyFile, url); err != nil {
+			srv.Close()
+			return fmt.Errorf("cannot write --ready-file: %w", err)
+		}
+	}
+
+	out := newOutput(opts)
+	stats, runErr := srv.Run(ctx, out.consume)
+	out.flush()
+	fmt.Fprintf(ios.ErrOut, "Stopped: %s\n", render.ListenSummary(stats))
+	if runErr != nil {
+		return runErr
+	}
+	if out.err != nil {
+		return fmt.Errorf("writing output: %w", out.err)
+	}
+	return nil
+}
+
+// writeReady writes the URL atomically, so a watcher never reads half.
+func writeReady(path, url string) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".wa-cb-ready-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.WriteString(url + "\n"); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+// output renders exchanges on the consumer goroutine.
+type output struct {
+	ios     *iostreams.IOStreams
+	json    bool
+	printer *render.EventPrinter
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	err     error
+	warned  bool
+}
+
+func newOutput(opts *Options) *output {
+	o := &output{ios: opts.IO, json: opts.JSON}
+	o.enc = json.NewEncoder(&o.buf)
+	o.enc.SetEscapeHTML(false)
+	if !o.json {
+		o.printer = render.NewEventPrinter(opts.IO)
+	}
+	return o
+}
+
+// consume shows one exchange. With --json, lines are written as soon as no
+// further exchange is waiting (or the buffer is large), so every line is
+// out as soon as it is known.
+func (o *output) consume(ex *listener.Exchange, more bool) {
+	if ex.Handshake != nil && ex.Handshake.Outcome == listener.HandshakeUnchecked && !o.warned {
+		o.warned = true
+		fmt.Fprintf(o.ios.ErrOut, "warning: answered a subscription handshake without checking its token; set --verify-token (or WA_CB_VERIFY_TOKEN) to check it\n")
+	}
+	if ex.TooLarge {
+		fmt.Fprintf(o.ios.ErrOut, "413 %s %s (request %s): %s\n", ex.Method, ex.Path, ex.ID, ex.Events[0].DecodeError)
+	}
+	if o.json {
+		for i := range ex.Events {
+			if err := o.enc.Encode(&ex.Events[i]); err != nil {
+				fmt.Fprintf(o.ios.ErrOut, "warning: request %s event %d could not be encoded: %v\n", ex.ID, i+1, err)
+			}
+		}
+		if !more || o.buf.Len() >= 64<<10 {
+			o.flush()
+		}
+		return
+	}
+	if ex.TooLarge {
+		return // reported on stderr above
+	}
+	o.show(ex)
+	o.flush()
+}
+
+// show renders an exchange's cards; if rendering fails, the exchange is
+// still shown, raw.
+func (o *output) show(ex *listener.Exchange) {
+	mark := o.buf.Len()
+	defer func() {
+		if p := recover(); p != nil {
+			o.buf.Truncate(mark)
+			fmt.Fprintf(o.ios.ErrOut, "warning: request %s could not be shown (%v); raw request follows\n", ex.ID, p)
+			fmt.Fprintf(&o.buf, "%s %s?%s (request %s, answered %d)\n%s\n\n", ex.Method, ex.Path, ex.RawQuery, ex.ID, ex.Answer.Status, listener.RawJSON(ex.Body))
+		}
+	}()
+	for _, v := range render.ViewsOf(ex) {
+		o.buf.WriteString(o.printer.Event(v))
+	}
+}
+
+func (o *output) flush() {
+	if o.buf.Len() == 0 {
+		return
+	}
+	if o.err == nil {
+		_, o.err = o.ios.Out.Write(o.buf.Bytes())
+	}
+	o.buf.Reset()
+	if o.buf.Cap() > 1<<20 {
+		o.buf = bytes.Buffer{}
+	}
+}

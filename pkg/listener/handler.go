@@ -1,0 +1,273 @@
+package listener
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+)
+
+// Handler is the listener's http.Handler. It accepts every method and path,
+// answers at once and passes each Exchange to emit, once, after answering.
+// emit must not block for long: Server gives it an unbounded queue.
+type Handler struct {
+	cfg  Config
+	emit func(*Exchange)
+	// signature checks X-Hub-Signature-256 (callback.SignatureState).
+	signature func(secret string, h http.Header, body []byte) string
+}
+
+// NewHandler builds a Handler that answers as cfg says and hands every
+// exchange to emit.
+func NewHandler(cfg Config, emit func(*Exchange)) *Handler {
+	if emit == nil {
+		emit = func(*Exchange) {}
+	}
+	return &Handler{cfg: cfg.withDefaults(), emit: emit, signature: callback.SignatureState}
+}
+
+// ServeHTTP reads, checks, decodes and answers one request, then emits it.
+// It never panics: whatever fails is answered, reported in the exchange
+// and emitted.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	cfg := &h.cfg
+	ex := &Exchange{
+		ID:         cfg.NewID(),
+		ReceivedAt: cfg.Now(),
+		Method:     r.Method,
+		Path:       r.URL.EscapedPath(),
+		RawQuery:   r.URL.RawQuery,
+		Host:       r.Host,
+		RemoteAddr: r.RemoteAddr,
+		Header:     r.Header,
+	}
+	answered := false
+	defer func() {
+		if p := recover(); p != nil {
+			ex.InternalError = fmt.Sprint(p)
+			if !answered {
+				ex.Answer = Answer{Status: http.StatusInternalServerError, Body: []byte("wa-cb: internal error\n"), Reason: "internal error"}
+				h.write(w, ex.Answer)
+				ex.Latency = cfg.Now().Sub(ex.ReceivedAt)
+			}
+			if len(ex.Events) == 0 {
+				ex.Events = []callback.Event{RawEvent(h.request(ex), "listener failed: "+ex.InternalError)}
+			}
+			h.facts(ex)
+		}
+		h.emit(ex)
+	}()
+
+	if ex.Path == "" {
+		ex.Path = "/"
+	}
+	body, size, readErr := readBody(r.Body, r.ContentLength, cfg.MaxBody)
+	ex.BodySize = size
+	switch {
+	case errors.Is(readErr, errTooLarge):
+		ex.TooLarge = true
+		ex.Answer = Answer{
+			Status: http.StatusRequestEntityTooLarge,
+			Header: http.Header{"Connection": {"close"}},
+			Body:   []byte("wa-cb: request body too large\n"),
+			Reason: "body too large",
+		}
+		ex.Events = []callback.Event{RawEvent(callback.Request{}, tooLargeReason(size, cfg.MaxBody))}
+	case readErr != nil:
+		ex.ReadError = readErr.Error()
+		ex.Body = body
+		ex.Answer = Answer{
+			Status: http.StatusBadRequest,
+			Header: http.Header{"Connection": {"close"}},
+			Body:   []byte("wa-cb: request body could not be read\n"),
+			Reason: "body unreadable",
+		}
+		ex.Events = []callback.Event{RawEvent(h.request(ex), "request body could not be read: "+ex.ReadError)}
+	default:
+		ex.Body = body
+		h.decide(r, ex)
+	}
+	h.facts(ex)
+	h.write(w, ex.Answer)
+	answered = true
+	ex.Latency = cfg.Now().Sub(ex.ReceivedAt)
+}
+
+// decide decodes an accepted request and chooses its answer.
+func (h *Handler) decide(r *http.Request, ex *Exchange) {
+	cfg := &h.cfg
+	if cfg.AppSecret != "" {
+		ex.Signature = h.signature(cfg.AppSecret, r.Header, ex.Body)
+	}
+	ex.Events, ex.DecodePanic = SafeDecode(cfg.Decode, h.request(ex))
+
+	if hs := handshake(r, ex.RawQuery); hs != nil {
+		ex.Handshake = hs
+		h.checkHandshake(hs)
+		if hs.Outcome == HandshakeRejected {
+			ex.Answer = Answer{Status: http.StatusForbidden, Body: []byte("wa-cb: verification failed\n"), Reason: "handshake rejected: " + hs.Reason}
+		} else {
+			ex.Answer = Answer{
+				Status: http.StatusOK,
+				Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}, "X-Content-Type-Options": {"nosniff"}},
+				Body:   []byte(hs.Challenge),
+				Reason: "handshake " + hs.Outcome,
+			}
+		}
+		for i := range ex.Events {
+			if ex.Events[i].Kind == callback.KindVerification {
+				ex.Events[i].Extra = withExtra(ex.Events[i].Extra, "handshake", hs.Outcome)
+			}
+		}
+		return
+	}
+	if cfg.RequireSignature && ex.Signature != callback.SignatureValid {
+		reason := "signature " + ex.Signature
+		if ex.Signature == "" {
+			reason = "signature not checked"
+		}
+		ex.Answer = Answer{Status: http.StatusUnauthorized, Body: []byte("wa-cb: " + reason + "\n"), Reason: reason}
+		return
+	}
+	if cfg.Respond != nil {
+		a := cfg.Respond(r.Context(), ex)
+		if a.Status == 0 {
+			a.Status = cfg.Status
+		}
+		ex.Answer = a
+		return
+	}
+	ex.Answer = Answer{Status: cfg.Status}
+}
+
+// checkHandshake sets the outcome of a handshake against the configured
+// verify token.
+func (h *Handler) checkHandshake(hs *Handshake) {
+	token := hs.token
+	hs.token = ""
+	if h.cfg.VerifyToken == "" {
+		hs.Outcome = HandshakeUnchecked
+		hs.Reason = "no verify token configured"
+		return
+	}
+	switch {
+	case hs.Mode != "subscribe":
+		hs.Outcome = HandshakeRejected
+		hs.Reason = fmt.Sprintf("hub.mode is %q, not \"subscribe\"", hs.Mode)
+	case !hs.tokenPresent:
+		hs.Outcome = HandshakeRejected
+		hs.Reason = "no hub.verify_token"
+	case subtle.ConstantTimeCompare([]byte(token), []byte(h.cfg.VerifyToken)) != 1:
+		hs.Outcome = HandshakeRejected
+		hs.Reason = "wrong hub.verify_token"
+	default:
+		hs.Outcome = HandshakeVerified
+	}
+}
+
+// handshake recognises Meta's subscription GET: a GET whose query has
+// hub.mode. The token is kept only until it is checked.
+func handshake(r *http.Request, rawQuery string) *Handshake {
+	if r.Method != http.MethodGet || !strings.Contains(rawQuery, "hub.mode") {
+		return nil
+	}
+	q, _ := url.ParseQuery(rawQuery) // keeps what parses
+	if _, ok := q["hub.mode"]; !ok {
+		return nil
+	}
+	_, present := q["hub.verify_token"]
+	return &Handshake{
+		Mode:         q.Get("hub.mode"),
+		Challenge:    q.Get("hub.challenge"),
+		token:        q.Get("hub.verify_token"),
+		tokenPresent: present,
+	}
+}
+
+// facts stamps the request facts on every event.
+func (h *Handler) facts(ex *Exchange) {
+	at := ex.ReceivedAt.UTC().Format(time.RFC3339Nano)
+	for i := range ex.Events {
+		ev := &ex.Events[i]
+		if ev.Schema == "" {
+			ev.Schema = callback.Schema
+		}
+		ev.RequestID = ex.ID
+		ev.ReceivedAt = at
+		ev.Method = ex.Method
+		ev.Path = ex.Path
+		ev.Signature = ex.Signature
+	}
+}
+
+func (h *Handler) request(ex *Exchange) callback.Request {
+	return callback.Request{Method: ex.Method, Path: ex.Path, RawQuery: ex.RawQuery, Header: ex.Header, Body: ex.Body}
+}
+
+func (h *Handler) write(w http.ResponseWriter, a Answer) {
+	hd := w.Header()
+	for k, v := range a.Header {
+		hd[http.CanonicalHeaderKey(k)] = v
+	}
+	hd.Set("Content-Length", strconv.Itoa(len(a.Body)))
+	w.WriteHeader(a.Status)
+	if len(a.Body) > 0 {
+		_, _ = w.Write(a.Body)
+	}
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// readBody reads the whole body, up to max bytes. It returns errTooLarge
+// (and no body) when there is more, with size the declared length, or -1
+// for a body without Content-Length that ran past the limit.
+func readBody(rc io.ReadCloser, declared, max int64) ([]byte, int64, error) {
+	if rc == nil || rc == http.NoBody {
+		return nil, 0, nil
+	}
+	if declared > max {
+		return nil, declared, errTooLarge
+	}
+	if declared >= 0 {
+		buf := make([]byte, declared)
+		n, err := io.ReadFull(rc, buf)
+		if err != nil {
+			return buf[:n], int64(n), err
+		}
+		return buf, declared, nil
+	}
+	buf, err := io.ReadAll(io.LimitReader(rc, max+1))
+	if int64(len(buf)) > max {
+		return nil, -1, errTooLarge
+	}
+	if err != nil {
+		return buf, int64(len(buf)), err
+	}
+	if len(buf) == 0 {
+		buf = nil
+	}
+	return buf, int64(len(buf)), nil
+}
+
+func tooLargeReason(size, max int64) string {
+	if size < 0 {
+		return fmt.Sprintf("request refused with 413: body exceeds the %s limit (--max-body)", FormatSize(max))
+	}
+	return fmt.Sprintf("request refused with 413: body of %s exceeds the %s limit (--max-body)", FormatSize(size), FormatSize(max))
+}
+
+func withExtra(m map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(m)+1)
+	for key, val := range m {
+		out[key] = val
+	}
+	out[k] = v
+	return out
+}

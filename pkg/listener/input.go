@@ -1,0 +1,139 @@
+package listener
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+)
+
+// Input is one raw callback found in offline input (wa-cb decode).
+type Input struct {
+	Line    int // 1-based line it starts on
+	Request callback.Request
+}
+
+// ParseInput turns text holding raw callbacks into requests to decode.
+//
+// The whole input is one callback when it is one JSON document (pretty or
+// not) or when its lines do not all look like callbacks. When it has
+// several non-blank lines that each look like a callback (NDJSON of
+// bodies, lines of URLs or query strings, "GET /path?query HTTP/1.1"
+// request lines, as in logs), each line is one callback; blank lines and
+// lines starting with '#' are skipped.
+//
+// One callback is read as:
+//   - a JSON body when it starts with '{' or '[' (POST, application/json),
+//   - a URL when it starts with http:// or https:// (GET of its query),
+//   - a request line "METHOD target [HTTP/x.y]",
+//   - a path with a query ("/cb?id=…"), or a query string with or without
+//     its leading '?' (GET),
+//   - anything else as a raw POST body.
+//
+// Nothing is unescaped or re-encoded: the decoder sees the bytes given.
+func ParseInput(data []byte) []Input {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil
+	}
+	lead := len(data) - len(bytes.TrimLeftFunc(data, unicode.IsSpace))
+	firstLine := 1 + bytes.Count(data[:lead], []byte("\n"))
+	if json.Valid(trimmed) {
+		return []Input{{Line: firstLine, Request: parseOne(trimmed)}}
+	}
+	var lines []Input
+	all := true
+	for i, raw := range bytes.Split(data, []byte("\n")) {
+		line := bytes.TrimSpace(raw)
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		if !looksLikeCallback(line) {
+			all = false
+			break
+		}
+		lines = append(lines, Input{Line: i + 1, Request: parseOne(line)})
+	}
+	if all && len(lines) > 1 {
+		return lines
+	}
+	return []Input{{Line: firstLine, Request: parseOne(trimmed)}}
+}
+
+var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+// requestLine splits "METHOD target [HTTP/x.y]".
+func requestLine(s []byte) (method string, target []byte, ok bool) {
+	for _, m := range methods {
+		if len(s) > len(m) && string(s[:len(m)]) == m && (s[len(m)] == ' ' || s[len(m)] == '\t') {
+			t := bytes.TrimSpace(s[len(m):])
+			if i := bytes.LastIndexByte(t, ' '); i >= 0 && bytes.HasPrefix(t[i+1:], []byte("HTTP/")) {
+				t = bytes.TrimSpace(t[:i])
+			}
+			return m, t, len(t) > 0
+		}
+	}
+	return "", nil, false
+}
+
+func hasURLScheme(s []byte) bool {
+	l := strings.ToLower(string(s[:min(len(s), 8)]))
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+func looksLikeCallback(s []byte) bool {
+	switch {
+	case s[0] == '{' || s[0] == '[' || s[0] == '?' || s[0] == '/':
+		return true
+	case hasURLScheme(s):
+		return true
+	}
+	if _, _, ok := requestLine(s); ok {
+		return true
+	}
+	eq := bytes.IndexByte(s, '=')
+	return eq > 0 && !bytes.ContainsAny(s[:eq], " \t")
+}
+
+func parseOne(s []byte) callback.Request {
+	switch {
+	case s[0] == '{' || s[0] == '[':
+		return callback.Request{
+			Method: http.MethodPost, Path: "/",
+			Header: http.Header{"Content-Type": {"application/json"}},
+			Body:   s,
+		}
+	case hasURLScheme(s), s[0] == '/', s[0] == '?':
+		return target(http.MethodGet, s)
+	}
+	if m, t, ok := requestLine(s); ok {
+		return target(m, t)
+	}
+	if eq := bytes.IndexByte(s, '='); eq > 0 && !bytes.ContainsAny(s[:eq], " \t\r\n") {
+		return callback.Request{Method: http.MethodGet, Path: "/", RawQuery: string(s)}
+	}
+	return callback.Request{Method: http.MethodPost, Path: "/", Header: http.Header{}, Body: s}
+}
+
+// target reads an absolute URL, a path with a query or a bare query,
+// leniently: the query is everything after the first '?', as sent.
+func target(method string, s []byte) callback.Request {
+	str := string(s)
+	if hasURLScheme(s) {
+		rest := str[strings.Index(str, "//")+2:]
+		if i := strings.IndexAny(rest, "/?"); i >= 0 {
+			str = rest[i:]
+		} else {
+			str = "/"
+		}
+	}
+	path, query, _ := strings.Cut(str, "?")
+	if path == "" || path[0] != '/' {
+		path = "/" + path
+	}
+	return callback.Request{Method: method, Path: path, RawQuery: query, Header: http.Header{}}
+}

@@ -1,0 +1,275 @@
+package listener
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+)
+
+// Server binds an address, serves the Handler and delivers every Exchange,
+// in completion order, to one consumer.
+type Server struct {
+	cfg      Config
+	ln       net.Listener
+	srv      *http.Server
+	queue    *Queue
+	log      io.Writer
+	inflight tracker
+
+	stopOnce sync.Once
+	stop     chan struct{}
+}
+
+// Listen binds addr (host:port; port 0 picks a free one) and returns a
+// Server ready to Run. log receives the engine's own warnings (nil
+// discards them).
+func Listen(addr string, cfg Config, logw io.Writer) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &BindError{Addr: addr, Err: bindCause(err)}
+	}
+	return NewServer(ln, cfg, logw), nil
+}
+
+// NewServer serves on an existing listener.
+func NewServer(ln net.Listener, cfg Config, logw io.Writer) *Server {
+	cfg = cfg.withDefaults()
+	if logw == nil {
+		logw = io.Discard
+	}
+	s := &Server{cfg: cfg, ln: ln, queue: NewQueue(), log: logw, stop: make(chan struct{})}
+	h := NewHandler(cfg, s.queue.Push)
+	s.srv = &http.Server{
+		Handler:           s.inflight.wrap(h),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          log.New(logw, "wa-cb: http: ", 0),
+	}
+	return s
+}
+
+// BindError is a failure to listen on an address.
+type BindError struct {
+	Addr string
+	Err  error
+}
+
+func (e *BindError) Error() string { return fmt.Sprintf("cannot listen on %s: %v", e.Addr, e.Err) }
+func (e *BindError) Unwrap() error { return e.Err }
+
+// bindCause digs the system error ("address already in use") out of
+// net.Listen's wrapping.
+func bindCause(err error) error {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
+	}
+	return err
+}
+
+// Addr is the bound address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// URL is the base URL the server answers on ("http://127.0.0.1:4280/").
+func (s *Server) URL() string {
+	if ta, ok := s.ln.Addr().(*net.TCPAddr); ok {
+		return "http://" + net.JoinHostPort(ta.IP.String(), fmt.Sprint(ta.Port)) + "/"
+	}
+	return "http://" + s.ln.Addr().String() + "/"
+}
+
+// Close releases the address of a Server that will not Run.
+func (s *Server) Close() error { return s.ln.Close() }
+
+// Stop begins a graceful stop of Run. It may be called more than once and
+// from any goroutine.
+func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stop) }) }
+
+// Run serves until ctx is done, Stop is called or Config.MaxEvents events
+// were delivered; then it stops gracefully: it stops accepting, lets
+// requests in flight finish (up to ShutdownTimeout), delivers every
+// exchange still queued and returns what it counted.
+//
+// consume is called on one goroutine, once per exchange, in the order
+// requests completed; more says that further exchanges are already
+// waiting (a writer may hold its flush until more is false). A panic in
+// consume is recovered and reported to the log writer.
+func (s *Server) Run(ctx context.Context, consume func(ex *Exchange, more bool)) (Stats, error) {
+	stats := NewStats()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- s.srv.Serve(s.ln) }()
+
+	deliver := func() {
+		batch := s.queue.Take()
+		for i, ex := range batch {
+			s.consume(consume, ex, i < len(batch)-1 || s.queue.Len() > 0)
+			stats.Add(ex)
+			if s.cfg.MaxEvents > 0 && stats.Events >= s.cfg.MaxEvents {
+				s.Stop()
+			}
+		}
+	}
+
+	var runErr error
+loop:
+	for {
+		select {
+		case <-s.queue.Ready():
+			deliver()
+		case <-ctx.Done():
+			break loop
+		case <-s.stop:
+			break loop
+		case err := <-serveErr:
+			if !errors.Is(err, http.ErrServerClosed) {
+				runErr = err
+			}
+			break loop
+		}
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		defer cancel()
+		if err := s.srv.Shutdown(sctx); err != nil {
+			fmt.Fprintf(s.log, "wa-cb: requests still in flight after %s, closing their connections\n", s.cfg.ShutdownTimeout)
+			_ = s.srv.Close()
+		}
+		s.inflight.wait()
+	}()
+	for {
+		select {
+		case <-s.queue.Ready():
+			deliver()
+		case <-done:
+			deliver()
+			return stats, runErr
+		}
+	}
+}
+
+func (s *Server) consume(consume func(*Exchange, bool), ex *Exchange, more bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(s.log, "wa-cb: showing request %s failed: %v\n", ex.ID, p)
+		}
+	}()
+	consume(ex, more)
+}
+
+// tracker counts handlers running, so a stop can wait for them even after
+// their connections were closed.
+type tracker struct {
+	mu   sync.Mutex
+	n    int
+	idle *sync.Cond
+}
+
+func (t *tracker) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.mu.Lock()
+		t.n++
+		t.mu.Unlock()
+		defer func() {
+			t.mu.Lock()
+			t.n--
+			if t.n == 0 && t.idle != nil {
+				t.idle.Broadcast()
+			}
+			t.mu.Unlock()
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (t *tracker) wait() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.idle == nil {
+		t.idle = sync.NewCond(&t.mu)
+	}
+	for t.n > 0 {
+		t.idle.Wait()
+	}
+}
+
+// Stats counts what a Server delivered.
+type Stats struct {
+	Requests int            `json:"requests"`
+	Events   int            `json:"events"`
+	Kinds    map[string]int `json:"kinds"`    // events by kind
+	Statuses map[string]int `json:"statuses"` // status events by status
+	// DecodeErrors counts events with a decode_error (refused and unreadable
+	// requests not included).
+	DecodeErrors       int `json:"decode_errors"`
+	SignatureInvalid   int `json:"signature_invalid"` // requests
+	SignatureMissing   int `json:"signature_missing"` // requests (handshakes not counted)
+	TooLarge           int `json:"too_large"`         // requests answered 413
+	Unreadable         int `json:"unreadable"`        // bodies that could not be read in full
+	HandshakesRejected int `json:"handshakes_rejected"`
+	Failures           int `json:"failures"` // decoder or listener panics recovered
+}
+
+// NewStats returns empty counters.
+func NewStats() Stats {
+	return Stats{Kinds: map[string]int{}, Statuses: map[string]int{}}
+}
+
+// Add counts one exchange.
+func (st *Stats) Add(ex *Exchange) {
+	if st.Kinds == nil {
+		st.Kinds = map[string]int{}
+	}
+	if st.Statuses == nil {
+		st.Statuses = map[string]int{}
+	}
+	st.Requests++
+	st.Events += len(ex.Events)
+	switch {
+	case ex.TooLarge:
+		st.TooLarge++
+	case ex.ReadError != "":
+		st.Unreadable++
+	default:
+		for i := range ex.Events {
+			ev := &ex.Events[i]
+			st.Kinds[ev.Kind]++
+			if ev.Kind == callback.KindStatus && ev.Status != "" {
+				st.Statuses[ev.Status]++
+			}
+			if ev.DecodeError != "" {
+				st.DecodeErrors++
+			}
+		}
+	}
+	if ex.DecodePanic != "" || ex.InternalError != "" {
+		st.Failures++
+	}
+	if ex.Handshake == nil {
+		switch ex.Signature {
+		case callback.SignatureInvalid:
+			st.SignatureInvalid++
+		case callback.SignatureMissing:
+			st.SignatureMissing++
+		}
+	} else if ex.Handshake.Outcome == HandshakeRejected {
+		st.HandshakesRejected++
+	}
+}

@@ -1,0 +1,626 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/listener"
+)
+
+// EventView is one event as `listen` and `decode` show it, with what the
+// card needs beyond the event itself.
+type EventView struct {
+	Event callback.Event
+	// Index and Total place the event in its request ("event 2 of 3");
+	// Total <= 1 hides it.
+	Index, Total int
+	// Line is the input line of the callback (decode), 0 when not known.
+	Line int
+	// Answer is the HTTP status the listener answered (0: not a listener
+	// event) and AnswerReason why, when it is not the configured answer.
+	Answer       int
+	AnswerReason string
+	// Handshake is the outcome of Meta's subscription handshake, if any.
+	Handshake       string
+	HandshakeReason string
+	// RawBody and RawQuery are the payload as received: shown when the event
+	// could not be decoded.
+	RawBody  []byte
+	RawQuery string
+	// Failure is a recovered panic of the decoder or the listener.
+	Failure string
+}
+
+// ViewsOf turns a listener exchange into one view per event.
+func ViewsOf(ex *listener.Exchange) []EventView {
+	views := make([]EventView, len(ex.Events))
+	for i := range ex.Events {
+		v := EventView{
+			Event:        ex.Events[i],
+			Index:        i + 1,
+			Total:        len(ex.Events),
+			Answer:       ex.Answer.Status,
+			AnswerReason: ex.Answer.Reason,
+			RawBody:      ex.Body,
+			RawQuery:     ex.RawQuery,
+			Failure:      firstNonEmpty(ex.DecodePanic, ex.InternalError),
+		}
+		if ex.Handshake != nil {
+			v.Handshake, v.HandshakeReason = ex.Handshake.Outcome, ex.Handshake.Reason
+		}
+		views[i] = v
+	}
+	return views
+}
+
+// Limits on what a card shows; --json always carries everything.
+const (
+	cardValueMax = 4 << 10  // characters of one value in a card
+	cardRawMax   = 2 << 10  // bytes of an undecodable payload in a card
+	plainRawMax  = 64 << 10 // bytes of an undecodable payload in plain text
+)
+
+// EventPrinter renders events for a stream: bordered, coloured cards for a
+// terminal (or when colour is forced on), stable plain text otherwise.
+type EventPrinter struct {
+	s     *Styles
+	cards bool
+	// Location is the zone of the card's clock (plain text is always UTC).
+	Location *time.Location
+}
+
+// NewEventPrinter builds the printer for ios.Out.
+func NewEventPrinter(ios *iostreams.IOStreams) *EventPrinter {
+	return NewEventPrinterFor(New(ios), ios.IsStdoutTTY() || ios.ColorEnabled())
+}
+
+// NewEventPrinterFor builds a printer from styles; cards selects the
+// terminal form.
+func NewEventPrinterFor(s *Styles, cards bool) *EventPrinter {
+	return &EventPrinter{s: s, cards: cards, Location: time.Local}
+}
+
+// Cards reports whether the printer draws cards.
+func (p *EventPrinter) Cards() bool { return p.cards }
+
+// Event renders one event, ending in a newline.
+func (p *EventPrinter) Event(v EventView) string {
+	if p.cards {
+		return p.card(v)
+	}
+	return plain(v)
+}
+
+// tone says how a value is coloured.
+type tone int
+
+const (
+	toneNormal tone = iota
+	toneGood
+	toneBad
+	toneWarn
+	toneDim
+	toneInfo
+)
+
+type field struct {
+	key   string
+	value string
+	tone  tone
+}
+
+// bad reports whether the event is flagged (red border, BAD marker).
+func bad(v EventView) bool {
+	ev := &v.Event
+	return ev.DecodeError != "" || ev.Status == "failed" || ev.Kind == callback.KindError ||
+		ev.Signature == callback.SignatureInvalid || v.Handshake == listener.HandshakeRejected ||
+		v.Failure != "" || (v.Answer >= 400)
+}
+
+func title(ev *callback.Event) (kind, sub string) {
+	kind = orDash(ev.Kind)
+	switch {
+	case ev.Status != "":
+		sub = ev.Status
+	case ev.Type != "":
+		sub = ev.Type
+	}
+	return kind, sub
+}
+
+// fields lists what the event says, in display order. Values are
+// sanitised: control characters are shown escaped, never sent to the
+// terminal.
+func fields(v EventView) []field {
+	ev := &v.Event
+	var fs []field
+	add := func(k, val string, t tone) {
+		if val != "" {
+			fs = append(fs, field{k, clean(val), t})
+		}
+	}
+	add("id", ev.ID, toneNormal)
+	add("from", ev.From, toneNormal)
+	add("name", ev.Name, toneNormal)
+	add("to", ev.To, toneNormal)
+	add("business", ev.BusinessNumber, toneNormal)
+	add("sent at", ev.Timestamp, toneDim)
+	add("text", ev.Text, toneNormal)
+	if m := ev.Media; m != nil {
+		add("media", joinDot(m.MimeType, prefixed("id ", m.ID), m.Filename, flag(m.Voice, "voice"), flag(m.Animated, "animated")), toneNormal)
+		if m.Caption != "" && m.Caption != ev.Text {
+			add("caption", m.Caption, toneNormal)
+		}
+		add("media url", m.URL, toneInfo)
+		add("sha256", m.SHA256, toneDim)
+	}
+	if l := ev.Location; l != nil {
+		coords := ""
+		if l.Latitude != nil || l.Longitude != nil {
+			coords = num(l.Latitude) + ", " + num(l.Longitude)
+		}
+		add("location", joinDot(coords, l.Name, l.Address), toneNormal)
+		add("map url", l.URL, toneInfo)
+	}
+	if r := ev.Reply; r != nil {
+		add("reply", joinDot(r.Kind, prefixed("id ", r.ID), quoted(r.Title), r.Description, prefixed("payload ", r.Payload)), toneInfo)
+	}
+	if r := ev.Reaction; r != nil {
+		emoji := r.Emoji
+		if emoji == "" {
+			emoji = "(removed)"
+		}
+		add("reaction", joinDot(emoji, prefixed("on ", r.MessageID)), toneNormal)
+	}
+	if c := ev.Context; c != nil {
+		add("context", joinDot(
+			prefixed("reply to ", c.ID), prefixed("from ", c.From),
+			flag(c.Forwarded, "forwarded"), flag(c.FrequentlyForwarded, "frequently forwarded"),
+			prefixed("mentions ", strings.Join(c.Mentions, ", "))), toneNormal)
+	}
+	if ev.Error != nil {
+		add("error", errText(*ev.Error), toneBad)
+	}
+	if len(ev.Errors) > 1 {
+		for i, e := range ev.Errors {
+			if i == 0 && ev.Error != nil && e == *ev.Error {
+				continue
+			}
+			add(fmt.Sprintf("error %d", i+1), errText(e), toneBad)
+		}
+	}
+	if pr := ev.Pricing; pr != nil {
+		billable := ""
+		if pr.Billable != nil {
+			billable = map[bool]string{true: "billable", false: "not billable"}[*pr.Billable]
+		}
+		add("pricing", joinDot(pr.Model, pr.Category, billable, pr.Origin, prefixed("price ", pr.Price), prefixed("conversation ", pr.Conversation)), toneDim)
+	}
+	if vf := ev.Verification; vf != nil {
+		token := "no verify token sent"
+		if vf.TokenPresent {
+			token = "verify token sent"
+		}
+		add("handshake", joinDot(prefixed("mode ", vf.Mode), prefixed("challenge ", vf.Challenge), token), toneInfo)
+	}
+	if v.Handshake != "" {
+		t := toneGood
+		switch v.Handshake {
+		case listener.HandshakeRejected:
+			t = toneBad
+		case listener.HandshakeUnchecked:
+			t = toneWarn
+		}
+		add("verified", joinDot(v.Handshake, v.HandshakeReason), t)
+	}
+	if len(ev.Referral) > 0 {
+		add("referral", compactJSON(ev.Referral, 300), toneDim)
+	}
+	if len(ev.Extra) > 0 {
+		keys := make([]string, 0, len(ev.Extra))
+		for k := range ev.Extra {
+			if k == "handshake" && v.Handshake != "" {
+				continue // shown as "verified"
+			}
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, k+"="+ev.Extra[k])
+		}
+		add("extra", strings.Join(parts, " · "), toneDim)
+	}
+	if v.Failure != "" {
+		add("failure", v.Failure, toneBad)
+	}
+	add("decode error", ev.DecodeError, toneBad)
+	return fs
+}
+
+func requestFields(v EventView, plainForm bool) []field {
+	ev := &v.Event
+	var fs []field
+	if ev.Method != "" || ev.Path != "" {
+		where := strings.TrimSpace(ev.Method + " " + ev.Path)
+		pos := ""
+		if v.Total > 1 {
+			pos = fmt.Sprintf("event %d of %d", v.Index, v.Total)
+		}
+		fs = append(fs, field{"request", clean(joinDot(where, ev.RequestID, pos)), toneDim})
+	}
+	if plainForm && ev.ReceivedAt != "" {
+		fs = append(fs, field{"received", ev.ReceivedAt, toneDim})
+	}
+	if v.Answer != 0 {
+		t := toneGood
+		if v.Answer >= 400 {
+			t = toneBad
+		} else if v.Answer >= 300 {
+			t = toneWarn
+		}
+		fs = append(fs, field{"answered", clean(joinDot(strconv.Itoa(v.Answer), v.AnswerReason)), t})
+	}
+	if ev.Signature != "" {
+		t := toneGood
+		switch ev.Signature {
+		case callback.SignatureInvalid:
+			t = toneBad
+		case callback.SignatureMissing:
+			t = toneWarn
+		}
+		fs = append(fs, field{"signature", ev.Signature, t})
+	}
+	if v.Line > 0 {
+		fs = append(fs, field{"line", strconv.Itoa(v.Line), toneDim})
+	}
+	return fs
+}
+
+// rawPayload is the undecodable payload to show, or "".
+func rawPayload(v EventView, max int) string {
+	if v.Event.DecodeError == "" && v.Failure == "" {
+		return ""
+	}
+	b := v.RawBody
+	if len(b) == 0 {
+		b = []byte(v.RawQuery)
+	}
+	if len(b) == 0 {
+		return ""
+	}
+	more := ""
+	if len(b) > max {
+		more = fmt.Sprintf(" … (%d more bytes)", len(b)-max)
+		b = b[:max]
+	}
+	return clean(string(b)) + more
+}
+
+// plain is the non-terminal form: a header line, then "  key: value"
+// lines, then a blank line. No colour, no width, stable for scripts.
+func plain(v EventView) string {
+	var b strings.Builder
+	ev := &v.Event
+	kind, sub := title(ev)
+	b.WriteString(kind)
+	if sub != "" {
+		b.WriteString(" " + clean(sub))
+	}
+	b.WriteString(" (" + clean(orDash(ev.Source)) + ")")
+	if bad(v) {
+		b.WriteString(" !")
+	}
+	b.WriteByte('\n')
+	write := func(f field) {
+		b.WriteString("  " + f.key + ": ")
+		b.WriteString(strings.ReplaceAll(f.value, "\n", "\n    "))
+		b.WriteByte('\n')
+	}
+	for _, f := range fields(v) {
+		write(f)
+	}
+	if raw := rawPayload(v, plainRawMax); raw != "" {
+		write(field{key: "raw", value: raw})
+	}
+	for _, f := range requestFields(v, true) {
+		write(f)
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
+
+const keyWidth = 13
+
+func (p *EventPrinter) card(v EventView) string {
+	s := p.s
+	ev := &v.Event
+	width := s.Width
+	if width > 100 {
+		width = 100
+	}
+	if width < 32 {
+		width = 32
+	}
+	inner := width - 4 // border and padding
+	valWidth := inner - keyWidth
+
+	kind, sub := title(ev)
+	head := s.Bold.Sprint(kind)
+	if sub != "" {
+		head += " " + p.colorFor(ev, sub)
+	}
+	head += "  " + s.Dim.Sprint(clean(orDash(ev.Source)))
+	if ev.DecodeError != "" || v.Failure != "" {
+		head += "  " + s.Bad.Sprint("✗ not decoded")
+	}
+	right := ""
+	if t, err := time.Parse(time.RFC3339Nano, ev.ReceivedAt); err == nil {
+		loc := p.Location
+		if loc == nil {
+			loc = time.Local
+		}
+		right = s.Dim.Sprint(t.In(loc).Format("15:04:05.000"))
+	}
+	if v.Answer != 0 {
+		right = strings.TrimSpace(right + " " + s.StatusCode(v.Answer, strconv.Itoa(v.Answer)))
+	}
+	gap := inner - lipgloss.Width(head) - lipgloss.Width(right)
+	if gap < 1 {
+		gap = 1
+	}
+	lines := []string{s.NewStyle().MaxWidth(inner).Render(head + strings.Repeat(" ", gap) + right)}
+
+	keyStyle := s.Key.Width(keyWidth)
+	valStyle := s.NewStyle().Width(valWidth)
+	row := func(f field) {
+		val := f.value
+		if utf8.RuneCountInString(val) > cardValueMax {
+			val = string([]rune(val)[:cardValueMax]) + "…"
+		}
+		val = p.paint(f.tone, val)
+		lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Top, keyStyle.Render(f.key), valStyle.Render(val)))
+	}
+	for _, f := range fields(v) {
+		row(f)
+	}
+	if raw := rawPayload(v, cardRawMax); raw != "" {
+		lines = append(lines, s.Key.Render("raw payload"))
+		lines = append(lines, s.Faint.Width(inner).Render(raw))
+	}
+	for _, f := range requestFields(v, false) {
+		row(f)
+	}
+	card := s.Card
+	if bad(v) {
+		card = s.CardBad
+	}
+	return card.Width(width-2).Render(strings.Join(lines, "\n")) + "\n"
+}
+
+func (p *EventPrinter) colorFor(ev *callback.Event, sub string) string {
+	s := p.s
+	sub = clean(sub)
+	switch {
+	case ev.Status == "failed" || ev.Status == "not-sent":
+		return s.Bad.Sprint(sub)
+	case ev.Status == "delivered" || ev.Status == "read":
+		return s.OK.Sprint(sub)
+	case ev.Status != "":
+		return s.Info.Sprint(sub)
+	default:
+		return s.Accent.Sprint(sub)
+	}
+}
+
+func (p *EventPrinter) paint(t tone, v string) string {
+	s := p.s
+	switch t {
+	case toneGood:
+		return s.OK.Sprint(v)
+	case toneBad:
+		return s.Bad.Sprint(v)
+	case toneWarn:
+		return s.Warn.Sprint(v)
+	case toneDim:
+		return s.Dim.Sprint(v)
+	case toneInfo:
+		return s.Info.Sprint(v)
+	}
+	return v
+}
+
+// clean makes a value from the wire safe to print: control characters,
+// bidirectional overrides and invalid UTF-8 are shown escaped so a payload
+// can never drive the terminal. Newlines and tabs stay.
+func clean(s string) string {
+	ok := true
+	for _, r := range s {
+		if r == utf8.RuneError || unsafeRune(r) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r):
+			if r < 0x80 {
+				fmt.Fprintf(&b, `\x%02x`, r)
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	if r == '\n' || r == '\t' {
+		return false
+	}
+	if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+		return true
+	}
+	switch {
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true // bidirectional controls
+	case r == 0x2028 || r == 0x2029:
+		return true
+	}
+	return false
+}
+
+func errText(e callback.Error) string {
+	head := strings.TrimSpace(e.Code + " " + e.Title)
+	if e.Detail != "" && e.Detail != e.Title {
+		if head == "" {
+			return e.Detail
+		}
+		return head + ": " + e.Detail
+	}
+	return head
+}
+
+func compactJSON(raw json.RawMessage, max int) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		b.Reset()
+		b.Write(raw)
+	}
+	s := b.String()
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+func joinDot(parts ...string) string {
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " · ")
+}
+
+func prefixed(prefix, v string) string {
+	if v == "" {
+		return ""
+	}
+	return prefix + v
+}
+
+func quoted(v string) string {
+	if v == "" {
+		return ""
+	}
+	return "“" + v + "”"
+}
+
+func flag(on bool, name string) string {
+	if on {
+		return name
+	}
+	return ""
+}
+
+func num(f *float64) string {
+	if f == nil {
+		return "?"
+	}
+	return strconv.FormatFloat(*f, 'f', -1, 64)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// ListenSummary is the line `listen` prints on stderr when it stops.
+func ListenSummary(st listener.Stats) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s, %s", plural(st.Requests, "request"), plural(st.Events, "event"))
+	if len(st.Kinds) > 0 {
+		kinds := sortedKeys(st.Kinds)
+		parts := make([]string, 0, len(kinds))
+		for _, k := range kinds {
+			part := fmt.Sprintf("%d %s", st.Kinds[k], k)
+			if k == callback.KindStatus && len(st.Statuses) > 0 {
+				var ss []string
+				for _, s := range sortedKeys(st.Statuses) {
+					ss = append(ss, fmt.Sprintf("%d %s", st.Statuses[s], s))
+				}
+				part += " [" + strings.Join(ss, ", ") + "]"
+			}
+			parts = append(parts, part)
+		}
+		b.WriteString(" (" + strings.Join(parts, ", ") + ")")
+	}
+	fmt.Fprintf(&b, "; %s", plural(st.DecodeErrors, "decode error"))
+	fmt.Fprintf(&b, "; %s", plural(st.SignatureInvalid+st.SignatureMissing, "signature failure"))
+	if st.SignatureInvalid+st.SignatureMissing > 0 {
+		fmt.Fprintf(&b, " (%d invalid, %d missing)", st.SignatureInvalid, st.SignatureMissing)
+	}
+	fmt.Fprintf(&b, "; %d too large (413)", st.TooLarge)
+	if st.Unreadable > 0 {
+		fmt.Fprintf(&b, "; %d unreadable", st.Unreadable)
+	}
+	if st.HandshakesRejected > 0 {
+		fmt.Fprintf(&b, "; %s", plural(st.HandshakesRejected, "handshake rejected", "handshakes rejected"))
+	}
+	if st.Failures > 0 {
+		fmt.Fprintf(&b, "; %s recovered", plural(st.Failures, "failure"))
+	}
+	return b.String()
+}
+
+func plural(n int, one string, many ...string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	if len(many) > 0 {
+		return fmt.Sprintf("%d %s", n, many[0])
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
