@@ -8,6 +8,7 @@ import (
 
 	decodeCmd "github.com/wa-cb/wa-cb/pkg/cmd/decode"
 	listenCmd "github.com/wa-cb/wa-cb/pkg/cmd/listen"
+	validateurlCmd "github.com/wa-cb/wa-cb/pkg/cmd/validateurl"
 	"github.com/wa-cb/wa-cb/pkg/cmd/version"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
@@ -56,6 +57,7 @@ Everything runs offline on this machine.`,
 	cmd.AddCommand(version.NewCmdVersion(f, info, nil))
 	// Subcommands are registered below, one line each.
 	// wa-cb:commands
+	cmd.AddCommand(validateurlCmd.NewCmdValidateURL(f, nil))
 	cmd.AddCommand(listenCmd.NewCmdListen(f, nil), decodeCmd.NewCmdDecode(f, nil))
 
 	return cmd

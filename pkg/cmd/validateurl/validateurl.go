@@ -1,0 +1,280 @@
+// Package validateurl implements `wa-cb validate-url`.
+package validateurl
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/render"
+	"github.com/wa-cb/wa-cb/pkg/urlcheck"
+)
+
+// EnvWhitelist holds a comma-separated whitelist.
+const EnvWhitelist = "WA_CB_WHITELIST"
+
+// Options for `wa-cb validate-url`.
+type Options struct {
+	IO     *iostreams.IOStreams
+	Getenv func(string) string
+	// Open opens a whitelist file; tests replace it.
+	Open func(name string) (io.ReadCloser, error)
+
+	URLs           []string // arguments; "-" reads standard input
+	Whitelist      []string // --whitelist values, each comma-separated
+	WhitelistFiles []string
+	Exact          bool
+	HTTPSOnly      bool
+	JSON           bool
+	Quiet          bool
+}
+
+// NewCmdValidateURL builds `wa-cb validate-url`.
+func NewCmdValidateURL(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{
+		IO:     f.IOStreams,
+		Getenv: f.Getenv,
+		Open:   func(name string) (io.ReadCloser, error) { return os.Open(name) },
+	}
+	cmd := &cobra.Command{
+		Use:   "validate-url <url>... | -",
+		Short: "Check callback URLs for Kaleyra's E413 and the domain whitelist",
+		Long:  longHelp(),
+		Example: `  $ wa-cb validate-url https://hooks.example.com/wa/status
+  $ wa-cb validate-url --whitelist example.com,example.org https://hooks.example.com/wa
+  $ wa-cb validate-url --whitelist-file whitelist.txt --https-only - < callback-urls.txt
+  $ WA_CB_WHITELIST=example.com wa-cb validate-url --json - < urls.txt | jq -c 'select(.valid | not)'
+  $ wa-cb validate-url --quiet --whitelist =hooks.example.com "$CALLBACK_URL" || exit 1`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmdutil.FlagErrorf("give at least one URL, or - to read URLs from standard input")
+			}
+			n := 0
+			for _, a := range args {
+				if a == "-" {
+					n++
+				}
+			}
+			if n > 1 {
+				return cmdutil.FlagErrorf(`"-" (standard input) may be given only once`)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.URLs = args
+			if opts.JSON && opts.Quiet {
+				return cmdutil.FlagErrorf("--json and --quiet cannot be used together")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return validateRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&opts.Whitelist, "whitelist", "w", nil, "Whitelisted `domains`, comma-separated (repeatable); example.com also covers its subdomains, =host only that host")
+	fl.StringArrayVar(&opts.WhitelistFiles, "whitelist-file", nil, "Read whitelist entries from `FILE`, one per line, # comments (repeatable)")
+	fl.BoolVar(&opts.Exact, "exact", false, "Make every whitelist entry match only its own host, not subdomains")
+	fl.BoolVar(&opts.HTTPSOnly, "https-only", false, "Fail http:// URLs (rule https-only) instead of warning")
+	fl.BoolVar(&opts.JSON, "json", false, "Print one JSON object per URL (NDJSON)")
+	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "Print nothing; only the exit status tells")
+	return cmd
+}
+
+func longHelp() string {
+	var b strings.Builder
+	b.WriteString(`Check callback_url strings before they reach Kaleyra.
+
+Kaleyra answers a malformed callback_url with error E413 ("The Callback URL
+format is invalid"). A well-formed URL whose domain is not whitelisted in the
+account is accepted, but no callback is ever made. validate-url reports, for
+each URL, one of:
+
+  valid-allowed          well-formed, and whitelisted when a whitelist is given
+  valid-not-whitelisted  Kaleyra accepts it, but no callback will be made
+  invalid                E413, naming the rule that failed
+
+The rules are stricter than any one URL parser: when wa-cb says a URL is
+whitelisted, Go's net/url, browsers and Node (WHATWG URL), curl and Python all
+agree its host is the whitelisted one. Where parsers could disagree, the URL
+is invalid. Each URL is judged exactly as given; nothing is trimmed or
+re-encoded. A line read from standard input loses only its line ending ("\n"
+or "\r\n"); blank lines and lines starting with # are skipped.
+
+Whitelist: --whitelist (repeatable, comma-separated), --whitelist-file (one
+entry per line, # comments) and WA_CB_WHITELIST (comma-separated) add up.
+An entry is a bare domain: example.com covers example.com and every
+subdomain; =hooks.example.com (or any entry with --exact) covers that host
+only. An entry that is empty, a public suffix (com, co.uk, github.io, the
+default rule's single labels such as localhost), an IP or numeric name, a
+wildcard, has a leading dot, a scheme, path, port or other URL parts is a
+configuration error (exit 2) reported before any URL is judged. Entries above
+a private public suffix (amazonaws.com) are accepted with a warning.
+
+Output: on a terminal a line per URL with ✓ (valid), ! (not whitelisted) or
+✗ (invalid) and the reason, plus indented warnings. Piped, plain lines:
+  VERDICT<TAB>RULE<TAB>URL<TAB>REASON      (REASON starts with "E413: " when invalid)
+  warning<TAB>RULE<TAB>URL<TAB>MESSAGE
+A URL holding white space, control or invisible characters is shown Go-quoted.
+A summary goes to standard error. --json prints one object per URL:
+  url, line (when read from stdin), verdict, valid, whitelisted (when a
+  whitelist is given), code ("E413" when invalid), rule, reason, host
+  (lower-case A-labels; IPv4 dotted, IPv6 in brackets), host_unicode, port,
+  matched (the entry; "=host" for exact entries), ip_class, warnings (a list
+  of {"rule","message"}), truncated (a line over 64 KiB; url holds its start).
+
+Exit status: 0 when every URL is valid (and whitelisted, when a whitelist is
+given), 3 otherwise, 2 for usage and configuration errors, 1 for I/O errors.
+
+Rule ids (stable; E413 rules in the order they are checked):
+`)
+	for _, r := range urlcheck.Rules {
+		fmt.Fprintf(&b, "  %-20s %-16s %s\n", r.ID, r.Kind, r.Text)
+	}
+	b.WriteString(`
+IP classes (ip_class): loopback, private, link-local, unspecified,
+this-network, multicast, broadcast, cgnat (shared 100.64.0.0/10),
+documentation, benchmarking, reserved, nat64, public.`)
+	return b.String()
+}
+
+// buildWhitelist gathers every source; nil means no whitelist was given.
+func buildWhitelist(opts *Options) (*urlcheck.Whitelist, []urlcheck.EntryWarning, error) {
+	b := urlcheck.Builder{Exact: opts.Exact}
+	for _, list := range opts.Whitelist {
+		b.AddList(list, "--whitelist")
+	}
+	for _, name := range opts.WhitelistFiles {
+		f, err := opts.Open(name)
+		if err != nil {
+			return nil, nil, cmdutil.ConfigErrorf("cannot read whitelist file: %w", err)
+		}
+		err = b.AddFile(f, name)
+		f.Close()
+		if err != nil {
+			return nil, nil, cmdutil.ConfigErrorf("cannot read whitelist file %s: %w", name, err)
+		}
+	}
+	if opts.Getenv != nil {
+		if v := opts.Getenv(EnvWhitelist); v != "" {
+			b.AddList(v, EnvWhitelist)
+		}
+	}
+	wl, err := b.Build()
+	if err != nil {
+		return nil, nil, cmdutil.ConfigErrorf("%w", err)
+	}
+	return wl, b.Warnings(), nil
+}
+
+// output writes results to Out, buffered; flush is called when input may
+// block and at the end.
+type output struct {
+	w       *bufio.Writer
+	buf     []byte
+	json    bool
+	quiet   bool
+	printer *render.URLPrinter
+	counts  render.URLCounts
+	failed  bool
+}
+
+func (o *output) result(r *urlcheck.Result) error {
+	switch r.Verdict {
+	case urlcheck.Allowed:
+		o.counts.Allowed++
+	case urlcheck.NotWhitelisted:
+		o.counts.NotWhitelisted++
+		o.failed = true
+	default:
+		o.counts.Invalid++
+		o.failed = true
+	}
+	o.counts.Warnings += len(r.Warnings)
+	if o.quiet {
+		return nil
+	}
+	if o.json {
+		o.buf = r.AppendJSON(o.buf[:0])
+	} else {
+		o.buf = o.printer.AppendResult(o.buf[:0], r)
+	}
+	_, err := o.w.Write(o.buf)
+	return err
+}
+
+func validateRun(ctx context.Context, opts *Options) error {
+	wl, entryWarnings, err := buildWhitelist(opts)
+	if err != nil {
+		return err
+	}
+	errStyles := render.NewErr(opts.IO)
+	errPrinter := render.NewURLPrinter(errStyles, opts.IO.IsStderrTTY())
+	if !opts.Quiet {
+		for _, w := range entryWarnings {
+			fmt.Fprint(opts.IO.ErrOut, errPrinter.EntryWarning(w))
+		}
+	}
+	checker := urlcheck.New(urlcheck.Options{Whitelist: wl, HTTPSOnly: opts.HTTPSOnly})
+	out := &output{
+		w:       bufio.NewWriterSize(opts.IO.Out, 64<<10),
+		json:    opts.JSON,
+		quiet:   opts.Quiet,
+		printer: render.NewURLPrinter(render.New(opts.IO), opts.IO.IsStdoutTTY() && !opts.JSON),
+		counts:  render.URLCounts{Whitelist: wl != nil},
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	runErr := func() error {
+		for _, arg := range opts.URLs {
+			if arg != "-" {
+				r := checker.Check(arg)
+				if err := out.result(&r); err != nil {
+					return err
+				}
+				continue
+			}
+			err := urlcheck.ScanURLs(opts.IO.In, func(line string, n int, truncated bool) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				r := checker.Check(line)
+				r.Line, r.Truncated = n, truncated
+				return out.result(&r)
+			}, out.w.Flush)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	flushErr := out.w.Flush()
+	if !opts.Quiet {
+		fmt.Fprint(opts.IO.ErrOut, errPrinter.Summary(out.counts))
+	}
+	switch {
+	case errors.Is(runErr, context.Canceled), errors.Is(runErr, context.DeadlineExceeded):
+		return fmt.Errorf("interrupted: %w", runErr)
+	case runErr != nil:
+		return fmt.Errorf("validate-url: %w", runErr)
+	case flushErr != nil:
+		return fmt.Errorf("validate-url: writing results: %w", flushErr)
+	}
+	total := out.counts.Allowed + out.counts.NotWhitelisted + out.counts.Invalid
+	if total == 0 {
+		return cmdutil.ConfigErrorf("no URL to check: standard input held none")
+	}
+	if out.failed {
+		return cmdutil.ErrCheckFailed
+	}
+	return nil
+}

@@ -1,0 +1,3 @@
+package urlcheck
+
+//go:generate go run ./internal/pslgen psl_parents.go

@@ -1,0 +1,119 @@
+package urlcheck
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// AppendJSON appends r as one compact JSON object and a newline: the bytes
+// encoding/json's Encoder writes with SetEscapeHTML(false), without its
+// reflection cost (validate-url streams millions of results).
+func (r *Result) AppendJSON(b []byte) []byte {
+	b = append(b, `{"url":`...)
+	b = appendString(b, r.URL)
+	if r.Line != 0 {
+		b = append(b, `,"line":`...)
+		b = strconv.AppendInt(b, int64(r.Line), 10)
+	}
+	b = append(b, `,"verdict":`...)
+	b = appendString(b, string(r.Verdict))
+	b = append(b, `,"valid":`...)
+	b = strconv.AppendBool(b, r.Valid)
+	if r.Whitelisted != nil {
+		b = append(b, `,"whitelisted":`...)
+		b = strconv.AppendBool(b, *r.Whitelisted)
+	}
+	b = appendField(b, "code", r.Code, true)
+	b = appendField(b, "rule", r.Rule, false)
+	b = appendField(b, "reason", r.Reason, false)
+	b = appendField(b, "host", r.Host, true)
+	b = appendField(b, "host_unicode", r.HostUnicode, true)
+	b = appendField(b, "port", r.Port, true)
+	b = appendField(b, "matched", r.Matched, true)
+	b = appendField(b, "ip_class", r.IPClass, true)
+	if len(r.Warnings) > 0 {
+		b = append(b, `,"warnings":[`...)
+		for i, w := range r.Warnings {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"rule":`...)
+			b = appendString(b, w.Rule)
+			b = append(b, `,"message":`...)
+			b = appendString(b, w.Message)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if r.Truncated {
+		b = append(b, `,"truncated":true`...)
+	}
+	return append(b, '}', '\n')
+}
+
+func appendField(b []byte, name, v string, omitEmpty bool) []byte {
+	if omitEmpty && v == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return appendString(b, v)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string the way encoding/json does with
+// HTML escaping off: invalid UTF-8 becomes U+FFFD, control characters and
+// U+2028/U+2029 are escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,316 @@
+package urlcheck
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+
+	"golang.org/x/net/idna"
+)
+
+// Warning is a remark that does not change the verdict.
+type Warning struct {
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
+}
+
+// wildcardDNS are services whose names resolve to any IP written into them
+// (10.0.0.1.nip.io): whoever writes the name picks the address.
+var wildcardDNS = map[string]bool{
+	"nip.io": true, "sslip.io": true, "xip.io": true, "traefik.me": true,
+	"backname.io": true, "nip.direct": true, "localh.st": true,
+}
+
+// loopbackNames are public names that resolve to 127.0.0.1.
+var loopbackNames = map[string]bool{
+	"localtest.me": true, "lvh.me": true, "vcap.me": true, "lacolhost.com": true,
+}
+
+// specialUse are top-level (or second-level) names that never resolve on the
+// public internet, or only on the local link.
+var specialUse = map[string]string{
+	"localhost":   "localhost is this machine",
+	"local":       ".local is multicast DNS on the local link",
+	"internal":    ".internal is reserved for private networks",
+	"test":        ".test is reserved for testing",
+	"example":     ".example is reserved for documentation",
+	"invalid":     ".invalid never resolves",
+	"onion":       ".onion is only reachable through Tor",
+	"home.arpa":   ".home.arpa is for home networks",
+	"localdomain": ".localdomain is a local-only name",
+	"lan":         ".lan is a local-only name",
+	"intranet":    ".intranet is a local-only name",
+	"corp":        ".corp is a local-only name",
+	"home":        ".home is a local-only name",
+	"private":     ".private is a local-only name",
+}
+
+// suffixLookup walks host and its parent domains (at label boundaries).
+func suffixLookup(host string, found func(d string) bool) (string, bool) {
+	for d := host; ; {
+		if found(d) {
+			return d, true
+		}
+		dot := strings.IndexByte(d, '.')
+		if dot < 0 {
+			return "", false
+		}
+		d = d[dot+1:]
+	}
+}
+
+func wildcardDNSWarning(host string) (Warning, bool) {
+	if d, ok := suffixLookup(host, func(d string) bool { return wildcardDNS[d] }); ok {
+		return Warning{WarnWildcardDNS, d + " is a wildcard-DNS service: the name resolves to whatever IP it spells, so it can point anywhere, including private addresses"}, true
+	}
+	return Warning{}, false
+}
+
+func localNameWarning(host string) (Warning, bool) {
+	if d, ok := suffixLookup(host, func(d string) bool { return loopbackNames[d] }); ok {
+		return Warning{WarnLocalName, d + " resolves to 127.0.0.1: Kaleyra cannot reach it"}, true
+	}
+	if d, ok := suffixLookup(host, func(d string) bool { _, ok := specialUse[d]; return ok }); ok {
+		return Warning{WarnLocalName, specialUse[d] + ": Kaleyra cannot reach " + host}, true
+	}
+	if !strings.Contains(host, ".") {
+		return Warning{WarnLocalName, "a single-label name does not resolve on the internet: Kaleyra cannot reach " + host}, true
+	}
+	return Warning{}, false
+}
+
+// entryWarnings are remarks on an accepted entry.
+func entryWarnings(d string) []EntryWarning {
+	var ws []EntryWarning
+	if below := pslRulesBelow(d); below {
+		ws = append(ws, EntryWarning{Rule: EntryWarnAboveSuffix,
+			Message: "public suffixes lie below this entry (Public Suffix List), so it also trusts names other parties own, e.g. under a hosting or cloud service; prefer the exact subdomain you use"})
+	}
+	if w, ok := wildcardDNSWarning(d); ok {
+		ws = append(ws, EntryWarning{Rule: EntryWarnWildcardDNS, Message: w.Message})
+	}
+	if w, ok := localNameWarning(d); ok {
+		ws = append(ws, EntryWarning{Rule: EntryWarnLocalName, Message: w.Message})
+	}
+	return ws
+}
+
+var (
+	pslParentsOnce sync.Once
+	pslParentsList []string
+)
+
+// pslRulesBelow reports whether some Public Suffix List rule lies strictly
+// below d (amazonaws.com has s3.amazonaws.com and others). The list of such
+// parent domains is generated from the rules compiled into x/net.
+func pslRulesBelow(d string) bool {
+	pslParentsOnce.Do(func() {
+		pslParentsList = strings.Split(strings.TrimSpace(pslParents), "\n")
+	})
+	i := sort.SearchStrings(pslParentsList, d)
+	return i < len(pslParentsList) && pslParentsList[i] == d
+}
+
+// displayForm is the Unicode form of an A-label host for look-alike checks
+// (the host itself when it has no xn-- label or does not decode).
+func displayForm(ascii string) string {
+	if !strings.Contains(ascii, "xn--") {
+		return ascii
+	}
+	u, err := idna.Punycode.ToUnicode(ascii)
+	if err != nil {
+		return ascii
+	}
+	return u
+}
+
+// confusables maps characters that look like an ASCII letter or digit to it
+// (a small, hand-picked part of the UTS #39 confusables data: the Cyrillic,
+// Greek, Armenian and Latin look-alikes used in real phishing names).
+var confusables = map[rune]string{
+	// Cyrillic
+	'а': "a", 'в': "b", 'е': "e", 'ё': "e", 'о': "o", 'р': "p", 'с': "c", 'у': "y",
+	'х': "x", 'і': "i", 'ї': "i", 'ј': "j", 'ѕ': "s", 'ԁ': "d", 'һ': "h", 'ӏ': "l",
+	'ԛ': "q", 'ԝ': "w", 'к': "k", 'м': "m", 'н': "h", 'т': "t", 'п': "n", 'г': "r",
+	'ь': "b", 'ɡ': "g", 'ԍ': "g", 'ү': "y", 'ɩ': "l",
+	// Greek
+	'α': "a", 'ο': "o", 'ν': "v", 'ρ': "p", 'ι': "i", 'κ': "k", 'υ': "u", 'χ': "x",
+	'ϲ': "c", 'ϳ': "j", 'τ': "t", 'ε': "e", 'η': "n", 'ω': "w", 'γ': "y",
+	// Armenian
+	'ո': "n", 'ս': "u", 'օ': "o", 'հ': "h", 'ց': "g", 'ք': "p", 'զ': "q",
+	// Latin look-alikes
+	'ı': "i", 'ȷ': "j", 'ɑ': "a", 'ɒ': "a", 'ɛ': "e", 'ɪ': "i", 'ʟ': "l", 'ɴ': "n",
+	'ʀ': "r", 'ʏ': "y", 'ᴄ': "c", 'ᴏ': "o", 'ᴜ': "u", 'ᴠ': "v", 'ᴡ': "w", 'ᴢ': "z",
+	'à': "a", 'á': "a", 'â': "a", 'ã': "a", 'ä': "a", 'å': "a", 'è': "e", 'é': "e",
+	'ê': "e", 'ë': "e", 'ì': "i", 'í': "i", 'î': "i", 'ï': "i", 'ò': "o", 'ó': "o",
+	'ô': "o", 'õ': "o", 'ö': "o", 'ù': "u", 'ú': "u", 'û': "u", 'ü': "u", 'ý': "y",
+	'ÿ': "y", 'ç': "c", 'ñ': "n", 'ś': "s", 'ş': "s", 'ž': "z", 'ł': "l", 'ø': "o",
+	// ASCII digits that pass for letters
+	'0': "o", '1': "l",
+}
+
+// skeleton maps a host to a form where look-alike spellings coincide:
+// characters through the confusables table, then "rn"→"m", "vv"→"w",
+// "cl"→"d", and "-" kept.
+func skeleton(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if m, ok := confusables[r]; ok {
+			b.WriteString(m)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if strings.Contains(out, "rn") {
+		out = strings.ReplaceAll(out, "rn", "m")
+	}
+	if strings.Contains(out, "vv") {
+		out = strings.ReplaceAll(out, "vv", "w")
+	}
+	if strings.Contains(out, "cl") {
+		out = strings.ReplaceAll(out, "cl", "d")
+	}
+	return out
+}
+
+// skeletonHost is the skeleton of every label of a host.
+func skeletonHost(h string) string {
+	labels := strings.Split(h, ".")
+	for i, l := range labels {
+		labels[i] = skeleton(l)
+	}
+	return strings.Join(labels, ".")
+}
+
+// scriptOf names the script of r (Common and Inherited count as none).
+func scriptOf(r rune) string {
+	if r < 0x80 {
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
+			return "Latin"
+		}
+		return ""
+	}
+	for _, name := range commonScripts {
+		if unicode.Is(unicode.Scripts[name], r) {
+			return name
+		}
+	}
+	for name, tab := range unicode.Scripts {
+		if name == "Common" || name == "Inherited" {
+			continue
+		}
+		if unicode.Is(tab, r) {
+			return name
+		}
+	}
+	return ""
+}
+
+var commonScripts = []string{"Latin", "Cyrillic", "Greek", "Han", "Hiragana", "Katakana", "Hangul", "Arabic", "Hebrew", "Armenian", "Devanagari", "Thai", "Georgian", "Bopomofo", "Cherokee"}
+
+// mixedScript applies UTS #39's "highly restrictive" level to one label: a
+// single script, or Latin with the CJK combinations Japanese, Chinese and
+// Korean names use. It returns the scripts when the label fails.
+func mixedScript(label string) ([]string, bool) {
+	set := map[string]bool{}
+	for _, r := range label {
+		if s := scriptOf(r); s != "" {
+			set[s] = true
+		}
+	}
+	if len(set) <= 1 {
+		return nil, false
+	}
+	allowed := [][]string{
+		{"Latin", "Han", "Hiragana", "Katakana"},
+		{"Latin", "Han", "Bopomofo"},
+		{"Latin", "Han", "Hangul"},
+	}
+	for _, combo := range allowed {
+		ok := true
+		for s := range set {
+			in := false
+			for _, c := range combo {
+				if s == c {
+					in = true
+					break
+				}
+			}
+			if !in {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return nil, false
+		}
+	}
+	names := make([]string, 0, len(set))
+	for s := range set {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	return names, true
+}
+
+// pathLookalikes are characters IDNA lets into a host that read as URL
+// delimiters: "evil.net⁄example.com" looks like a path on example.com.
+var pathLookalikes = map[rune]string{
+	'\u2044': "/", '\u2215': "/", '\u29f8': "/", '\u2571': "/", '\u27cb': "/", '\u3033': "/", '\u1735': "/",
+	'\u0294': "?", '\u0241': "?", '\u0242': "?", '\u097d': "?",
+	'\u02d0': ":", '\ua789': ":", '\u0589': ":", '\u05c3': ":", '\u16ec': ":", '\u02f8': ":", '\u2236': ":",
+	'\ua4f8': ".", '\u0701': ".", '\u0702': ".", '\u06d4': ".", '\u00b7': ".", '\ua60e': ".", '\u0660': ".", '\u06f0': ".",
+	'\u2d4c': "#", '\u01c2': "#",
+}
+
+// callbackParams are the query parameter names Kaleyra's GET callbacks send
+// (status, incoming message and quality callbacks).
+var callbackParams = map[string]bool{
+	"id": true, "status": true, "timestamp": true, "phone_number": true, "mobile": true,
+	"error": true, "error_code": true, "message": true, "price": true, "custom_response": true,
+	"ref": true, "ref1": true, "ref2": true, "from": true, "type": true, "wanumber": true,
+	"media_url": true, "mime_type": true, "media_name": true, "created_at": true,
+	"reply_to": true, "body": true, "company_id": true, "name": true, "contacts": true,
+	"location": true, "display_phone_number": true, "event": true, "current_limit": true,
+}
+
+// sampleCallbackQuery is what a Kaleyra status callback profile appends to
+// the URL for a failed message (every documented parameter, realistic
+// values). Its length is the reserve the callback-too-long warning keeps.
+const sampleCallbackQuery = "?id=ad97e1b2-c923-4a1b-b3a3-0b1c2d3e4d97%3A0&custom_response=false&timestamp=1700000000" +
+	"&mobile=919812345683&message=Message%20undeliverable&status=failed&phone_number=919812345683" +
+	"&error=Message%20failed%20to%20send%20because%20more%20than%2024%20hours%20have%20passed%20since%20the%20customer%20last%20replied" +
+	"&error_code=131047&ref=order-2024-000042&ref1=campaign-november&ref2=customer-segment-a&price=0.01"
+
+// CallbackReserve is the number of bytes a GET callback adds to the URL.
+var CallbackReserve = len(sampleCallbackQuery)
+
+// MaxURLBytes is the longest URL accepted (and the longest GET callback
+// request target that is safe).
+const MaxURLBytes = 2048
+
+// queryParamCollisions lists query parameter names in rawQuery that a GET
+// callback also sends, in order, without duplicates.
+func queryParamCollisions(rawQuery string) []string {
+	var out []string
+	for _, part := range strings.Split(rawQuery, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		if dec, err := url.QueryUnescape(name); err == nil {
+			name = dec
+		}
+		if callbackParams[name] {
+			dup := false
+			for _, o := range out {
+				dup = dup || o == name
+			}
+			if !dup {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
