@@ -283,6 +283,7 @@ func (m *mdec) message(x int32) Event {
 		setExtra(&ev, "identity_created", d.gets(id, "created_timestamp"))
 	}
 	setExtra(&ev, "group_id", d.gets(x, "group_id"))
+	setExtra(&ev, "from_user_id", d.gets(x, "from_user_id"))
 	ev.Error, ev.Errors = errorsOf(d, d.get(x, "errors"))
 
 	body := d.get(x, typ)
@@ -649,7 +650,6 @@ func (m *mdec) kaleyraV2(root int32) {
 		// No statuses[] inside meta_object: the top-level duplicates are
 		// all there is.
 		m.events = m.events[:before]
-		m.business = ""
 		ev := m.newEvent(KindStatus)
 		ev.ID = topID
 		ev.Status = normStatus(st)
