@@ -10,9 +10,9 @@ import (
 
 func TestParseInput(t *testing.T) {
 	type want struct {
-		line          int
-		method, path  string
-		query, body   string
+		line         int
+		method, path string
+		query, body  string
 	}
 	tests := []struct {
 		name string
