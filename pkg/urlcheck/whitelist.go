@@ -98,6 +98,7 @@ func (b *Builder) AddList(list, source string) {
 
 // AddEntry adds one entry.
 func (b *Builder) AddEntry(raw, source string) {
+	b.sources++
 	e, reason := ParseEntry(raw)
 	if reason != "" {
 		b.errs = append(b.errs, &EntryError{Raw: strings.Trim(raw, " \t"), Source: source, Reason: reason})
