@@ -53,7 +53,7 @@ func ViewsOf(ex *listener.Exchange) []EventView {
 			AnswerReason: ex.Answer.Reason,
 			RawBody:      ex.Body,
 			RawQuery:     ex.RawQuery,
-			Failure:      firstNonEmpty(ex.DecodePanic, ex.InternalError),
+			Failure:      evFirstNonEmpty(ex.DecodePanic, ex.InternalError),
 		}
 		if ex.Handshake != nil {
 			v.Handshake, v.HandshakeReason = ex.Handshake.Outcome, ex.Handshake.Reason
@@ -65,9 +65,9 @@ func ViewsOf(ex *listener.Exchange) []EventView {
 
 // Limits on what a card shows; --json always carries everything.
 const (
-	cardValueMax = 4 << 10  // characters of one value in a card
-	cardRawMax   = 2 << 10  // bytes of an undecodable payload in a card
-	plainRawMax  = 64 << 10 // bytes of an undecodable payload in plain text
+	evCardValueMax = 4 << 10  // characters of one value in a card
+	evCardRawMax   = 2 << 10  // bytes of an undecodable payload in a card
+	evPlainRawMax  = 64 << 10 // bytes of an undecodable payload in plain text
 )
 
 // EventPrinter renders events for a stream: bordered, coloured cards for a
@@ -98,37 +98,37 @@ func (p *EventPrinter) Event(v EventView) string {
 	if p.cards {
 		return p.card(v)
 	}
-	return plain(v)
+	return evPlain(v)
 }
 
 // tone says how a value is coloured.
-type tone int
+type evTone int
 
 const (
-	toneNormal tone = iota
-	toneGood
-	toneBad
-	toneWarn
-	toneDim
-	toneInfo
+	evToneNormal evTone = iota
+	evToneGood
+	evToneBad
+	evToneWarn
+	evToneDim
+	evToneInfo
 )
 
-type field struct {
+type evField struct {
 	key   string
 	value string
-	tone  tone
+	tone evTone
 }
 
 // bad reports whether the event is flagged (red border, BAD marker).
-func bad(v EventView) bool {
+func evBad(v EventView) bool {
 	ev := &v.Event
 	return ev.DecodeError != "" || ev.Status == "failed" || ev.Kind == callback.KindError ||
 		ev.Signature == callback.SignatureInvalid || v.Handshake == listener.HandshakeRejected ||
 		v.Failure != "" || (v.Answer >= 400)
 }
 
-func title(ev *callback.Event) (kind, sub string) {
-	kind = orDash(ev.Kind)
+func evTitle(ev *callback.Event) (kind, sub string) {
+	kind = evOrDash(ev.Kind)
 	switch {
 	case ev.Status != "":
 		sub = ev.Status
@@ -141,62 +141,62 @@ func title(ev *callback.Event) (kind, sub string) {
 // fields lists what the event says, in display order. Values are
 // sanitised: control characters are shown escaped, never sent to the
 // terminal.
-func fields(v EventView) []field {
+func evFields(v EventView) []evField {
 	ev := &v.Event
-	var fs []field
-	add := func(k, val string, t tone) {
+	var fs []evField
+	add := func(k, val string, t evTone) {
 		if val != "" {
-			fs = append(fs, field{k, clean(val), t})
+			fs = append(fs, evField{k, evClean(val), t})
 		}
 	}
-	add("id", ev.ID, toneNormal)
-	add("from", ev.From, toneNormal)
-	add("name", ev.Name, toneNormal)
-	add("to", ev.To, toneNormal)
-	add("business", ev.BusinessNumber, toneNormal)
-	add("sent at", ev.Timestamp, toneDim)
-	add("text", ev.Text, toneNormal)
+	add("id", ev.ID, evToneNormal)
+	add("from", ev.From, evToneNormal)
+	add("name", ev.Name, evToneNormal)
+	add("to", ev.To, evToneNormal)
+	add("business", ev.BusinessNumber, evToneNormal)
+	add("sent at", ev.Timestamp, evToneDim)
+	add("text", ev.Text, evToneNormal)
 	if m := ev.Media; m != nil {
-		add("media", joinDot(m.MimeType, prefixed("id ", m.ID), m.Filename, flag(m.Voice, "voice"), flag(m.Animated, "animated")), toneNormal)
+		add("media", evJoinDot(m.MimeType, evPrefixed("id ", m.ID), m.Filename, evFlag(m.Voice, "voice"), evFlag(m.Animated, "animated")), evToneNormal)
 		if m.Caption != "" && m.Caption != ev.Text {
-			add("caption", m.Caption, toneNormal)
+			add("caption", m.Caption, evToneNormal)
 		}
-		add("media url", m.URL, toneInfo)
-		add("sha256", m.SHA256, toneDim)
+		add("media url", m.URL, evToneInfo)
+		add("sha256", m.SHA256, evToneDim)
 	}
 	if l := ev.Location; l != nil {
 		coords := ""
 		if l.Latitude != nil || l.Longitude != nil {
-			coords = num(l.Latitude) + ", " + num(l.Longitude)
+			coords = evNum(l.Latitude) + ", " + evNum(l.Longitude)
 		}
-		add("location", joinDot(coords, l.Name, l.Address), toneNormal)
-		add("map url", l.URL, toneInfo)
+		add("location", evJoinDot(coords, l.Name, l.Address), evToneNormal)
+		add("map url", l.URL, evToneInfo)
 	}
 	if r := ev.Reply; r != nil {
-		add("reply", joinDot(r.Kind, prefixed("id ", r.ID), quoted(r.Title), r.Description, prefixed("payload ", r.Payload)), toneInfo)
+		add("reply", evJoinDot(r.Kind, evPrefixed("id ", r.ID), evQuoted(r.Title), r.Description, evPrefixed("payload ", r.Payload)), evToneInfo)
 	}
 	if r := ev.Reaction; r != nil {
 		emoji := r.Emoji
 		if emoji == "" {
 			emoji = "(removed)"
 		}
-		add("reaction", joinDot(emoji, prefixed("on ", r.MessageID)), toneNormal)
+		add("reaction", evJoinDot(emoji, evPrefixed("on ", r.MessageID)), evToneNormal)
 	}
 	if c := ev.Context; c != nil {
-		add("context", joinDot(
-			prefixed("reply to ", c.ID), prefixed("from ", c.From),
-			flag(c.Forwarded, "forwarded"), flag(c.FrequentlyForwarded, "frequently forwarded"),
-			prefixed("mentions ", strings.Join(c.Mentions, ", "))), toneNormal)
+		add("context", evJoinDot(
+			evPrefixed("reply to ", c.ID), evPrefixed("from ", c.From),
+			evFlag(c.Forwarded, "forwarded"), evFlag(c.FrequentlyForwarded, "frequently forwarded"),
+			evPrefixed("mentions ", strings.Join(c.Mentions, ", "))), evToneNormal)
 	}
 	if ev.Error != nil {
-		add("error", errText(*ev.Error), toneBad)
+		add("error", evErrText(*ev.Error), evToneBad)
 	}
 	if len(ev.Errors) > 1 {
 		for i, e := range ev.Errors {
 			if i == 0 && ev.Error != nil && e == *ev.Error {
 				continue
 			}
-			add(fmt.Sprintf("error %d", i+1), errText(e), toneBad)
+			add(fmt.Sprintf("error %d", i+1), evErrText(e), evToneBad)
 		}
 	}
 	if pr := ev.Pricing; pr != nil {
@@ -204,27 +204,27 @@ func fields(v EventView) []field {
 		if pr.Billable != nil {
 			billable = map[bool]string{true: "billable", false: "not billable"}[*pr.Billable]
 		}
-		add("pricing", joinDot(pr.Model, pr.Category, billable, pr.Origin, prefixed("price ", pr.Price), prefixed("conversation ", pr.Conversation)), toneDim)
+		add("pricing", evJoinDot(pr.Model, pr.Category, billable, pr.Origin, evPrefixed("price ", pr.Price), evPrefixed("conversation ", pr.Conversation)), evToneDim)
 	}
 	if vf := ev.Verification; vf != nil {
 		token := "no verify token sent"
 		if vf.TokenPresent {
 			token = "verify token sent"
 		}
-		add("handshake", joinDot(prefixed("mode ", vf.Mode), prefixed("challenge ", vf.Challenge), token), toneInfo)
+		add("handshake", evJoinDot(evPrefixed("mode ", vf.Mode), evPrefixed("challenge ", vf.Challenge), token), evToneInfo)
 	}
 	if v.Handshake != "" {
-		t := toneGood
+		t := evToneGood
 		switch v.Handshake {
 		case listener.HandshakeRejected:
-			t = toneBad
+			t = evToneBad
 		case listener.HandshakeUnchecked:
-			t = toneWarn
+			t = evToneWarn
 		}
-		add("verified", joinDot(v.Handshake, v.HandshakeReason), t)
+		add("verified", evJoinDot(v.Handshake, v.HandshakeReason), t)
 	}
 	if len(ev.Referral) > 0 {
-		add("referral", compactJSON(ev.Referral, 300), toneDim)
+		add("referral", evCompactJSON(ev.Referral, 300), evToneDim)
 	}
 	if len(ev.Extra) > 0 {
 		keys := make([]string, 0, len(ev.Extra))
@@ -239,56 +239,56 @@ func fields(v EventView) []field {
 		for _, k := range keys {
 			parts = append(parts, k+"="+ev.Extra[k])
 		}
-		add("extra", strings.Join(parts, " · "), toneDim)
+		add("extra", strings.Join(parts, " · "), evToneDim)
 	}
 	if v.Failure != "" {
-		add("failure", v.Failure, toneBad)
+		add("failure", v.Failure, evToneBad)
 	}
-	add("decode error", ev.DecodeError, toneBad)
+	add("decode error", ev.DecodeError, evToneBad)
 	return fs
 }
 
-func requestFields(v EventView, plainForm bool) []field {
+func evRequestFields(v EventView, plainForm bool) []evField {
 	ev := &v.Event
-	var fs []field
+	var fs []evField
 	if ev.Method != "" || ev.Path != "" {
 		where := strings.TrimSpace(ev.Method + " " + ev.Path)
 		pos := ""
 		if v.Total > 1 {
 			pos = fmt.Sprintf("event %d of %d", v.Index, v.Total)
 		}
-		fs = append(fs, field{"request", clean(joinDot(where, ev.RequestID, pos)), toneDim})
+		fs = append(fs, evField{"request", evClean(evJoinDot(where, ev.RequestID, pos)), evToneDim})
 	}
 	if plainForm && ev.ReceivedAt != "" {
-		fs = append(fs, field{"received", ev.ReceivedAt, toneDim})
+		fs = append(fs, evField{"received", ev.ReceivedAt, evToneDim})
 	}
 	if v.Answer != 0 {
-		t := toneGood
+		t := evToneGood
 		if v.Answer >= 400 {
-			t = toneBad
+			t = evToneBad
 		} else if v.Answer >= 300 {
-			t = toneWarn
+			t = evToneWarn
 		}
-		fs = append(fs, field{"answered", clean(joinDot(strconv.Itoa(v.Answer), v.AnswerReason)), t})
+		fs = append(fs, evField{"answered", evClean(evJoinDot(strconv.Itoa(v.Answer), v.AnswerReason)), t})
 	}
 	if ev.Signature != "" {
-		t := toneGood
+		t := evToneGood
 		switch ev.Signature {
 		case callback.SignatureInvalid:
-			t = toneBad
+			t = evToneBad
 		case callback.SignatureMissing:
-			t = toneWarn
+			t = evToneWarn
 		}
-		fs = append(fs, field{"signature", ev.Signature, t})
+		fs = append(fs, evField{"signature", ev.Signature, t})
 	}
 	if v.Line > 0 {
-		fs = append(fs, field{"line", strconv.Itoa(v.Line), toneDim})
+		fs = append(fs, evField{"line", strconv.Itoa(v.Line), evToneDim})
 	}
 	return fs
 }
 
 // rawPayload is the undecodable payload to show, or "".
-func rawPayload(v EventView, max int) string {
+func evRawPayload(v EventView, max int) string {
 	if v.Event.DecodeError == "" && v.Failure == "" {
 		return ""
 	}
@@ -304,43 +304,43 @@ func rawPayload(v EventView, max int) string {
 		more = fmt.Sprintf(" … (%d more bytes)", len(b)-max)
 		b = b[:max]
 	}
-	return clean(string(b)) + more
+	return evClean(string(b)) + more
 }
 
 // plain is the non-terminal form: a header line, then "  key: value"
 // lines, then a blank line. No colour, no width, stable for scripts.
-func plain(v EventView) string {
+func evPlain(v EventView) string {
 	var b strings.Builder
 	ev := &v.Event
-	kind, sub := title(ev)
+	kind, sub := evTitle(ev)
 	b.WriteString(kind)
 	if sub != "" {
-		b.WriteString(" " + clean(sub))
+		b.WriteString(" " + evClean(sub))
 	}
-	b.WriteString(" (" + clean(orDash(ev.Source)) + ")")
-	if bad(v) {
+	b.WriteString(" (" + evClean(evOrDash(ev.Source)) + ")")
+	if evBad(v) {
 		b.WriteString(" !")
 	}
 	b.WriteByte('\n')
-	write := func(f field) {
+	write := func(f evField) {
 		b.WriteString("  " + f.key + ": ")
 		b.WriteString(strings.ReplaceAll(f.value, "\n", "\n    "))
 		b.WriteByte('\n')
 	}
-	for _, f := range fields(v) {
+	for _, f := range evFields(v) {
 		write(f)
 	}
-	if raw := rawPayload(v, plainRawMax); raw != "" {
-		write(field{key: "raw", value: raw})
+	if raw := evRawPayload(v, evPlainRawMax); raw != "" {
+		write(evField{key: "raw", value: raw})
 	}
-	for _, f := range requestFields(v, true) {
+	for _, f := range evRequestFields(v, true) {
 		write(f)
 	}
 	b.WriteByte('\n')
 	return b.String()
 }
 
-const keyWidth = 13
+const evKeyWidth = 14
 
 func (p *EventPrinter) card(v EventView) string {
 	s := p.s
@@ -353,14 +353,14 @@ func (p *EventPrinter) card(v EventView) string {
 		width = 32
 	}
 	inner := width - 4 // border and padding
-	valWidth := inner - keyWidth
+	valWidth := inner - evKeyWidth
 
-	kind, sub := title(ev)
+	kind, sub := evTitle(ev)
 	head := s.Bold.Sprint(kind)
 	if sub != "" {
 		head += " " + p.colorFor(ev, sub)
 	}
-	head += "  " + s.Dim.Sprint(clean(orDash(ev.Source)))
+	head += "  " + s.Dim.Sprint(evClean(evOrDash(ev.Source)))
 	if ev.DecodeError != "" || v.Failure != "" {
 		head += "  " + s.Bad.Sprint("✗ not decoded")
 	}
@@ -381,28 +381,28 @@ func (p *EventPrinter) card(v EventView) string {
 	}
 	lines := []string{s.NewStyle().MaxWidth(inner).Render(head + strings.Repeat(" ", gap) + right)}
 
-	keyStyle := s.Key.Width(keyWidth)
+	keyStyle := s.Key.Width(evKeyWidth)
 	valStyle := s.NewStyle().Width(valWidth)
-	row := func(f field) {
+	row := func(f evField) {
 		val := f.value
-		if utf8.RuneCountInString(val) > cardValueMax {
-			val = string([]rune(val)[:cardValueMax]) + "…"
+		if utf8.RuneCountInString(val) > evCardValueMax {
+			val = string([]rune(val)[:evCardValueMax]) + "…"
 		}
 		val = p.paint(f.tone, val)
 		lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Top, keyStyle.Render(f.key), valStyle.Render(val)))
 	}
-	for _, f := range fields(v) {
+	for _, f := range evFields(v) {
 		row(f)
 	}
-	if raw := rawPayload(v, cardRawMax); raw != "" {
+	if raw := evRawPayload(v, evCardRawMax); raw != "" {
 		lines = append(lines, s.Key.Render("raw payload"))
 		lines = append(lines, s.Faint.Width(inner).Render(raw))
 	}
-	for _, f := range requestFields(v, false) {
+	for _, f := range evRequestFields(v, false) {
 		row(f)
 	}
 	card := s.Card
-	if bad(v) {
+	if evBad(v) {
 		card = s.CardBad
 	}
 	return card.Width(width-2).Render(strings.Join(lines, "\n")) + "\n"
@@ -410,7 +410,7 @@ func (p *EventPrinter) card(v EventView) string {
 
 func (p *EventPrinter) colorFor(ev *callback.Event, sub string) string {
 	s := p.s
-	sub = clean(sub)
+	sub = evClean(sub)
 	switch {
 	case ev.Status == "failed" || ev.Status == "not-sent":
 		return s.Bad.Sprint(sub)
@@ -423,18 +423,18 @@ func (p *EventPrinter) colorFor(ev *callback.Event, sub string) string {
 	}
 }
 
-func (p *EventPrinter) paint(t tone, v string) string {
+func (p *EventPrinter) paint(t evTone, v string) string {
 	s := p.s
 	switch t {
-	case toneGood:
+	case evToneGood:
 		return s.OK.Sprint(v)
-	case toneBad:
+	case evToneBad:
 		return s.Bad.Sprint(v)
-	case toneWarn:
+	case evToneWarn:
 		return s.Warn.Sprint(v)
-	case toneDim:
+	case evToneDim:
 		return s.Dim.Sprint(v)
-	case toneInfo:
+	case evToneInfo:
 		return s.Info.Sprint(v)
 	}
 	return v
@@ -443,10 +443,10 @@ func (p *EventPrinter) paint(t tone, v string) string {
 // clean makes a value from the wire safe to print: control characters,
 // bidirectional overrides and invalid UTF-8 are shown escaped so a payload
 // can never drive the terminal. Newlines and tabs stay.
-func clean(s string) string {
+func evClean(s string) string {
 	ok := true
 	for _, r := range s {
-		if r == utf8.RuneError || unsafeRune(r) {
+		if r == utf8.RuneError || evUnsafeRune(r) {
 			ok = false
 			break
 		}
@@ -460,7 +460,7 @@ func clean(s string) string {
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unsafeRune(r):
+		case evUnsafeRune(r):
 			if r < 0x80 {
 				fmt.Fprintf(&b, `\x%02x`, r)
 			} else {
@@ -474,7 +474,7 @@ func clean(s string) string {
 	return b.String()
 }
 
-func unsafeRune(r rune) bool {
+func evUnsafeRune(r rune) bool {
 	if r == '\n' || r == '\t' {
 		return false
 	}
@@ -490,7 +490,7 @@ func unsafeRune(r rune) bool {
 	return false
 }
 
-func errText(e callback.Error) string {
+func evErrText(e callback.Error) string {
 	head := strings.TrimSpace(e.Code + " " + e.Title)
 	if e.Detail != "" && e.Detail != e.Title {
 		if head == "" {
@@ -501,7 +501,7 @@ func errText(e callback.Error) string {
 	return head
 }
 
-func compactJSON(raw json.RawMessage, max int) string {
+func evCompactJSON(raw json.RawMessage, max int) string {
 	var b bytes.Buffer
 	if err := json.Compact(&b, raw); err != nil {
 		b.Reset()
@@ -514,7 +514,7 @@ func compactJSON(raw json.RawMessage, max int) string {
 	return s
 }
 
-func joinDot(parts ...string) string {
+func evJoinDot(parts ...string) string {
 	out := make([]string, 0, len(parts))
 	for _, p := range parts {
 		if p = strings.TrimSpace(p); p != "" {
@@ -524,42 +524,42 @@ func joinDot(parts ...string) string {
 	return strings.Join(out, " · ")
 }
 
-func prefixed(prefix, v string) string {
+func evPrefixed(prefix, v string) string {
 	if v == "" {
 		return ""
 	}
 	return prefix + v
 }
 
-func quoted(v string) string {
+func evQuoted(v string) string {
 	if v == "" {
 		return ""
 	}
 	return "“" + v + "”"
 }
 
-func flag(on bool, name string) string {
+func evFlag(on bool, name string) string {
 	if on {
 		return name
 	}
 	return ""
 }
 
-func num(f *float64) string {
+func evNum(f *float64) string {
 	if f == nil {
 		return "?"
 	}
 	return strconv.FormatFloat(*f, 'f', -1, 64)
 }
 
-func orDash(s string) string {
+func evOrDash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
 }
 
-func firstNonEmpty(ss ...string) string {
+func evFirstNonEmpty(ss ...string) string {
 	for _, s := range ss {
 		if s != "" {
 			return s
@@ -571,15 +571,15 @@ func firstNonEmpty(ss ...string) string {
 // ListenSummary is the line `listen` prints on stderr when it stops.
 func ListenSummary(st listener.Stats) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s, %s", plural(st.Requests, "request"), plural(st.Events, "event"))
+	fmt.Fprintf(&b, "%s, %s", evPlural(st.Requests, "request"), evPlural(st.Events, "event"))
 	if len(st.Kinds) > 0 {
-		kinds := sortedKeys(st.Kinds)
+		kinds := evSortedKeys(st.Kinds)
 		parts := make([]string, 0, len(kinds))
 		for _, k := range kinds {
 			part := fmt.Sprintf("%d %s", st.Kinds[k], k)
 			if k == callback.KindStatus && len(st.Statuses) > 0 {
 				var ss []string
-				for _, s := range sortedKeys(st.Statuses) {
+				for _, s := range evSortedKeys(st.Statuses) {
 					ss = append(ss, fmt.Sprintf("%d %s", st.Statuses[s], s))
 				}
 				part += " [" + strings.Join(ss, ", ") + "]"
@@ -588,8 +588,8 @@ func ListenSummary(st listener.Stats) string {
 		}
 		b.WriteString(" (" + strings.Join(parts, ", ") + ")")
 	}
-	fmt.Fprintf(&b, "; %s", plural(st.DecodeErrors, "decode error"))
-	fmt.Fprintf(&b, "; %s", plural(st.SignatureInvalid+st.SignatureMissing, "signature failure"))
+	fmt.Fprintf(&b, "; %s", evPlural(st.DecodeErrors, "decode error"))
+	fmt.Fprintf(&b, "; %s", evPlural(st.SignatureInvalid+st.SignatureMissing, "signature failure"))
 	if st.SignatureInvalid+st.SignatureMissing > 0 {
 		fmt.Fprintf(&b, " (%d invalid, %d missing)", st.SignatureInvalid, st.SignatureMissing)
 	}
@@ -598,15 +598,15 @@ func ListenSummary(st listener.Stats) string {
 		fmt.Fprintf(&b, "; %d unreadable", st.Unreadable)
 	}
 	if st.HandshakesRejected > 0 {
-		fmt.Fprintf(&b, "; %s", plural(st.HandshakesRejected, "handshake rejected", "handshakes rejected"))
+		fmt.Fprintf(&b, "; %s", evPlural(st.HandshakesRejected, "handshake rejected", "handshakes rejected"))
 	}
 	if st.Failures > 0 {
-		fmt.Fprintf(&b, "; %s recovered", plural(st.Failures, "failure"))
+		fmt.Fprintf(&b, "; %s recovered", evPlural(st.Failures, "failure"))
 	}
 	return b.String()
 }
 
-func plural(n int, one string, many ...string) string {
+func evPlural(n int, one string, many ...string) string {
 	if n == 1 {
 		return "1 " + one
 	}
@@ -616,7 +616,7 @@ func plural(n int, one string, many ...string) string {
 	return fmt.Sprintf("%d %ss", n, one)
 }
 
-func sortedKeys(m map[string]int) []string {
+func evSortedKeys(m map[string]int) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

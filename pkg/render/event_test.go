@@ -1,0 +1,241 @@
+package render
+
+import (
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/listener"
+)
+
+// -update rewrites the golden files (registered once, whichever test file
+// of the package gets there first).
+var _ = func() bool {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite testdata/*.golden")
+	}
+	return true
+}()
+
+func evUpdating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+func evGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", strings.SplitN(t.Name(), "/", 2)[0], name+".golden")
+	if evUpdating() {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if strings.ReplaceAll(string(want), "\r\n", "\n") != got {
+		t.Errorf("%s differs from the golden file; run go test -update and review the diff\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+func evF64(v float64) *float64 { return &v }
+func evYes() *bool             { b := true; return &b }
+
+// listenFacts stamps request facts as the listener does.
+func evListenFacts(ev callback.Event, sig string) callback.Event {
+	ev.Schema = callback.Schema
+	ev.RequestID = "9f86d081-0007"
+	ev.ReceivedAt = "2026-01-02T03:04:05.678Z"
+	ev.Method = "POST"
+	ev.Path = "/webhook"
+	ev.Signature = sig
+	return ev
+}
+
+// goldenCases covers every kind and the shapes a card must handle.
+func evGoldenCases() map[string]EventView {
+	raw := json.RawMessage(`{"id":"x"}`)
+	return map[string]EventView{
+		"message-text": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "text", ID: "wamid.xyzxyz", From: "972987654321", Name: "Test Name", BusinessNumber: "15550001111", Timestamp: "2023-10-11T16:53:43Z", Text: "Body Text", Raw: raw}, "valid"), Answer: 200, Index: 1, Total: 1},
+		"message-image": {Event: evListenFacts(callback.Event{Source: "kaleyra-v2", Kind: "message", Type: "image", ID: "wamid.HBgM", From: "919740776505", Name: "Samuel", Text: "This is a caption",
+			Media:   &callback.Media{ID: "4621000000", MimeType: "image/jpeg", SHA256: "hYeiE5iZTCUKVSR=", Caption: "This is a caption", URL: "https://example.com/images/product123.jpg"},
+			Context: &callback.Context{ID: "wamid.ctx", From: "919000000000"},
+			Extra:   map[string]string{"ref": "campaign-7", "trace_id": "cb94fee2"}}, "missing"), Answer: 200},
+		"message-voice": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "audio", From: "972987654321", Media: &callback.Media{ID: "1234567890987654321", MimeType: "audio/ogg; codecs=opus", Voice: true}, Context: &callback.Context{Forwarded: true}}, ""), Answer: 200},
+		"message-location": {Event: evListenFacts(callback.Event{Source: "onprem", Kind: "message", Type: "location", From: "16315551234",
+			Location: &callback.Location{Latitude: evF64(38.9806263495), Longitude: evF64(-131.9428612257), Name: "Main Street Beach", Address: "Main Street Beach, Santa Cruz, CA", URL: "https://foursquare.com/v/4d7031d35b5df7744"}}, ""), Answer: 200},
+		"message-reply": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "interactive", From: "972987654321", Text: "Row title",
+			Reply:   &callback.Reply{Kind: "list_reply", ID: "row_1", Title: "Row title", Description: "Row description"},
+			Context: &callback.Context{ID: "wamid.q", From: "1122334455667", Mentions: []string{"16315551000", "16315551099"}}}, ""), Answer: 200},
+		"message-button": {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "message", Type: "button", From: "16505551234", Text: "No", Reply: &callback.Reply{Kind: "button", Title: "No", Payload: "No-Button-Payload"}}, ""), Answer: 200},
+		"message-reaction": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "reaction", From: "972987654321", Text: "😮", Reaction: &callback.Reaction{MessageID: "wamid.yzxyzx=", Emoji: "😮"}}, ""), Answer: 200},
+		"message-unreaction": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "reaction", From: "972987654321", Reaction: &callback.Reaction{MessageID: "wamid.yzxyzx="}}, ""), Answer: 200},
+		"message-referral-multiline": {Event: evListenFacts(callback.Event{Source: "onprem", Kind: "message", Type: "text", From: "16315551234", Text: "first line\nsecond line, a rather long one that will need wrapping inside a card of eighty columns",
+			Referral: json.RawMessage(`{"source_type": "ad", "headline": "Our new product"}`)}, ""), Answer: 200},
+		"status-delivered": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "status", Status: "delivered", ID: "wamid.xyzxyz", To: "972987654321", Timestamp: "2023-10-25T20:49:05Z",
+			Pricing: &callback.Pricing{Billable: evYes(), Model: "CBP", Category: "service", Conversation: "7270432eae37498234f4444b35ffc5"}}, "valid"), Answer: 200, Index: 2, Total: 3},
+		"status-failed": {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "status", Status: "failed", ID: "a2d4ef99-fa14-4487-ab3a-d245b65611a4:0", To: "+12025550143",
+			Error:  &callback.Error{Code: "131026", Title: "Message undeliverable", Detail: "Message Undeliverable."},
+			Errors: []callback.Error{{Code: "131026", Title: "Message undeliverable", Detail: "Message Undeliverable."}, {Code: "470", Title: "Outside the support window"}}}, ""), Answer: 200},
+		"error": {Event: evListenFacts(callback.Event{Source: "onprem", Kind: "error", Error: &callback.Error{Code: "400", Title: "Media download error", Detail: "Failed to download the media from the sender."}}, ""), Answer: 200},
+		"verification-unchecked": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "verification", Verification: &callback.Verification{Mode: "subscribe", Challenge: "1158201444", TokenPresent: true},
+			Extra: map[string]string{"handshake": "unchecked"}}, ""), Answer: 200, AnswerReason: "handshake unchecked", Handshake: listener.HandshakeUnchecked, HandshakeReason: "no verify token configured"},
+		"verification-rejected": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "verification", Verification: &callback.Verification{Mode: "subscribe", Challenge: "42", TokenPresent: true}}, ""),
+			Answer: 403, AnswerReason: "handshake rejected: wrong hub.verify_token", Handshake: listener.HandshakeRejected, HandshakeReason: "wrong hub.verify_token"},
+		"template-status": {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "template-status", ID: "123",
+			Extra: map[string]string{"event": "APPROVED", "message_template_name": "order_update", "message_template_language": "en"}}, ""), Answer: 200},
+		"quality": {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "quality", BusinessNumber: "16505551111", Extra: map[string]string{"event": "FLAGGED", "current_limit": "TIER_10K"}}, ""), Answer: 200},
+		"unknown-malformed": {Event: evListenFacts(callback.Event{Source: "unknown", Kind: "unknown", DecodeError: "invalid JSON at byte 14: unexpected end of input"}, "invalid"),
+			Answer: 401, AnswerReason: "signature invalid", RawBody: []byte(`{"messages":[{`)},
+		"decoder-panic": {Event: evListenFacts(callback.Event{Source: "unknown", Kind: "unknown", DecodeError: "decoder failed: index out of range"}, ""),
+			Answer: 200, Failure: "index out of range", RawQuery: "id=1&status=sent"},
+		"hostile-text": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "text", From: "1\x1b[31m", Name: "evil\u202eeman", Text: "clear\x1b[2J screen\x07 bell \x9b csi \xff byte"}, ""), Answer: 200},
+		"decode-line": {Event: callback.Event{Schema: callback.Schema, Source: "kaleyra-v1", Kind: "status", Status: "read", ID: "x:0", To: "+12025550143"}, Line: 4},
+	}
+}
+
+func TestEventGolden(t *testing.T) {
+	modes := []struct {
+		name  string
+		color bool
+		cards bool
+	}{
+		{"tty-color", true, true},
+		{"tty-nocolor", false, true},
+		{"plain", false, false},
+	}
+	for name, v := range evGoldenCases() {
+		t.Run(name, func(t *testing.T) {
+			for _, m := range modes {
+				p := NewEventPrinterFor(build(io.Discard, m.color, 80), m.cards)
+				p.Location = time.UTC
+				got := p.Event(v)
+				evGolden(t, name+"."+m.name, got)
+				if !m.color && strings.Contains(got, "\x1b") {
+					t.Errorf("%s: escape sequence in colourless output", m.name)
+				}
+				if m.cards {
+					for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+						if w := lipgloss.Width(line); w != 80 {
+							t.Errorf("%s: card line is %d columns, want 80: %q", m.name, w, line)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestCardsFitNarrowAndWideTerminals: every card line is exactly the
+// terminal width (capped at 100, at least 32), whatever the content.
+func TestCardsFitNarrowAndWideTerminals(t *testing.T) {
+	for _, width := range []int{20, 32, 40, 60, 100, 200} {
+		want := min(max(width, 32), 100)
+		p := NewEventPrinterFor(build(io.Discard, true, width), true)
+		for name, v := range evGoldenCases() {
+			for _, line := range strings.Split(strings.TrimSuffix(p.Event(v), "\n"), "\n") {
+				if w := lipgloss.Width(line); w != want {
+					t.Fatalf("width %d, %s: line is %d columns, want %d: %q", width, name, w, want, line)
+				}
+			}
+		}
+	}
+}
+
+func TestCleanEscapesControls(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain text ✓ 😮", "plain text ✓ 😮"},
+		{"a\x1b[2Jb", `a\x1b[2Jb`},
+		{"bell\x07", `bell\x07`},
+		{"c1 \u009b", `c1 \u009b`},
+		{"rtl \u202e x", `rtl \u202e x`},
+		{"bad \xff", `bad \xff`},
+		{"keep\nnew\tlines", "keep\nnew\tlines"},
+		{"cr\r", `cr\x0d`},
+	}
+	for _, tt := range tests {
+		if got := evClean(tt.in); got != tt.want {
+			t.Errorf("evClean(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestViewsOf(t *testing.T) {
+	ex := &listener.Exchange{
+		Body:        []byte("{"),
+		RawQuery:    "a=b",
+		Events:      []callback.Event{{Kind: "message"}, {Kind: "status"}},
+		Answer:      listener.Answer{Status: 401, Reason: "signature invalid"},
+		Handshake:   &listener.Handshake{Outcome: listener.HandshakeRejected, Reason: "wrong token"},
+		DecodePanic: "boom",
+	}
+	views := ViewsOf(ex)
+	if len(views) != 2 || views[1].Index != 2 || views[1].Total != 2 || views[0].Answer != 401 ||
+		views[0].Handshake != listener.HandshakeRejected || string(views[0].RawBody) != "{" || views[0].Failure != "boom" {
+		t.Fatalf("views %+v", views)
+	}
+}
+
+func TestNewEventPrinterModes(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	if NewEventPrinter(ios).Cards() {
+		t.Error("cards on a non-terminal")
+	}
+	ios.SetStdoutTTY(true)
+	if !NewEventPrinter(ios).Cards() {
+		t.Error("no cards on a terminal")
+	}
+	ios.SetStdoutTTY(false)
+	ios.SetColorMode(iostreams.ColorAlways)
+	if !NewEventPrinter(ios).Cards() {
+		t.Error("--color always should draw cards")
+	}
+}
+
+func TestListenSummary(t *testing.T) {
+	st := listener.NewStats()
+	for _, ex := range []*listener.Exchange{
+		{Events: []callback.Event{{Kind: "message"}, {Kind: "status", Status: "delivered"}, {Kind: "status", Status: "failed"}}, Signature: "invalid"},
+		{Events: []callback.Event{{Kind: "unknown", DecodeError: "bad"}}, Signature: "missing"},
+		{TooLarge: true, Events: []callback.Event{{Kind: "unknown", DecodeError: "413"}}},
+	} {
+		st.Add(ex)
+	}
+	got := ListenSummary(st)
+	want := "3 requests, 5 events (1 message, 2 status [1 delivered, 1 failed], 1 unknown); 1 decode error; 2 signature failures (1 invalid, 1 missing); 1 too large (413)"
+	if got != want {
+		t.Errorf("summary\n got %s\nwant %s", got, want)
+	}
+	if got := ListenSummary(listener.NewStats()); got != "0 requests, 0 events; 0 decode errors; 0 signature failures; 0 too large (413)" {
+		t.Errorf("empty summary %q", got)
+	}
+}
+
+func BenchmarkEventCard(b *testing.B) {
+	p := NewEventPrinterFor(build(io.Discard, true, 80), true)
+	v := evGoldenCases()["message-image"]
+	for b.Loop() {
+		_ = p.Event(v)
+	}
+}
+
+func BenchmarkEventPlain(b *testing.B) {
+	p := NewEventPrinterFor(build(io.Discard, false, 80), false)
+	v := evGoldenCases()["message-image"]
+	for b.Loop() {
+		_ = p.Event(v)
+	}
+}
