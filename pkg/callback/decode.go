@@ -291,6 +291,15 @@ func flatParams(d *jdoc, root int32) (params, bool) {
 // else (placeholders, masked digits, out-of-range values) gives "".
 func unixTime(s string) string {
 	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '.'); i > 0 {
+		// fractional seconds: keep the whole part
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < '0' || s[j] > '9' {
+				return ""
+			}
+		}
+		s = s[:i]
+	}
 	if s == "" || len(s) > 12 {
 		return ""
 	}
@@ -298,15 +307,6 @@ func unixTime(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c < '0' || c > '9' {
-			if c == '.' && i > 0 {
-				// fractional seconds: keep the whole part
-				for _, d := range s[i+1:] {
-					if d < '0' || d > '9' {
-						return ""
-					}
-				}
-				break
-			}
 			return ""
 		}
 		n = n*10 + int64(c-'0')

@@ -124,7 +124,9 @@ func eventsJSON(t testing.TB, evs []Event) []any {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := json.Unmarshal(b, &out[i]); err != nil {
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.UseNumber()
+		if err := dec.Decode(&out[i]); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,0 +1,328 @@
+package callback
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func jsonReq(body string) Request {
+	return Request{Method: "POST", Body: []byte(body), Header: http.Header{"Content-Type": {"application/json"}}}
+}
+
+// Hostile and unusual requests: never a panic, always an event that says
+// what went wrong.
+func TestDecodeEdgeCases(t *testing.T) {
+	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
+	deepObj := `{"messages":` + strings.Repeat(`[`, 100) + strings.Repeat(`]`, 100) + `}`
+	tests := []struct {
+		name string
+		req  Request
+		want []string
+	}{
+		{"empty request", Request{Method: "POST"},
+			[]string{`{"source":"unknown","kind":"unknown","decode_error":"empty request: no query string and no body","raw":null}`}},
+		{"whitespace body", Request{Method: "POST", Body: []byte(" \n\t ")},
+			[]string{`{"source":"unknown","kind":"unknown","decode_error":"empty request: no query string and no body"}`}},
+		{"empty json body", jsonReq(""),
+			[]string{`{"kind":"unknown","decode_error":"empty request: no query string and no body"}`}},
+		{"json content type, not json", jsonReq("hello"),
+			[]string{`{"source":"unknown","kind":"unknown","decode_error":"invalid JSON at byte 0: unexpected character 'h'; could not be repaired","raw":"hello"}`}},
+		{"non-utf8 json body", jsonReq("{\"messages\":[{\"from\":\"1\",\"id\":\"x\",\"type\":\"text\",\"text\":{\"body\":\"caf\xe9\"}}]}"),
+			[]string{`{"source":"onprem","kind":"message","type":"text","text":"caf\ufffd","decode_error":"body is not valid UTF-8 (first invalid byte at offset 67); invalid bytes replaced with U+FFFD"}`}},
+		{"binary garbage", Request{Method: "POST", Body: []byte{0xff, 0xfe, 0x00, 0x01}, Header: http.Header{"Content-Type": {"application/octet-stream"}}},
+			[]string{`{"source":"unknown","kind":"unknown","decode_error":"unrecognised body (content type application/octet-stream): neither JSON nor form data","raw":"\ufffd\ufffd\u0000\u0001"}`}},
+		{"xml body", Request{Method: "POST", Body: []byte(`<status id="1">sent</status>`), Header: http.Header{"Content-Type": {"text/xml"}}},
+			[]string{`{"source":"unknown","kind":"unknown","decode_error":"unrecognised body (content type text/xml): neither JSON nor form data","raw":"<status id=\"1\">sent</status>"}`}},
+		{"xml body with K1 query", Request{Method: "POST", RawQuery: "id=k1&status=sent", Body: []byte(`<x/>`), Header: http.Header{"Content-Type": {"text/xml"}}},
+			[]string{`{"source":"kaleyra-v1","kind":"status","status":"sent","id":"k1","decode_error":null}`}},
+		{"deep array", jsonReq(deep),
+			[]string{`{"source":"unknown","kind":"unknown","decode_error":"invalid JSON at byte 128: nesting deeper than 128 levels; could not be repaired"}`}},
+		{"deep messages", jsonReq(deepObj),
+			[]string{`{"source":"onprem","kind":"message","type":"unknown"}`}},
+		{"huge numbers", jsonReq(`{"messages":[{"from":1e999999,"id":123456789012345678901234567890,"timestamp":99999999999999999999,"type":"location","location":{"latitude":1e400,"longitude":-1e400}}]}`),
+			[]string{`{"source":"onprem","kind":"message","type":"location","from":"1e999999","id":"123456789012345678901234567890","timestamp":null,"location":{"latitude":null,"longitude":null},"decode_error":null}`}},
+		{"string coordinates", jsonReq(`{"messages":[{"from":"1","id":"2","type":"location","location":{"latitude":"12.5","longitude":"x"}}]}`),
+			[]string{`{"type":"location","location":{"latitude":12.5,"longitude":null}}`}},
+		{"top-level array", jsonReq(`[1,2,3]`),
+			[]string{`{"source":"unknown","kind":"unknown","raw":[1,2,3],"decode_error":null}`}},
+		{"top-level string", jsonReq(`"hi"`),
+			[]string{`{"source":"unknown","kind":"unknown","raw":"hi"}`}},
+		{"unrelated object", jsonReq(`{"hello":"world"}`),
+			[]string{`{"source":"unknown","kind":"unknown","raw":{"hello":"world"},"decode_error":null}`}},
+		{"truncated cloud body", jsonReq(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"from":"15","id":"wamid.a","type":"text","text":{"body":"hel`),
+			[]string{`{"source":"cloud","kind":"message","type":"text","text":"hel","decode_error":"invalid JSON at byte 170: unterminated string starting at byte 166; repaired: closed an unterminated string, 9 unterminated containers closed at end of input"}`}},
+		{"trailing commas everywhere", jsonReq(`{"statuses":[{"id":"a","status":"READ","recipient_id":"1",},],}`),
+			[]string{`{"source":"onprem","kind":"status","status":"read","decode_error":"invalid JSON at byte 58: trailing comma before '}'; repaired: 3 trailing commas dropped"}`}},
+		{"missing comma and colon", jsonReq(`{"statuses":[{"id":"a" "status":"sent" "recipient_id" "1"}]}`),
+			[]string{`{"kind":"status","status":"sent","to":"1","decode_error":"invalid JSON at byte 23: expected ',' or '}' after object member, found '\"'; repaired: 2 missing commas inserted, inserted a missing ':'"}`}},
+		{"key without value at EOF", jsonReq(`{"statuses":[{"id":"a","status":`),
+			[]string{`{"kind":"status","id":"a","status":null,"decode_error":"invalid JSON at byte 32: unexpected end of input in value; repaired: filled a missing value with null, 3 unterminated containers closed at end of input"}`}},
+		{"raw control characters", jsonReq("{\"messages\":[{\"from\":\"1\",\"id\":\"2\",\"type\":\"text\",\"text\":{\"body\":\"a\tb\nc\"}}]}"),
+			[]string{`{"type":"text","text":"a\tb\nc","decode_error":"invalid JSON at byte 65: control character byte 0x9 in string; repaired: 2 control characters in strings escaped"}`}},
+		{"concatenated documents", jsonReq(`{"statuses":[{"id":"a","status":"sent"}]}{"statuses":[]}`),
+			[]string{`{"kind":"status","id":"a","decode_error":"invalid JSON at byte 41: unexpected data after the top-level value; repaired: ignored trailing data from byte 41"}`}},
+		{"unrepairable", jsonReq(`{'single':'quotes'}`),
+			[]string{`{"source":"unknown","kind":"unknown","raw":"{'single':'quotes'}","decode_error":"invalid JSON at byte 1: expected a string key, found byte 0x27; could not be repaired"}`}},
+		{"cloud without entries", jsonReq(`{"object":"whatsapp_business_account","entry":[]}`),
+			[]string{`{"source":"cloud","kind":"unknown","extra":{"note":"no entries"}}`}},
+		{"cloud change without value", jsonReq(`{"object":"whatsapp_business_account","entry":[{"id":"9","changes":[{"field":"messages"}]}]}`),
+			[]string{`{"source":"cloud","kind":"unknown","extra":{"field":"messages","waba_id":"9"}}`}},
+		{"cloud entry not an object", jsonReq(`{"object":"whatsapp_business_account","entry":[7]}`),
+			[]string{`{"source":"cloud","kind":"unknown","raw":7}`}},
+		{"cloud value alone", jsonReq(`{"messaging_product":"whatsapp","metadata":{"display_phone_number":"155"},"statuses":[{"id":"s","status":"delivered","recipient_id":"9"}]}`),
+			[]string{`{"source":"cloud","kind":"status","business_number":"155","to":"9"}`}},
+		{"onprem contacts only", jsonReq(`{"contacts":[{"wa_id":"1"}]}`),
+			[]string{`{"source":"onprem","kind":"unknown"}`}},
+		{"message without type", jsonReq(`{"messages":[{"from":"1","id":"2","image":{"id":"m"}}]}`),
+			[]string{`{"type":"image","media":{"id":"m"}}`}},
+		{"message not an object", jsonReq(`{"messages":["x",null]}`),
+			[]string{`{"kind":"message","type":"unknown","raw":"x"}`, `{"kind":"message","type":"unknown","id":null}`}},
+		{"new message type", jsonReq(`{"messages":[{"from":"1","id":"2","type":"request_welcome","request_welcome":{"body":"hi"}}]}`),
+			[]string{`{"type":"request_welcome","text":"hi"}`}},
+		{"interactive without type", jsonReq(`{"messages":[{"from":"1","id":"2","type":"interactive","interactive":{"call_permission_reply":{"response":"accept"}}}]}`),
+			[]string{`{"type":"interactive","reply":{"kind":"call_permission_reply"}}`}},
+		{"error code as string", jsonReq(`{"errors":[{"code":"E13001","message":"Bad number"}]}`),
+			[]string{`{"kind":"error","error":{"code":"E13001","title":"Bad number","detail":null}}`}},
+		{"duplicate keys last wins", jsonReq(`{"statuses":[{"id":"a","status":"sent","status":"read"}]}`),
+			[]string{`{"status":"read"}`}},
+		{"escaped keys", jsonReq(`{"st\u0061tuses":[{"id":"a","st\u0061tus":"sent"}]}`),
+			[]string{`{"source":"onprem","kind":"status","status":"sent"}`}},
+		{"bad surrogate escapes", jsonReq(`{"messages":[{"from":"1","id":"2","type":"text","text":{"body":"\ud83d x \ude2e"}}]}`),
+			[]string{`{"type":"text","text":"\ufffd x \ufffd"}`}},
+		{"K2 without meta_object value", jsonReq(`{"meta_object":{},"extra_info":{"ref":"x"}}`),
+			[]string{`{"source":"kaleyra-v2","kind":"unknown","extra":{"ref":"x"}}`}},
+		{"form body unknown", Request{Method: "POST", Body: []byte("a=1&a=2&b"), Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}},
+			[]string{`{"source":"unknown","kind":"unknown","raw":{"a":["1","2"],"b":""}}`}},
+		{"form body without content type", Request{Method: "POST", Body: []byte("id=x%3A0&status=Delivered&mobile=%2B1")},
+			[]string{`{"source":"kaleyra-v1","kind":"status","status":"delivered","id":"x:0","to":"+1"}`}},
+		{"form body falls back to query", Request{Method: "POST", RawQuery: "id=q&status=read", Body: []byte("x=1"), Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}},
+			[]string{`{"source":"kaleyra-v1","kind":"status","id":"q","status":"read"}`}},
+		{"post with query and empty body", Request{Method: "POST", RawQuery: "display_phone_number=1&event=UNFLAGGED&current_limit=TIER_1K"},
+			[]string{`{"kind":"quality","status":"unflagged"}`}},
+		{"unknown query", Request{Method: "GET", RawQuery: "foo=bar&foo=baz"},
+			[]string{`{"source":"unknown","kind":"unknown","raw":{"foo":["bar","baz"]},"decode_error":null}`}},
+		{"bad percent escape kept", Request{Method: "GET", RawQuery: "id=a%zz&status=sent%2&mobile=%ZZ1"},
+			[]string{`{"kind":"status","id":"a%zz","status":"sent%2","to":"%ZZ1","decode_error":"query: invalid percent escape at byte 4 kept as text"}`}},
+		{"verification without token", Request{Method: "GET", RawQuery: "hub.mode=subscribe&hub.challenge=42"},
+			[]string{`{"kind":"verification","verification":{"mode":"subscribe","challenge":"42","token_present":false}}`}},
+		{"verification token in flat JSON", jsonReq(`{"hub.mode":"subscribe","hub.challenge":"7","hub.verify_token":"s3cr3t-token"}`),
+			[]string{`{"kind":"verification","verification":{"token_present":true},"raw":{"hub.verify_token":"[redacted]"}}`}},
+		{"verification token in form", Request{Method: "POST", Body: []byte("hub.mode=subscribe&hub.verify_token=another-secret"), Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}},
+			[]string{`{"kind":"verification","raw":{"hub.verify_token":"[redacted]"}}`}},
+		{"php-style verification", Request{Method: "GET", RawQuery: "hub_mode=subscribe&hub_challenge=9&hub_verify_token=php-secret"},
+			[]string{`{"kind":"verification","verification":{"mode":"subscribe","challenge":"9","token_present":true},"raw":{"hub_verify_token":"[redacted]"}}`}},
+		{"k1 unencoded JSON with separators", Request{Method: "GET", RawQuery: `from=91&type=text&body=x&message=[{"from":"91","text":"a&b=c #1 +2","profile":{"name":"N"}}]&wanumber=92`},
+			[]string{`{"kind":"message","from":"91","name":"N","business_number":"92","text":"x","raw":{"message":"[{\"from\":\"91\",\"text\":\"a&b=c #1 +2\",\"profile\":{\"name\":\"N\"}}]"},"decode_error":null}`}},
+		{"k1 unterminated message JSON", Request{Method: "GET", RawQuery: `from=91&type=image&message=[{"url":"https://x/y.jpg","profile":{"name":"Z"&mime_type=image/png`},
+			[]string{`{"kind":"message","type":"image","name":"Z","media":{"url":"https://x/y.jpg","mime_type":"image/png"},"decode_error":"message parameter: invalid JSON at byte 47: unexpected end of input in object (unterminated object starting at byte 36); repaired: 3 unterminated containers closed at end of input"}`}},
+		{"k1 message as plain text", Request{Method: "GET", RawQuery: "from=91&type=text&message=Hello+there&wanumber=1"},
+			[]string{`{"kind":"message","text":"Hello there"}`}},
+		{"k1 contacts single object", Request{Method: "GET", RawQuery: `from=91&type=contacts&wanumber=1&contacts={"name":{"formatted_name":"Ann"},"phones":[{"wa_id":"15"}]}`},
+			[]string{`{"type":"contacts","text":"Ann","contacts":[{"name":"Ann","phones":["15"]}]}`}},
+		{"k1 flat JSON with raw nested JSON", jsonReq(`{"from":"91","type":"location","created_at":1700000000,"wanumber":"1","location":{"latitude":1.5,"longitude":2.5}}`),
+			[]string{`{"source":"kaleyra-v1","type":"location","timestamp":"2023-11-14T22:13:20Z","location":{"latitude":1.5,"longitude":2.5}}`}},
+		{"k1 status phone and mobile differ", Request{Method: "GET", RawQuery: "id=1&status=sent&mobile=111&phone_number=222"},
+			[]string{`{"to":"111","extra":{"phone_number":"222"}}`}},
+		{"k1 voice via query", Request{Method: "GET", RawQuery: "from=91&type=voice&media_url=u&wanumber=1"},
+			[]string{`{"type":"voice","media":{"url":"u","voice":true}}`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			evs := Decode(tc.req)
+			checkInvariants(t, tc.req, evs)
+			got := eventsJSON(t, evs)
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d events, want %d:\n%s", len(got), len(tc.want), jsonText(got))
+			}
+			for i, w := range tc.want {
+				var want any
+				if err := json.Unmarshal([]byte(w), &want); err != nil {
+					t.Fatalf("bad want %d: %v", i, err)
+				}
+				if d := matchJSON(got[i], want, "event["+itoa(i)+"]"); d != "" {
+					t.Errorf("%s\nevent: %s", d, jsonText(got[i]))
+				}
+			}
+		})
+	}
+}
+
+// A decode error is set on every event of the request.
+func TestDecodeErrorOnEveryEvent(t *testing.T) {
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"statuses":[{"id":"a","status":"sent"},{"id":"b","status":"read"},]}}]}]}`
+	evs := Decode(jsonReq(body))
+	if len(evs) != 2 {
+		t.Fatalf("got %d events", len(evs))
+	}
+	for _, ev := range evs {
+		if !strings.Contains(ev.DecodeError, "trailing comma") || !strings.Contains(ev.DecodeError, "repaired") {
+			t.Errorf("event %s: decode_error %q", ev.ID, ev.DecodeError)
+		}
+	}
+}
+
+// Events do not share mutable state: changing one event's Extra leaves
+// the others alone.
+func TestEventsDoNotShareExtra(t *testing.T) {
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"p"},"statuses":[{"id":"a","status":"sent"},{"id":"b","status":"read"}]}}]}]}`
+	evs := Decode(jsonReq(body))
+	evs[0].Extra["waba_id"] = "changed"
+	if evs[1].Extra["waba_id"] != "1" {
+		t.Fatalf("events share their Extra map")
+	}
+}
+
+func TestUnixTime(t *testing.T) {
+	tests := map[string]string{
+		"1580972783":              "2020-02-06T07:06:23Z",
+		" 1580972783 ":            "2020-02-06T07:06:23Z",
+		"0":                       "1970-01-01T00:00:00Z",
+		"1580972783.25":           "2020-02-06T07:06:23Z",
+		"15XXXXX186":              "",
+		"":                        "",
+		"-5":                      "",
+		"1.2.3":                   "",
+		"253402300799":            "9999-12-31T23:59:59Z",
+		"253402300800":            "",
+		"99999999999999999999999": "",
+		"<timestamp>":             "",
+	}
+	for in, want := range tests {
+		if got := unixTime(in); got != want {
+			t.Errorf("unixTime(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNormStatus(t *testing.T) {
+	tests := map[string]string{
+		"sent": "sent", "SENT": "sent", "Delivered": "delivered", "not_sent": "not-sent",
+		"NOT-SENT": "not-sent", "not sent": "not-sent", " read ": "read", "": "",
+	}
+	for in, want := range tests {
+		if got := normStatus(in); got != want {
+			t.Errorf("normStatus(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCleanPhone(t *testing.T) {
+	tests := map[string]string{
+		"   1202XXXXXXX": "+1202XXXXXXX",
+		" 919812345678":  "+919812345678",
+		"+12025550143":   "+12025550143",
+		"919812345678":   "919812345678",
+		"919812345678 ":  "919812345678",
+		"  ":             "",
+		" abc":           "abc",
+	}
+	for in, want := range tests {
+		if got := cleanPhone(in); got != want {
+			t.Errorf("cleanPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want string // params as key=value|...
+		bad  int
+	}{
+		{"a=1&b=2", "a=1|b=2", -1},
+		{"a=x+y&b=%2B1&c", "a=x y|b=+1|c=", -1},
+		{"&&a=1&&", "a=1", -1},
+		{"a=%zz&b=%4", "a=%zz|b=%4", 2},
+		{"a=%e2%9c%93", "a=✓", -1},
+		{"k%20ey=v", "k ey=v", -1},
+		{`message={"a":"x&y"}&b=1`, `message={"a":"x&y"}|b=1`, -1},
+		{`message=[{"a":"x+y %41"}]tail&b=1`, `message=[{"a":"x+y A"}]tail|b=1`, -1},
+		{`message=[{"a":{"b":1}]&b=2`, `message=[{"a":{"b":1}]|b=2`, -1},
+		{`message=[{"a":"\"]"}]&b=2`, `message=[{"a":"\"]"}]|b=2`, -1},
+		{`message=[{"a":1&b=2`, `message=[{"a":1|b=2`, -1},
+		{`contacts=[1,2]&location={"x":1}`, `contacts=[1,2]|location={"x":1}`, -1},
+		{`body=[not json&x=1`, `body=[not json|x=1`, -1},
+		{"a==b", "a==b", -1},
+	}
+	for _, tc := range tests {
+		ps, bad := parseQuery(tc.raw)
+		var parts []string
+		for _, p := range ps {
+			parts = append(parts, p.key+"="+p.value)
+		}
+		if got := strings.Join(parts, "|"); got != tc.want || bad != tc.bad {
+			t.Errorf("parseQuery(%q) = %q bad=%d, want %q bad=%d", tc.raw, got, bad, tc.want, tc.bad)
+		}
+	}
+}
+
+func TestParamsJSON(t *testing.T) {
+	ps := params{{"a", "1"}, {"b", "x\"y\x01"}, {"a", "2"}, {"hub.verify_token", "tok"}, {"c", "\xff"}}
+	got := string(paramsJSON(ps, isVerifyToken))
+	want := `{"a":["1","2"],"b":"x\"y\u0001","hub.verify_token":"[redacted]","c":"\ufffd"}`
+	if got != want {
+		t.Fatalf("paramsJSON = %s, want %s", got, want)
+	}
+	if !json.Valid([]byte(got)) {
+		t.Fatal("not valid JSON")
+	}
+}
+
+// The parser accepts exactly what encoding/json accepts (within the depth
+// limit) and reports an offset inside the input.
+func TestParseJSONAgreesWithEncodingJSON(t *testing.T) {
+	docs := []string{
+		`{}`, `[]`, `0`, `-0`, `-0.5e+10`, `1E5`, `"a\u00e9\n"`, `true`, `null`, ` {"a" : [1 , 2] } `,
+		`{"a":}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `-`, `+1`, `1e`, `"\x"`, `"\u12"`, `"abc`,
+		`{"a" 1}`, `{a:1}`, `[1 2]`, `tru`, `nul`, `falsey`, `{"a":1}}`, `"` + "\x01" + `"`, ``, ` `,
+		`[` + strings.Repeat(`{"a":`, 50) + `1` + strings.Repeat(`}`, 50) + `]`, `{"":""}`, `"\/"`,
+		`[1e999]`, `["\ud800"]`,
+	}
+	for _, doc := range docs {
+		_, err := parseJSON([]byte(doc))
+		if (err == nil) != json.Valid([]byte(doc)) {
+			t.Errorf("parseJSON(%q) err=%v, json.Valid=%v", doc, err, json.Valid([]byte(doc)))
+		}
+		if err != nil && (err.off < 0 || err.off > len(doc)) {
+			t.Errorf("parseJSON(%q) offset %d out of range", doc, err.off)
+		}
+	}
+}
+
+func TestRepairJSON(t *testing.T) {
+	tests := []struct {
+		in, out, what string
+		ok            bool
+	}{
+		{`{"a":1,}`, `{"a":1}`, "dropped a trailing comma", true},
+		{`[1,2,]`, `[1,2]`, "dropped a trailing comma", true},
+		{`{"a":[1,{"b":2`, `{"a":[1,{"b":2}]}`, "3 unterminated containers closed at end of input", true},
+		{`{"a":"xy`, `{"a":"xy"}`, "closed an unterminated string, closed an unterminated container at end of input", true},
+		{`{"a":"x\`, `{"a":"x"}`, "closed an unterminated string, closed an unterminated container at end of input", true},
+		{`{"a":tr`, `{"a":true}`, "completed a truncated literal, closed an unterminated container at end of input", true},
+		{`{"a":1.`, `{"a":1.0}`, "completed a truncated literal, closed an unterminated container at end of input", true},
+		{`{"a"`, `{"a":null}`, "filled a missing value with null, closed an unterminated container at end of input", true},
+		{`[{"a":1]`, `[{"a":1}]`, "closed a container left open before a mismatched bracket", true},
+		{`{"a":1}]`, `{"a":1}`, "ignored trailing data from byte 7", true},
+		{`[1]]`, `[1]`, "ignored trailing data from byte 3", true},
+		{`{"a":1,,"b":2}`, `{"a":1,"b":2}`, "dropped a stray comma", true},
+		{`{"a":"\q"}`, `{"a":"\\q"}`, "kept an invalid escape as text", true},
+		{`[1,]]`, `[1]`, "dropped a trailing comma, ignored trailing data from byte 4", true},
+		{`{"a":[}`, `{"a":[]}`, "closed a container left open before a mismatched bracket", true},
+		{`{'a':1}`, ``, ``, false},
+		{``, ``, ``, false},
+		{`,`, ``, ``, false},
+		{strings.Repeat("[", 200), ``, ``, false},
+	}
+	for _, tc := range tests {
+		out, what, ok := repairJSON([]byte(tc.in))
+		if ok != tc.ok || string(out) != tc.out || what != tc.what {
+			t.Errorf("repairJSON(%q) = %q, %q, %v; want %q, %q, %v", tc.in, out, what, ok, tc.out, tc.what, tc.ok)
+		}
+		if ok && !json.Valid(out) {
+			t.Errorf("repairJSON(%q) produced invalid JSON %q", tc.in, out)
+		}
+	}
+}
