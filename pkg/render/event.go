@@ -116,7 +116,7 @@ const (
 type evField struct {
 	key   string
 	value string
-	tone evTone
+	tone  evTone
 }
 
 // bad reports whether the event is flagged (red border, BAD marker).

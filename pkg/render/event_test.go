@@ -80,8 +80,8 @@ func evGoldenCases() map[string]EventView {
 		"message-reply": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "interactive", From: "972987654321", Text: "Row title",
 			Reply:   &callback.Reply{Kind: "list_reply", ID: "row_1", Title: "Row title", Description: "Row description"},
 			Context: &callback.Context{ID: "wamid.q", From: "1122334455667", Mentions: []string{"16315551000", "16315551099"}}}, ""), Answer: 200},
-		"message-button": {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "message", Type: "button", From: "16505551234", Text: "No", Reply: &callback.Reply{Kind: "button", Title: "No", Payload: "No-Button-Payload"}}, ""), Answer: 200},
-		"message-reaction": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "reaction", From: "972987654321", Text: "😮", Reaction: &callback.Reaction{MessageID: "wamid.yzxyzx=", Emoji: "😮"}}, ""), Answer: 200},
+		"message-button":     {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "message", Type: "button", From: "16505551234", Text: "No", Reply: &callback.Reply{Kind: "button", Title: "No", Payload: "No-Button-Payload"}}, ""), Answer: 200},
+		"message-reaction":   {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "reaction", From: "972987654321", Text: "😮", Reaction: &callback.Reaction{MessageID: "wamid.yzxyzx=", Emoji: "😮"}}, ""), Answer: 200},
 		"message-unreaction": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "reaction", From: "972987654321", Reaction: &callback.Reaction{MessageID: "wamid.yzxyzx="}}, ""), Answer: 200},
 		"message-referral-multiline": {Event: evListenFacts(callback.Event{Source: "onprem", Kind: "message", Type: "text", From: "16315551234", Text: "first line\nsecond line, a rather long one that will need wrapping inside a card of eighty columns",
 			Referral: json.RawMessage(`{"source_type": "ad", "headline": "Our new product"}`)}, ""), Answer: 200},
@@ -103,7 +103,7 @@ func evGoldenCases() map[string]EventView {
 		"decoder-panic": {Event: evListenFacts(callback.Event{Source: "unknown", Kind: "unknown", DecodeError: "decoder failed: index out of range"}, ""),
 			Answer: 200, Failure: "index out of range", RawQuery: "id=1&status=sent"},
 		"hostile-text": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "text", From: "1\x1b[31m", Name: "evil\u202eeman", Text: "clear\x1b[2J screen\x07 bell \x9b csi \xff byte"}, ""), Answer: 200},
-		"decode-line": {Event: callback.Event{Schema: callback.Schema, Source: "kaleyra-v1", Kind: "status", Status: "read", ID: "x:0", To: "+12025550143"}, Line: 4},
+		"decode-line":  {Event: callback.Event{Schema: callback.Schema, Source: "kaleyra-v1", Kind: "status", Status: "read", ID: "x:0", To: "+12025550143"}, Line: 4},
 	}
 }
 
