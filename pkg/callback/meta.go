@@ -20,8 +20,9 @@ type mdec struct {
 	// Per-change context.
 	business string
 	contacts int32
-	base     []kv   // extras every event of the change carries
-	mediaURL string // Kaleyra v2 extra_info.media_url
+	names    map[string]string // wa_id -> profile name, for long contact lists
+	base     []kv              // extras every event of the change carries
+	mediaURL string            // Kaleyra v2 extra_info.media_url
 }
 
 func (m *mdec) newEvent(kind string) Event {
@@ -86,7 +87,7 @@ func (m *mdec) unknownPart(i int32, why string) {
 // change decodes one {field, value} change object.
 func (m *mdec) change(c int32, entryTime int32) {
 	d := m.d
-	m.business, m.contacts = "", -1
+	m.business, m.contacts, m.names = "", -1, nil
 	if !d.isObject(c) {
 		m.unknownPart(c, "change is not an object")
 		return
@@ -162,7 +163,7 @@ func (m *mdec) messagesValue(value, c int32) {
 	if id := d.gets(meta, "phone_number_id"); id != "" {
 		m.base = append(m.base[:len(m.base):len(m.base)], kv{"phone_number_id", id})
 	}
-	m.contacts = d.get(value, "contacts")
+	m.setContacts(d.get(value, "contacts"))
 	if !m.members(value) {
 		ev := m.newEvent(KindUnknown)
 		ev.Raw = d.raw(value)
@@ -201,10 +202,37 @@ func (m *mdec) members(obj int32) bool {
 	return len(m.events) > before
 }
 
+// setContacts selects the contacts array names are looked up in; a long
+// one is indexed once so that name lookups stay constant-time.
+func (m *mdec) setContacts(arr int32) {
+	d := m.d
+	m.contacts, m.names = arr, nil
+	n := 0
+	for c := d.first(arr); c >= 0 && n <= 8; c = d.next(c) {
+		n++
+	}
+	if n <= 8 {
+		return
+	}
+	m.names = make(map[string]string)
+	for c := d.first(arr); c >= 0; c = d.next(c) {
+		id := d.gets(c, "wa_id")
+		if _, dup := m.names[id]; !dup && id != "" {
+			m.names[id] = d.gets(d.get(c, "profile"), "name")
+		}
+	}
+}
+
 // nameFor finds the profile name of a sender in the contacts array: the
 // entry whose wa_id matches, else the only entry.
 func (m *mdec) nameFor(from string) string {
 	d := m.d
+	if m.names != nil {
+		if n, ok := m.names[from]; ok && from != "" {
+			return n
+		}
+		return ""
+	}
 	count, single := 0, int32(-1)
 	for c := d.first(m.contacts); c >= 0; c = d.next(c) {
 		count++
@@ -604,7 +632,7 @@ func errorsOf(d *jdoc, arr int32) (*Error, []Error) {
 
 // onprem decodes {contacts, messages, statuses, errors}.
 func (m *mdec) onprem(root int32) {
-	m.contacts = m.d.get(root, "contacts")
+	m.setContacts(m.d.get(root, "contacts"))
 	if !m.members(root) {
 		m.unknownPart(root, "no messages, statuses or errors")
 	}

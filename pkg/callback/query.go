@@ -53,6 +53,9 @@ func parseQuery(raw string) (ps params, bad int) {
 		}
 	}
 	ps = make(params, 0, n)
+	// Bracket matching may rescan text when several JSON values never
+	// close; a budget keeps the whole parse linear in len(raw).
+	budget := 2*len(raw) + 4096
 	i := 0
 	for i < len(raw) {
 		if raw[i] == '&' {
@@ -71,7 +74,7 @@ func parseQuery(raw string) (ps params, bad int) {
 		}
 		vs := j + 1
 		if jsonParam(key) && vs < len(raw) && (raw[vs] == '[' || raw[vs] == '{') {
-			ve := matchBrackets(raw, vs)
+			ve := matchBrackets(raw, vs, &budget)
 			for ve < len(raw) && raw[ve] != '&' {
 				ve++
 			}
@@ -95,11 +98,15 @@ func parseQuery(raw string) (ps params, bad int) {
 // A closer that does not match the innermost opener closes the openers in
 // between (Kaleyra's sample omits a '}' before ']'). When the value never
 // closes, it ends before the first "&name=" that follows.
-func matchBrackets(raw string, start int) int {
+func matchBrackets(raw string, start int, budget *int) int {
 	var stack [maxDepth]byte
 	depth := 0
 	inStr, esc := false, false
 	for i := start; i < len(raw); i++ {
+		*budget--
+		if *budget < 0 {
+			return fallbackEnd(raw, start)
+		}
 		c := raw[i]
 		if inStr {
 			switch {
@@ -115,6 +122,9 @@ func matchBrackets(raw string, start int) int {
 		switch c {
 		case '"':
 			inStr = true
+		case '&':
+			// Not JSON outside a string: the value was cut short.
+			return fallbackEnd(raw, i)
 		case '[', '{':
 			if depth == len(stack) {
 				return fallbackEnd(raw, start)
@@ -223,55 +233,60 @@ func paramsJSON(ps params, mask func(string) bool) json.RawMessage {
 	for i := range ps {
 		size += len(ps[i].key) + len(ps[i].value) + 6
 	}
+	// Group repeated names: order[i] lists the indices of one name in
+	// order of first appearance.
+	var order [][]int
+	if len(ps) <= 16 {
+		for i := range ps {
+			found := false
+			for g := range order {
+				if ps[order[g][0]].key == ps[i].key {
+					order[g] = append(order[g], i)
+					found = true
+					break
+				}
+			}
+			if !found {
+				order = append(order, []int{i})
+			}
+		}
+	} else {
+		index := make(map[string]int, len(ps))
+		for i := range ps {
+			if g, ok := index[ps[i].key]; ok {
+				order[g] = append(order[g], i)
+				continue
+			}
+			index[ps[i].key] = len(order)
+			order = append(order, []int{i})
+		}
+	}
 	b := make([]byte, 0, size)
 	b = append(b, '{')
-	first := true
-	for i := range ps {
-		k := ps[i].key
-		dup := false
-		for j := 0; j < i; j++ {
-			if ps[j].key == k {
-				dup = true
-				break
-			}
-		}
-		if dup {
-			continue
-		}
-		if !first {
+	for g, idx := range order {
+		if g > 0 {
 			b = append(b, ',')
 		}
-		first = false
+		k := ps[idx[0]].key
+		masked := mask != nil && mask(k)
 		b = appendJSONString(b, k)
 		b = append(b, ':')
-		count := 0
-		for j := i; j < len(ps); j++ {
-			if ps[j].key == k {
-				count++
-			}
+		if len(idx) > 1 {
+			b = append(b, '[')
 		}
-		val := func(v string) {
-			if mask != nil && mask(k) {
+		for n, i := range idx {
+			if n > 0 {
+				b = append(b, ',')
+			}
+			v := ps[i].value
+			if masked {
 				v = redacted
 			}
 			b = appendJSONString(b, v)
 		}
-		if count == 1 {
-			val(ps[i].value)
-			continue
+		if len(idx) > 1 {
+			b = append(b, ']')
 		}
-		b = append(b, '[')
-		n := 0
-		for j := i; j < len(ps); j++ {
-			if ps[j].key == k {
-				if n > 0 {
-					b = append(b, ',')
-				}
-				n++
-				val(ps[j].value)
-			}
-		}
-		b = append(b, ']')
 	}
 	b = append(b, '}')
 	return json.RawMessage(b)
