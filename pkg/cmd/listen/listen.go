@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -147,7 +148,7 @@ flushed, and a summary goes to stderr.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&addr, "addr", DefaultHost, "`HOST` or HOST:PORT to listen on")
+	fl.StringVar(&addr, "addr", DefaultHost, "`HOST`, HOST:PORT or http://HOST:PORT/ to listen on")
 	fl.IntVar(&opts.Port, "port", DefaultPort, "`PORT` to listen on (0 picks a free one)")
 	fl.StringVar(&opts.ReadyFile, "ready-file", "", "Write the listener's URL to `PATH` once it is listening")
 	fl.IntVar(&opts.Status, "status", 200, "HTTP `STATUS` to answer callbacks with")
@@ -165,6 +166,15 @@ func splitAddr(addr string, port int, portSet bool) (string, int, error) {
 	host := strings.TrimSpace(addr)
 	if host == "" {
 		host = DefaultHost
+	}
+	// A URL is accepted too (the one a listener printed, say).
+	lower := strings.ToLower(host)
+	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		u, err := url.Parse(host)
+		if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			return "", 0, cmdutil.FlagErrorf("invalid --addr %q: want HOST, HOST:PORT or http://HOST:PORT/", addr)
+		}
+		host = u.Host
 	}
 	if h, p, err := net.SplitHostPort(host); err == nil {
 		n, perr := strconv.Atoi(p)
@@ -212,8 +222,8 @@ func listenRun(ctx context.Context, opts *Options) error {
 	if !loopback(opts.Host) {
 		fmt.Fprintf(ios.ErrOut, "warning: listening on %s is reachable from other machines; use --addr 127.0.0.1 to keep it local\n", addr)
 	}
-	url := srv.URL()
-	fmt.Fprintf(ios.ErrOut, "Listening on %s ... (Ctrl-C to stop)\n", url)
+	base := srv.URL()
+	fmt.Fprintf(ios.ErrOut, "Listening on %s ... (Ctrl-C to stop)\n", base)
 	if opts.AppSecret != "" {
 		mode := "marking"
 		if opts.RequireSignature {
@@ -222,7 +232,7 @@ func listenRun(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "Checking X-Hub-Signature-256 (%s valid signatures)\n", mode)
 	}
 	if opts.ReadyFile != "" {
-		if err := writeReady(opts.ReadyFile, url); err != nil {
+		if err := writeReady(opts.ReadyFile, base); err != nil {
 			srv.Close()
 			return fmt.Errorf("cannot write --ready-file: %w", err)
 		}

@@ -76,7 +76,13 @@ func TestNewCmdListen(t *testing.T) {
 		{name: "negative events", args: "--max-events -1", wantErr: "invalid --max-events"},
 		{name: "bad port", args: "--port 70000", wantErr: "invalid --port 70000"},
 		{name: "port twice", args: "--addr 127.0.0.1:80 --port 81", wantErr: "give the port once"},
-		{name: "bad addr", args: "--addr http://x/", wantErr: "invalid"},
+		{name: "url addr", args: "--addr http://127.0.0.1:4300/", check: func(t *testing.T, o *Options) {
+			if o.Host != "127.0.0.1" || o.Port != 4300 {
+				t.Errorf("host %q port %d", o.Host, o.Port)
+			}
+		}},
+		{name: "url addr with path", args: "--addr http://127.0.0.1:4300/hook", wantErr: "invalid --addr"},
+		{name: "bad addr", args: "--addr a/b", wantErr: "invalid --addr"},
 		{name: "no args", args: "extra", wantErr: "unknown command"},
 	}
 	for _, tt := range tests {
