@@ -308,6 +308,8 @@ func parse(s string) (parsed, *failure) {
 		switch c {
 		case '"', '<', '>', '^', '{', '|', '}', '`':
 			return fail(RulePathOrQueryChars, "the path or query holds "+quote(string(c))+"; percent-encode it")
+		case '@':
+			return fail(RulePathOrQueryChars, `the path or query holds "@": a parser that looks for user info across the whole URL reads the text before it as user info and another host after it; percent-encode it as %40`)
 		}
 	}
 	for i := 0; i < len(pathQuery); i++ {

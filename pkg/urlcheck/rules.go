@@ -107,7 +107,7 @@ var Rules = []RuleInfo{
 	{RuleScheme, "invalid", "the scheme is not http or https (or missing)"},
 	{RuleNoAuthority, "invalid", `"scheme:" is not followed by "//"`},
 	{RuleUserinfo, "invalid", `an "@" in the authority (user info, even empty)`},
-	{RulePathOrQueryChars, "invalid", "path or query holds a raw non-ASCII byte or one of \" < > ^ ` { | }"},
+	{RulePathOrQueryChars, "invalid", "path or query holds a raw non-ASCII byte, an \"@\" or one of \" < > ^ ` { | }"},
 	{RuleBadPercentEscape, "invalid", `a "%" in path or query not followed by two hex digits`},
 	{RuleAuthorityChars, "invalid", `the authority holds "%" or an ASCII character other than letters, digits, "-", ".", ":", "[", "]"`},
 	{RuleIPv6Zone, "invalid", "an IPv6 zone id ([fe80::1%25eth0])"},
