@@ -231,6 +231,7 @@ func decodeJSON(body []byte, notes *[]string) []Event {
 	if d == nil {
 		return []Event{unknownEvent(stringJSON(body))}
 	}
+	defer d.release()
 	const root = 0
 	if !d.isObject(root) {
 		return []Event{unknownEvent(d.raw(root))}

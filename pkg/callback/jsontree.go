@@ -3,6 +3,7 @@ package callback
 import (
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -69,19 +70,55 @@ func parseJSON(src []byte) (*jdoc, *syntaxError) {
 	if len(src) > maxBody {
 		return nil, &syntaxError{0, "document too large"}
 	}
-	p := jparser{src: src, nodes: make([]jnode, 0, 16+len(src)/24)}
+	p := jparser{src: src, nodes: getNodes(16 + len(src)/24)}
 	p.ws()
 	if p.pos >= len(src) {
+		putNodes(p.nodes)
 		return nil, &syntaxError{p.pos, "empty document"}
 	}
 	if _, err := p.value(0); err != nil {
+		putNodes(p.nodes)
 		return nil, err
 	}
 	p.ws()
 	if p.pos < len(src) {
+		putNodes(p.nodes)
 		return nil, &syntaxError{p.pos, "unexpected data after the top-level value"}
 	}
 	return &jdoc{src: src, nodes: p.nodes}, nil
+}
+
+// Node slices are recycled: a tree lives only while one request is
+// decoded (events keep byte slices of the source, never nodes).
+var nodePool = sync.Pool{New: func() any { return new([]jnode) }}
+
+// maxPooled keeps huge trees out of the pool.
+const maxPooled = 1 << 14
+
+func getNodes(hint int) []jnode {
+	p := nodePool.Get().(*[]jnode)
+	s := (*p)[:0]
+	*p = nil
+	nodePool.Put(p)
+	if cap(s) < hint && hint <= maxPooled {
+		s = make([]jnode, 0, hint)
+	}
+	return s
+}
+
+func putNodes(s []jnode) {
+	if cap(s) == 0 || cap(s) > maxPooled {
+		return
+	}
+	p := nodePool.Get().(*[]jnode)
+	*p = s[:0]
+	nodePool.Put(p)
+}
+
+// release returns the tree's nodes for reuse; d must not be used after.
+func (d *jdoc) release() {
+	putNodes(d.nodes)
+	d.nodes = nil
 }
 
 func (p *jparser) ws() {

@@ -233,58 +233,68 @@ func paramsJSON(ps params, mask func(string) bool) json.RawMessage {
 	for i := range ps {
 		size += len(ps[i].key) + len(ps[i].value) + 6
 	}
-	// Group repeated names: order[i] lists the indices of one name in
-	// order of first appearance.
-	var order [][]int
-	if len(ps) <= 16 {
+	// next[i] links a parameter to the next one with the same name;
+	// later[i] marks names already seen. Small lists avoid allocating.
+	var smallNext [16]int32
+	var smallLater [16]bool
+	var next []int32
+	var later []bool
+	if len(ps) <= len(smallNext) {
+		next, later = smallNext[:len(ps)], smallLater[:len(ps)]
 		for i := range ps {
-			found := false
-			for g := range order {
-				if ps[order[g][0]].key == ps[i].key {
-					order[g] = append(order[g], i)
-					found = true
-					break
-				}
+			next[i] = -1
+		}
+		for i := range ps {
+			if later[i] {
+				continue
 			}
-			if !found {
-				order = append(order, []int{i})
+			prev := i
+			for j := i + 1; j < len(ps); j++ {
+				if !later[j] && ps[j].key == ps[i].key {
+					next[prev], later[j], prev = int32(j), true, j
+				}
 			}
 		}
 	} else {
-		index := make(map[string]int, len(ps))
+		next, later = make([]int32, len(ps)), make([]bool, len(ps))
+		last := make(map[string]int, len(ps))
 		for i := range ps {
-			if g, ok := index[ps[i].key]; ok {
-				order[g] = append(order[g], i)
-				continue
+			next[i] = -1
+			if l, ok := last[ps[i].key]; ok {
+				next[l], later[i] = int32(i), true
 			}
-			index[ps[i].key] = len(order)
-			order = append(order, []int{i})
+			last[ps[i].key] = i
 		}
 	}
 	b := make([]byte, 0, size)
 	b = append(b, '{')
-	for g, idx := range order {
-		if g > 0 {
+	first := true
+	for i := range ps {
+		if later[i] {
+			continue
+		}
+		if !first {
 			b = append(b, ',')
 		}
-		k := ps[idx[0]].key
+		first = false
+		k := ps[i].key
 		masked := mask != nil && mask(k)
 		b = appendJSONString(b, k)
 		b = append(b, ':')
-		if len(idx) > 1 {
+		if next[i] >= 0 {
 			b = append(b, '[')
 		}
-		for n, i := range idx {
-			if n > 0 {
+		for j := int32(i); j >= 0; j = next[j] {
+			if j != int32(i) {
 				b = append(b, ',')
 			}
-			v := ps[i].value
+			v := ps[j].value
 			if masked {
 				v = redacted
 			}
 			b = appendJSONString(b, v)
 		}
-		if len(idx) > 1 {
+		if next[i] >= 0 {
 			b = append(b, ']')
 		}
 	}
