@@ -63,10 +63,23 @@ func decode(r Request) []Event {
 			break
 		}
 		evs = decodeQuery(r.RawQuery, &notes)
-	case trimmed[0] == '{' || trimmed[0] == '[' || isJSONType(r.Header):
+	case trimmed[0] == '{' || trimmed[0] == '[':
+		evs = decodeJSON(body, &notes)
+	case isJSONType(r.Header) && looksLikeForm(trimmed):
+		notes = append(notes, "content type "+contentType(r.Header)+" but the body is form data")
+		evs = decodeForm(string(body), r.RawQuery, &notes)
+	case isJSONType(r.Header):
 		evs = decodeJSON(body, &notes)
 	case isFormType(r.Header) || (contentType(r.Header) == "" && looksLikeForm(trimmed)):
 		evs = decodeForm(string(body), r.RawQuery, &notes)
+	case contentType(r.Header) == "multipart/form-data":
+		evs = decodeParamsBody("multipart body", body, r.RawQuery, &notes, func() (params, error) {
+			return multipartParams(r.Header, body)
+		})
+	case trimmed[0] == '<' || strings.HasSuffix(contentType(r.Header), "xml"):
+		evs = decodeParamsBody("XML body", body, r.RawQuery, &notes, func() (params, error) {
+			return xmlParams(body)
+		})
 	default:
 		if r.RawQuery != "" {
 			ps, _ := parseQuery(r.RawQuery)
@@ -178,6 +191,36 @@ func decodeForm(body, rawQuery string, notes *[]string) []Event {
 	}
 	*notes = append(*notes, local...)
 	return []Event{unknownEvent(paramsJSON(ps, isVerifyToken))}
+}
+
+// decodeParamsBody decodes a body read as flat parameters (multipart or
+// XML); raw keeps the body as text. When the body holds no known callback
+// the URL query is tried.
+func decodeParamsBody(what string, body []byte, rawQuery string, notes *[]string, read func() (params, error)) []Event {
+	ps, err := read()
+	var local []string
+	if err != nil {
+		local = append(local, what+": "+err.Error())
+	}
+	if len(ps) > 0 {
+		if evs, ok := classifyParams(ps, stringJSON(body), &local); ok {
+			*notes = append(*notes, local...)
+			return evs
+		}
+	}
+	if rawQuery != "" {
+		qps, _ := parseQuery(rawQuery)
+		var qnotes []string
+		if evs, ok := classifyParams(qps, nil, &qnotes); ok {
+			*notes = append(*notes, qnotes...)
+			return evs
+		}
+	}
+	*notes = append(*notes, local...)
+	if len(ps) == 0 && err == nil {
+		*notes = append(*notes, what+": no fields")
+	}
+	return []Event{unknownEvent(stringJSON(body))}
 }
 
 // parseLenient parses JSON strictly, then through the repair. note is empty
