@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,10 +39,11 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"sink":     cmdSink,
-			"waitfile": cmdWaitFile,
-			"env-read": cmdEnvRead,
-			"httpdo":   cmdHTTPDo,
+			"sink":       cmdSink,
+			"waitfile":   cmdWaitFile,
+			"env-read":   cmdEnvRead,
+			"httpdo":     cmdHTTPDo,
+			"closedport": cmdClosedPort,
 		},
 	})
 }
@@ -146,6 +148,19 @@ func cmdEnvRead(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: env-read VAR FILE")
 	}
 	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}
+
+// closedport VAR: sets VAR to a loopback URL (http://127.0.0.1:PORT/) on
+// which nothing listens: the port was bound and closed again.
+func cmdClosedPort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: closedport VAR")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	addr := ln.Addr().String()
+	ts.Check(ln.Close())
+	ts.Setenv(args[0], "http://"+addr+"/")
 }
 
 // httpdo METHOD URL [BODYFILE [CONTENT-TYPE]] [-H 'K: V']...
