@@ -32,11 +32,22 @@ type Request struct {
 // On-Premises. Anything else is one event of source and kind "unknown"
 // whose raw holds the body.
 //
-// DecodeError messages are stable and start with what was wrong:
-// "empty request: ...", "invalid JSON at byte N: ...; repaired: ...",
-// "invalid JSON at byte N: ...; could not be repaired", "body is not valid
-// UTF-8 ...", "query: invalid percent escape at byte N kept as text",
-// "message parameter: invalid JSON ...", "unrecognised body ...".
+// Kaleyra callback profiles may also POST form, multipart or XML bodies;
+// their fields are read like query parameters.
+//
+// DecodeError messages are stable and start with what was wrong; several
+// are joined with "; ":
+//
+//	empty request: no query string and no body
+//	invalid JSON at byte N: <why>; repaired: <what was changed>
+//	invalid JSON at byte N: <why>; could not be repaired
+//	body is not valid UTF-8 (first invalid byte at offset N); invalid bytes replaced with U+FFFD
+//	query: invalid percent escape at byte N kept as text
+//	form body: invalid percent escape at byte N kept as text
+//	message parameter: invalid JSON at byte N: ... (also contacts, location)
+//	content type application/json but the body is form data
+//	XML body: <parser error>   multipart body: <parser error>
+//	unrecognised body (content type T): neither JSON nor form data
 func Decode(r Request) (events []Event) {
 	defer func() {
 		if p := recover(); p != nil {

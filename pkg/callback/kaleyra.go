@@ -72,11 +72,11 @@ func verification(ps params) Event {
 }
 
 // extraFrom copies the non-empty parameters not in used into Extra.
-func extraFrom(ev *Event, ps params, used func(string) bool, clean func(string) string) {
+func extraFrom(ev *Event, ps params, used func(string) bool, clean func(k, v string) string) {
 	for i := range ps {
 		k, v := ps[i].key, ps[i].value
 		if clean != nil {
-			v = clean(v)
+			v = clean(k, v)
 		}
 		if k == "" || v == "" || used(k) {
 			continue
@@ -210,19 +210,17 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 			return true
 		}
 		return false
-	}, cleanPhoneish(ps))
+	}, cleanPhoneParam)
 	return ev
 }
 
-// cleanPhoneish returns a cleaner that trims values and restores the '+'
-// of phone-number parameters.
-func cleanPhoneish(ps params) func(string) string {
-	return func(v string) string {
-		if strings.HasPrefix(v, " ") {
-			return cleanPhone(v)
-		}
-		return v
+// cleanPhoneParam restores the '+' of the phone-number parameters
+// Kaleyra sends alongside a message (mobile, phone_number).
+func cleanPhoneParam(k, v string) string {
+	if k == "mobile" || k == "phone_number" {
+		return cleanPhone(v)
 	}
+	return v
 }
 
 // lenientParam parses JSON carried in a parameter, repairing it when
@@ -257,6 +255,6 @@ func k1Template(ps params, raw json.RawMessage) Event {
 	ev.Status = strings.ToLower(get("event"))
 	ev.Name = get("message_template_name")
 	ev.Timestamp = unixTime(get("time"))
-	extraFrom(&ev, ps, func(k string) bool { return k == "id" }, unquote)
+	extraFrom(&ev, ps, func(k string) bool { return k == "id" }, func(_, v string) string { return unquote(v) })
 	return ev
 }
