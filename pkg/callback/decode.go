@@ -32,6 +32,9 @@ type Request struct {
 // On-Premises. Anything else is one event of source and kind "unknown"
 // whose raw holds the body.
 //
+// Decode is safe for concurrent use. An event's Raw may share memory with
+// r.Body: do not modify the body while the events are in use.
+//
 // Kaleyra callback profiles may also POST form, multipart or XML bodies;
 // their fields are read like query parameters.
 //

@@ -340,3 +340,28 @@ func TestRepairJSON(t *testing.T) {
 		}
 	}
 }
+
+// Decode is safe for concurrent use (run with -race).
+func TestDecodeConcurrent(t *testing.T) {
+	reqs := []Request{
+		jsonReq(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"from":"1","id":"a","type":"text","text":{"body":"x"}}]}}]}]}`),
+		jsonReq(`{"statuses":[{"id":"a","status":"sent",}]}`),
+		{Method: "GET", RawQuery: "id=1&status=sent&mobile=%2B1"},
+	}
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 200; i++ {
+				r := reqs[i%len(reqs)]
+				evs := Decode(r)
+				if len(evs) != 1 || evs[0].Kind == KindUnknown {
+					t.Errorf("unexpected events %+v", evs)
+				}
+			}
+			done <- true
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}
