@@ -48,7 +48,7 @@ var exampleTests = []struct {
 	// ---- Kaleyra v1: quality and template status
 	{"k1/quality.query", []string{`{"source":"kaleyra-v1","kind":"quality","status":"flagged","business_number":"16505551111","extra":{"event":"FLAGGED","current_limit":"TIER_10K"}}`}},
 	{"k1/template-status.query", []string{`{"source":"kaleyra-v1","kind":"template-status","status":"approved","id":"12345","timestamp":"2023-11-14T22:20:00Z","extra":{"message_template_id":"987654321","callback_profile_id":"cbp-1","company_id":"Z5bf5d8","reason":"NONE","message_template_language":"en","other_info":null}}`}},
-	{"k1/template-status-post.json", []string{`{"source":"kaleyra-v1","kind":"template-status","status":"rejected","id":"12346","name":"order_update","extra":{"reason":"INVALID_FORMAT","message_template_id":"987654322"}}`}},
+	{"k1/template-status-post.json", []string{`{"source":"kaleyra-v1","kind":"template-status","status":"rejected","id":"12346","name":null,"extra":{"message_template_name":"order_update","reason":"INVALID_FORMAT","message_template_id":"987654322"}}`}},
 
 	// ---- Kaleyra v2
 	{"kv2/status-sent-doc.json", []string{`{"source":"kaleyra-v2","kind":"status","status":"sent","id":"XXX7f9c32XXXX9deXXXXXXacac299cfb","to":"919407XXXXXX","business_number":"91XXXXXXXXXX","timestamp":"2024-08-05T05:11:05Z","pricing":{"billable":true,"pricing_model":"Conversation-Based Pricing","category":"marketing","conversation_id":"XXX7f9c3269f79deXXXXXXacac299cfb","origin":"marketing"},"extra":{"trace_id":"8f14e45f-eXXX-4c1a-9e77-1a5XXXXXXXXX","message_id":"wamid.XXXXXHE5NXXXXXXXXXXDAQ==","waba_id":"12XXXXX34512345","ref":"campaign_2025_summer_sale","ref1":"order_ORD_456789","ref2":"payment_pending"},"decode_error":"invalid JSON at byte 1264: trailing comma before '}'; repaired: dropped a trailing comma"}`}},
@@ -125,7 +125,7 @@ var exampleTests = []struct {
 	{"cloud/system-user-id-changed.json", []string{`{"type":"system","from":null,"extra":{"system_type":"user_changed_user_id","user_id":"MX.0987654321","previous_user_id":"CO.1234567890"}}`}},
 	{"cloud/system-identity-changed.json", []string{`{"type":"system","text":"User identity changed","extra":{"system_type":"customer_identity_changed","identity_acknowledged":"true","identity_hash":"xyzxyz"}}`}},
 	{"cloud/incoming-text-user-id.json", []string{`{"type":"text","name":"Test Name","from":"16505551234","extra":{"from_user_id":"US.13491208655302741918"}}`}},
-	{"cloud/status-sent.json", []string{`{"source":"cloud","kind":"status","status":"sent","id":"wamid.xyzxyz","to":"972987654321","business_number":"972123456789","timestamp":"2023-10-25T20:49:05Z","pricing":{"billable":true,"pricing_model":"CBP","category":"service","conversation_id":"7270432eae37498234f4444b35ffc5","origin":"service"},"extra":{"conversation_expiration":"1698339900","waba_id":"5467539754836534"}}`}},
+	{"cloud/status-sent.json", []string{`{"source":"cloud","kind":"status","status":"sent","id":"wamid.xyzxyz","to":"972987654321","business_number":"972123456789","timestamp":"2023-10-25T20:49:05Z","pricing":{"billable":true,"pricing_model":"CBP","category":"service","conversation_id":"7270432eae37498234f4444b35ffc5","origin":"service"},"extra":{"conversation_expiration":"2023-10-26T17:05:00Z","waba_id":"5467539754836534"}}`}},
 	{"cloud/status-delivered.json", []string{`{"kind":"status","status":"delivered","extra":{"conversation_expiration":null}}`}},
 	{"cloud/status-read.json", []string{`{"kind":"status","status":"read"}`}},
 	{"cloud/status-sent-opaque.json", []string{`{"kind":"status","status":"sent","extra":{"biz_opaque_callback_data":"some data"}}`}},
@@ -142,7 +142,7 @@ var exampleTests = []struct {
 	{"cloud/pretty-trailing-commas.json", []string{`{"source":"cloud","kind":"message","type":"text","text":"Test","name":"Dana Levi","business_number":"15550009999","decode_error":"invalid JSON at byte 424: trailing comma before '}'; repaired: 7 trailing commas dropped"}`}},
 	{"cloud/incoming-nfm-reply-object.json", []string{`{"type":"interactive","text":"Delivery address","reply":{"kind":"nfm_reply","title":"address_message","payload":"{\"values\":{\"city\":\"Haifa\"}}"}}`}},
 	{"onprem/status-failed-type-message.json", []string{`{"source":"onprem","kind":"status","status":"failed","to":"15550001111","error":{"code":"1026","title":"Receiver Incapable"}}`}},
-	{"cloud/template-status.json", []string{`{"source":"cloud","kind":"template-status","status":"approved","id":"1234567890","name":"order_update","timestamp":"2023-11-14T22:23:20Z","extra":{"reason":"NONE","message_template_language":"en_US"}}`}},
+	{"cloud/template-status.json", []string{`{"source":"cloud","kind":"template-status","status":"approved","id":"1234567890","name":null,"timestamp":"2023-11-14T22:23:20Z","extra":{"reason":"NONE","message_template_language":"en_US"}}`}},
 	{"cloud/quality-update.json", []string{`{"source":"cloud","kind":"quality","status":"downgrade","business_number":"16505551111","extra":{"current_limit":"TIER_1K","old_limit":"TIER_10K"}}`}},
 	{"cloud/account-update.json", []string{`{"source":"cloud","kind":"unknown","extra":{"field":"account_update"},"raw":{"event":"VERIFIED_ACCOUNT"}}`}},
 }

@@ -253,7 +253,6 @@ func k1Template(ps params, raw json.RawMessage) Event {
 		ev.ID = get("message_template_id")
 	}
 	ev.Status = strings.ToLower(get("event"))
-	ev.Name = get("message_template_name")
 	ev.Timestamp = unixTime(get("time"))
 	extraFrom(&ev, ps, func(k string) bool { return k == "id" }, func(_, v string) string { return unquote(v) })
 	return ev

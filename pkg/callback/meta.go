@@ -144,7 +144,6 @@ func (m *mdec) flatEvent(kind string, value, c int32, entryTime int32) {
 	ev.Status = strings.ToLower(d.gets(value, "event"))
 	if kind == KindTemplateStatus {
 		ev.ID = d.gets(value, "message_template_id")
-		ev.Name = d.gets(value, "message_template_name")
 	} else if n := d.gets(value, "display_phone_number"); n != "" {
 		ev.BusinessNumber = n
 	}
@@ -581,7 +580,12 @@ func (m *mdec) status(x int32) Event {
 		}
 		ev.Pricing = p
 		setExtra(&ev, "pricing_type", d.gets(pr, "type"))
-		setExtra(&ev, "conversation_expiration", d.gets(conv, "expiration_timestamp"))
+		if exp := d.gets(conv, "expiration_timestamp"); exp != "" {
+			if t := unixTime(exp); t != "" {
+				exp = t
+			}
+			setExtra(&ev, "conversation_expiration", exp)
+		}
 	}
 	setExtra(&ev, "biz_opaque_callback_data", d.gets(x, "biz_opaque_callback_data"))
 	ev.Error, ev.Errors = errorsOf(d, d.get(x, "errors"))
