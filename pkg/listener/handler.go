@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -216,7 +215,7 @@ func (h *Handler) write(w http.ResponseWriter, a Answer) {
 	for k, v := range a.Header {
 		hd[http.CanonicalHeaderKey(k)] = v
 	}
-	hd.Set("Content-Length", strconv.Itoa(len(a.Body)))
+	// net/http sets Content-Length itself for a body this small.
 	w.WriteHeader(a.Status)
 	if len(a.Body) > 0 {
 		_, _ = w.Write(a.Body)

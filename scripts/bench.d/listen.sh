@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Section "listen": wa-cb listen --json (output to a file) against a bare
+# net/http server that only reads the body and answers 200, both on
+# loopback port 0, driven by the same load generator with the same load in
+# the same run (scripts/internal/loadgen, scripts/internal/baseline).
+# Prints, in the format of scripts/bench:
+#   throughput of listen vs the bare server (target >= 0.7), and the CPU
+#   time each server spent per request (less sensitive to other load),
+#   listen's RSS after 100k requests vs after 10k (flat: target <= 1.25),
+#   events written vs requests answered (nothing dropped: target 1.00).
+# Knobs: LISTEN_BENCH_CONNS (50), LISTEN_BENCH_N (15000 per round),
+# LISTEN_BENCH_ROUNDS (5; the best round of each side counts).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+out="${WA_CB_BENCH_OUT:-$(mktemp -d)}/listen"
+mkdir -p "$out"
+bin="${WA_CB_BIN:-}"
+if [ -z "$bin" ]; then
+  go build -o "$out/wa-cb" ./cmd/wa-cb
+  bin="$out/wa-cb"
+fi
+go build -o "$out/loadgen" ./scripts/internal/loadgen
+go build -o "$out/baseline" ./scripts/internal/baseline
+
+conns="${LISTEN_BENCH_CONNS:-50}"
+per_round="${LISTEN_BENCH_N:-15000}"
+rounds="${LISTEN_BENCH_ROUNDS:-5}"
+
+cat > "$out/cloud-text.json" <<'JSON'
+{"object":"whatsapp_business_account","entry":[{"id":"5467539754836534","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"1122334455667"},"contacts":[{"profile":{"name":"Test Name"},"wa_id":"972987654321"}],"messages":[{"from":"972987654321","id":"wamid.HBgMOTcyOTg3NjU0MzIxFQIAEhgUM0EwRjY0QjMyRUI3MEQ2MEVGQjEA","timestamp":"1697043223","text":{"body":"Hello, I would like to know the status of my order 4821."},"type":"text"}]},"field":"messages"}]}]}
+JSON
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+wait_file() {
+  for _ in $(seq 1 500); do
+    [ -s "$1" ] && return 0
+    sleep 0.02
+  done
+  echo "bench listen: $1 never appeared" >&2
+  exit 1
+}
+
+rm -f "$out/listen.url" "$out/baseline.url"
+"$bin" listen --port 0 --ready-file "$out/listen.url" --json >"$out/events.ndjson" 2>"$out/listen.err" &
+lpid=$!
+pids+=("$lpid")
+"$out/baseline" -ready "$out/baseline.url" &
+bpid=$!
+pids+=("$bpid")
+wait_file "$out/listen.url"
+wait_file "$out/baseline.url"
+lurl="$(cat "$out/listen.url")"
+burl="$(cat "$out/baseline.url")"
+
+total=0
+drive() { # URL N -> requests per second
+  "$out/loadgen" -url "$1" -body "$out/cloud-text.json" -c "$conns" -n "$2" | sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p'
+}
+cpu_ticks() { # user+system clock ticks used so far by a process
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+rss_mib() {
+  awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
+
+# 10k requests (also the warm-up), then the first RSS reading.
+drive "$lurl" 10000 >/dev/null
+drive "$burl" 10000 >/dev/null
+total=10000
+rss10k="$(rss_mib "$lpid")"
+
+# Same load on both, interleaved (alternating who goes first); best round
+# of each, so that noise from other processes on the machine counts least.
+best_l=0
+best_b=0
+lc0="$(cpu_ticks "$lpid")"
+bc0="$(cpu_ticks "$bpid")"
+for r in $(seq 1 "$rounds"); do
+  if [ $((r % 2)) -eq 1 ]; then
+    l="$(drive "$lurl" "$per_round")"
+    b="$(drive "$burl" "$per_round")"
+  else
+    b="$(drive "$burl" "$per_round")"
+    l="$(drive "$lurl" "$per_round")"
+  fi
+  total=$((total + per_round))
+  best_l="$(awk -v a="$best_l" -v b="$l" 'BEGIN { print (b > a ? b : a) }')"
+  best_b="$(awk -v a="$best_b" -v b="$b" 'BEGIN { print (b > a ? b : a) }')"
+done
+
+lcpu=$(( $(cpu_ticks "$lpid") - lc0 ))
+bcpu=$(( $(cpu_ticks "$bpid") - bc0 ))
+tick="$(getconf CLK_TCK)"
+
+# Up to 100k requests in all, then the second RSS reading.
+if [ "$total" -lt 100000 ]; then
+  drive "$lurl" $((100000 - total)) >/dev/null
+  total=100000
+fi
+rss100k="$(rss_mib "$lpid")"
+
+kill -INT "$lpid"
+wait "$lpid" || true
+kill -INT "$bpid" 2>/dev/null || true
+lines="$(wc -l <"$out/events.ndjson" | tr -d ' ')"
+
+awk -v l="$best_l" -v b="$best_b" -v c="$conns" 'BEGIN {
+  printf "listen --json throughput (%d connections, Cloud text POST): %.0f vs %.0f req/s = %.2f (target >= 0.7)\n", c, l, b, l / b }'
+awk -v l="$lcpu" -v b="$bcpu" -v t="$tick" -v n="$((rounds * per_round))" 'BEGIN {
+  printf "server CPU per request, listen --json vs bare server: %.1f vs %.1f µs = %.2f (lower is better; for reference)\n", l / t / n * 1e6, b / t / n * 1e6, (b > 0 ? l / b : 0) }'
+awk -v a="$rss100k" -v b="$rss10k" 'BEGIN {
+  printf "listen RSS after 100k requests vs after 10k: %.1f vs %.1f MiB = %.2f (target <= 1.25)\n", a, b, a / b }'
+awk -v a="$lines" -v b="$total" 'BEGIN {
+  printf "listen events written vs requests answered: %d vs %d lines = %.2f (target 1.00)\n", a, b, a / b }'
+tail -n 1 "$out/listen.err" | sed 's/^/  listen: /'
