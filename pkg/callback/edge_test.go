@@ -325,6 +325,8 @@ func TestRepairJSON(t *testing.T) {
 		{`{"a":"\q"}`, `{"a":"\\q"}`, "kept an invalid escape as text", true},
 		{`[1,]]`, `[1]`, "dropped a trailing comma, ignored trailing data from byte 4", true},
 		{`{"a":[}`, `{"a":[]}`, "closed a container left open before a mismatched bracket", true},
+		{`{"a":[ `, `{"a":[ ]}`, "2 unterminated containers closed at end of input", true},
+		{`[1, `, `[1 ]`, "dropped a trailing comma, closed an unterminated container at end of input", true},
 		{`{'a':1}`, ``, ``, false},
 		{``, ``, ``, false},
 		{`,`, ``, ``, false},

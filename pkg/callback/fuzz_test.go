@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // tokenMarker is a verify token the fuzzers add to inputs; it must never
@@ -87,6 +88,57 @@ func FuzzDecodeRequest(f *testing.F) {
 		if !strings.Contains(query, "Marker") && !strings.Contains(string(body), "Marker") {
 			req.RawQuery = "hub.verify_token=" + tokenMarker + "&" + query
 			checkFuzzEvents(t, decode(req))
+		}
+	})
+}
+
+// FuzzParseJSON checks the tree parser against encoding/json and the
+// repair against valid input: the parser accepts exactly what json.Valid
+// accepts (for UTF-8 input within the depth limit), and the repair leaves
+// valid JSON unchanged.
+func FuzzParseJSON(f *testing.F) {
+	for _, s := range []string{`{}`, `[1,2,{"a":"b"}]`, `{"a":1,}`, `[{"a":1]`, `"\ud83d\ude2e"`, `-0.5e+1`, `{"a":"x`, `01`, ` null `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !utf8.Valid(b) {
+			return
+		}
+		d, err := parseJSON(b)
+		valid := json.Valid(b)
+		if err != nil && strings.Contains(err.msg, "nesting deeper") {
+			return
+		}
+		if (err == nil) != valid {
+			t.Fatalf("parseJSON err=%v but json.Valid=%v for %q", err, valid, b)
+		}
+		if err != nil {
+			if err.off < 0 || err.off > len(b) {
+				t.Fatalf("error offset %d outside the input", err.off)
+			}
+			if out, _, ok := repairJSON(b); ok {
+				if _, err2 := parseJSON(out); err2 == nil && !json.Valid(out) {
+					t.Fatalf("repair output accepted but invalid: %q", out)
+				}
+			}
+			return
+		}
+		// Every string decodes like encoding/json decodes it.
+		for i := range d.nodes {
+			if d.nodes[i].kind != jString {
+				continue
+			}
+			var want string
+			if err := json.Unmarshal(d.raw(int32(i)), &want); err != nil {
+				t.Fatalf("node %d: %v", i, err)
+			}
+			if got := d.str(int32(i)); got != want {
+				t.Fatalf("string %s decodes to %q, encoding/json says %q", d.raw(int32(i)), got, want)
+			}
+		}
+		out, what, ok := repairJSON(b)
+		if !ok || string(out) != string(b) || what != "" {
+			t.Fatalf("repair changed valid JSON %q into %q (%s, %v)", b, out, what, ok)
 		}
 	})
 }

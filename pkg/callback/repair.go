@@ -129,10 +129,8 @@ func repairJSON(src []byte) (out []byte, what string, ok bool) {
 			}
 			out = append(out, '}')
 		} else {
-			if f.st == stVal && len(out) > 0 && out[len(out)-1] != '[' {
-				out = append(out, "null"...)
-				n.missingValues++
-			}
+			// An array only expects a value right after '[' (commas are
+			// held back), so closing it never needs a filler.
 			out = append(out, ']')
 		}
 		stack = stack[:len(stack)-1]
