@@ -182,14 +182,6 @@ func lifecycleRun(ctx context.Context, opts *Options) error {
 		}
 		fxs[i] = fx
 	}
-	id := opts.ID
-	if id == "" {
-		like := fxs[0].MessageID()
-		if like == "" {
-			return cmdutil.ConfigErrorf("fixture %s holds no message id to share", fxs[0].Name)
-		}
-		id = opts.Renderer.FreshID(like)
-	}
 	seed := opts.Seed
 	if !opts.SeedSet && (opts.Shuffle || opts.Duplicate) {
 		seed = uint64(opts.Now().UnixNano())
@@ -198,21 +190,51 @@ func lifecycleRun(ctx context.Context, opts *Options) error {
 	steps := Plan(opts.Path, opts.OutOfOrder, opts.Shuffle, opts.Duplicate, rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)))
 
 	base := opts.Now()
-	rendered := make([]shared.Delivery, len(fxs))
-	for i, fx := range fxs {
-		var overrides []fixture.Override
-		o, _ := fixture.Shorthand("id", id)
-		overrides = append(overrides, o)
-		if opts.Recipient != "" {
-			o, _ := fixture.Shorthand("recipient", opts.Recipient)
-			overrides = append(overrides, o)
+	renderAll := func(id string, ids map[string]string) ([]*fixture.Request, error) {
+		reqs := make([]*fixture.Request, len(fxs))
+		for i, fx := range fxs {
+			var overrides []fixture.Override
+			if id != "" {
+				o, _ := fixture.Shorthand("id", id)
+				overrides = append(overrides, o)
+			}
+			if opts.Recipient != "" {
+				o, _ := fixture.Shorthand("recipient", opts.Recipient)
+				overrides = append(overrides, o)
+			}
+			at := base.Add(time.Duration(i) * time.Second)
+			r := &fixture.Renderer{Now: func() time.Time { return at }, Rand: opts.Renderer.Rand}
+			req, err := shared.Render(r, fx, fixture.RenderOptions{Overrides: overrides, IDs: ids})
+			if err != nil {
+				return nil, err
+			}
+			reqs[i] = req
 		}
-		at := base.Add(time.Duration(i) * time.Second)
-		r := &fixture.Renderer{Now: func() time.Time { return at }, Rand: opts.Renderer.Rand}
-		req, err := shared.Render(r, fx, fixture.RenderOptions{Overrides: overrides})
-		if err != nil {
-			return err
+		return reqs, nil
+	}
+	// Without --id, the status fixtures' own ids are renewed with one map,
+	// so each id keeps its family's shape (Kaleyra v2 has a 32-hex status id
+	// and a wamid). Fixtures that do not share their ids get the first one's.
+	reqs, err := renderAll(opts.ID, map[string]string{})
+	if err != nil {
+		return err
+	}
+	id := fixture.MessageIDOf(fxs[0], reqs[0])
+	if opts.ID == "" {
+		for i := range reqs {
+			if fixture.MessageIDOf(fxs[i], reqs[i]) != id {
+				if id == "" {
+					return cmdutil.ConfigErrorf("fixture %s holds no message id to share", fxs[0].Name)
+				}
+				if reqs, err = renderAll(id, map[string]string{}); err != nil {
+					return err
+				}
+				break
+			}
 		}
+	}
+	rendered := make([]shared.Delivery, len(reqs))
+	for i, req := range reqs {
 		rendered[i] = shared.Delivery{Request: opts.Delivery.Build(req), Sign: req.Signed}
 	}
 	ds := make([]shared.Delivery, len(steps))
