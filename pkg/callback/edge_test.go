@@ -139,6 +139,12 @@ func TestDecodeEdgeCases(t *testing.T) {
 			[]string{`{"source":"kaleyra-v1","type":"location","timestamp":"2023-11-14T22:13:20Z","location":{"latitude":1.5,"longitude":2.5}}`}},
 		{"k1 status phone and mobile differ", Request{Method: "GET", RawQuery: "id=1&status=sent&mobile=111&phone_number=222"},
 			[]string{`{"to":"111","extra":{"phone_number":"222"}}`}},
+		{"k1 profile message holding a Meta interactive reply", Request{Method: "GET", RawQuery: `from=919812345678&type=interactive&name=John&wanumber=918012340128&created_at=1700000000&message=[{"context":{"from":"918012340128","id":"wamid.ctx"},"from":"919812345678","id":"wamid.in1","timestamp":"1700000000","type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"yes-1","title":"Yes"}}}]`},
+			[]string{`{"source":"kaleyra-v1","kind":"message","type":"interactive","id":"wamid.in1","text":"Yes","reply":{"kind":"button_reply","id":"yes-1","title":"Yes"},"context":{"id":"wamid.ctx","from":"918012340128"},"decode_error":null}`}},
+		{"k1 profile POST with an on-prem envelope in message", jsonReq(`{"from":"919812345678","type":"location","wanumber":"918012340128","body":"","reply_to":"k-1","message":{"contacts":[{"profile":{"name":"Asha"},"wa_id":"919812345678"}],"messages":[{"from":"919812345678","id":"ABGG1","timestamp":"1700000001","type":"location","location":{"latitude":12.9,"longitude":77.5,"name":"MG Road"}}]}}`),
+			[]string{`{"source":"kaleyra-v1","kind":"message","type":"location","id":"ABGG1","name":"Asha","timestamp":"2023-11-14T22:13:21Z","location":{"latitude":12.9,"longitude":77.5,"name":"MG Road"},"context":{"id":"k-1"}}`}},
+		{"k1 profile message with media details", Request{Method: "GET", RawQuery: `from=91&type=image&media_url=https%3A%2F%2Fk%2Fa.jpg&wanumber=1&message=%7B%22type%22%3A%22image%22%2C%22image%22%3A%7B%22id%22%3A%22m1%22%2C%22mime_type%22%3A%22image%2Fjpeg%22%2C%22caption%22%3A%22hi%22%7D%7D`},
+			[]string{`{"type":"image","text":"hi","media":{"url":"https://k/a.jpg","id":"m1","mime_type":"image/jpeg","caption":"hi"}}`}},
 		{"k1 voice via query", Request{Method: "GET", RawQuery: "from=91&type=voice&media_url=u&wanumber=1"},
 			[]string{`{"type":"voice","media":{"url":"u","voice":true}}`}},
 	}

@@ -1,6 +1,7 @@
 package callback
 
 import (
+	"cmp"
 	"encoding/json"
 	"strings"
 )
@@ -143,11 +144,23 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 	if v := strings.TrimSpace(ps.get("message")); v != "" {
 		if v[0] == '[' || v[0] == '{' {
 			if d, root := lenientParam("message", v, notes); d != nil {
-				msg := root
-				if d.isArray(root) {
+				msg, contacts := root, int32(-1)
+				if d.isObject(root) && d.isArray(d.get(root, "messages")) {
+					// the on-premises envelope {contacts, messages}
+					contacts = d.get(root, "contacts")
+					msg = d.first(d.get(root, "messages"))
+				} else if d.isArray(root) {
 					msg = d.first(root)
 				}
 				if d.isObject(msg) {
+					if mt := strings.ToLower(d.gets(msg, "type")); (mt != "" && d.get(msg, mt) >= 0) || d.get(msg, "context") >= 0 {
+						// A Meta-shaped message: decode it fully and
+						// take what the flat parameters do not say.
+						md := &mdec{d: d, source: SourceKaleyraV1}
+						md.setContacts(contacts)
+						me := md.message(msg)
+						mergeMessage(&ev, &me)
+					}
 					if ev.From == "" {
 						ev.From = cleanPhone(d.gets(msg, "from"))
 					}
@@ -198,9 +211,19 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 		ev.Type = "unknown"
 	}
 	if url != "" || mime != "" || file != "" || isMediaType(ev.Type) {
-		ev.Media = &Media{URL: url, MimeType: mime, Filename: file, Caption: ev.Text}
+		if ev.Media == nil {
+			ev.Media = &Media{}
+		}
+		m := ev.Media
+		// Kaleyra's own copy (media_url) wins over Meta's link.
+		m.URL = cmp.Or(url, m.URL)
+		m.MimeType = cmp.Or(mime, m.MimeType)
+		m.Filename = cmp.Or(file, m.Filename)
+		if isMediaType(ev.Type) {
+			m.Caption = cmp.Or(m.Caption, ev.Text)
+		}
 		if ev.Type == "voice" {
-			ev.Media.Voice = true
+			m.Voice = true
 		}
 	}
 	extraFrom(&ev, ps, func(k string) bool {
@@ -212,6 +235,72 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 		return false
 	}, cleanPhoneParam)
 	return ev
+}
+
+// mergeMessage fills the fields of ev that the flat parameters left empty
+// from me, the same message decoded from its Meta-shaped JSON.
+func mergeMessage(ev, me *Event) {
+	if ev.Type == "" {
+		ev.Type = me.Type
+	}
+	if ev.ID == "" {
+		ev.ID = me.ID
+	}
+	if ev.From == "" {
+		ev.From = me.From
+	}
+	if ev.Name == "" {
+		ev.Name = me.Name
+	}
+	if ev.Timestamp == "" {
+		ev.Timestamp = me.Timestamp
+	}
+	if ev.Text == "" {
+		ev.Text = me.Text
+	}
+	if me.Media != nil {
+		if ev.Media == nil {
+			ev.Media = me.Media
+		} else {
+			m := ev.Media
+			m.ID = cmp.Or(m.ID, me.Media.ID)
+			m.URL = cmp.Or(m.URL, me.Media.URL)
+			m.MimeType = cmp.Or(m.MimeType, me.Media.MimeType)
+			m.SHA256 = cmp.Or(m.SHA256, me.Media.SHA256)
+			m.Caption = cmp.Or(m.Caption, me.Media.Caption)
+			m.Filename = cmp.Or(m.Filename, me.Media.Filename)
+			m.Voice = m.Voice || me.Media.Voice
+			m.Animated = m.Animated || me.Media.Animated
+		}
+	}
+	if ev.Context == nil {
+		ev.Context = me.Context
+	} else if me.Context != nil && ev.Context.From == "" {
+		ev.Context.From = me.Context.From
+	}
+	if ev.Location == nil {
+		ev.Location = me.Location
+	}
+	if ev.Reply == nil {
+		ev.Reply = me.Reply
+	}
+	if ev.Reaction == nil {
+		ev.Reaction = me.Reaction
+	}
+	if ev.Contacts == nil {
+		ev.Contacts = me.Contacts
+	}
+	if ev.Referral == nil {
+		ev.Referral = me.Referral
+	}
+	if ev.Error == nil {
+		ev.Error, ev.Errors = me.Error, me.Errors
+	}
+	for k, v := range me.Extra {
+		if _, ok := ev.Extra[k]; !ok {
+			setExtra(ev, k, v)
+		}
+	}
 }
 
 // cleanPhoneParam restores the '+' of the phone-number parameters
