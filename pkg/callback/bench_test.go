@@ -106,3 +106,17 @@ func BenchmarkDecodeHostile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBaselineUnmarshal is a yardstick: encoding/json decoding the
+// same Cloud body into a generic map, which Decode should beat.
+func BenchmarkBaselineUnmarshal(b *testing.B) {
+	r := loadRequest(b, filepath.Join("testdata", "requests", "cloud", "incoming-text.json"))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(r.Body)))
+	for b.Loop() {
+		var v map[string]any
+		if err := json.Unmarshal(r.Body, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -484,6 +484,19 @@ func (d *jdoc) str(i int32) string {
 	return ""
 }
 
+// strIs reports whether value i is the string s, without allocating for
+// unescaped strings.
+func (d *jdoc) strIs(i int32, s string) bool {
+	if i < 0 {
+		return false
+	}
+	n := &d.nodes[i]
+	if n.kind == jString && !n.esc {
+		return string(d.src[n.start+1:n.end-1]) == s
+	}
+	return d.str(i) == s
+}
+
 // gets is str(get(obj, key)).
 func (d *jdoc) gets(obj int32, key string) string { return d.str(d.get(obj, key)) }
 

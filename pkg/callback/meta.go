@@ -236,7 +236,7 @@ func (m *mdec) nameFor(from string) string {
 	for c := d.first(m.contacts); c >= 0; c = d.next(c) {
 		count++
 		single = c
-		if from != "" && d.gets(c, "wa_id") == from {
+		if from != "" && d.strIs(d.get(c, "wa_id"), from) {
 			return d.gets(d.get(c, "profile"), "name")
 		}
 	}
