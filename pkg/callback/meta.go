@@ -110,6 +110,7 @@ func (m *mdec) change(c int32, entryTime int32) {
 		m.flatEvent(KindQuality, value, c, entryTime)
 	default:
 		ev := m.newEvent(KindUnknown)
+		ev.BusinessNumber = d.gets(d.get(value, "metadata"), "display_phone_number")
 		if value >= 0 {
 			ev.Raw = d.raw(value)
 		} else {
@@ -375,13 +376,22 @@ func (m *mdec) message(x int32) Event {
 			}
 		}
 	default:
-		// unsupported, unknown and types newer than this decoder: keep
-		// whatever readable body they carry.
-		if d.isObject(body) {
-			ev.Text = d.gets(body, "body")
-			if ev.Text == "" {
-				ev.Text = d.gets(body, "text")
-			}
+		// unsupported, unknown and types newer than this decoder (edit,
+		// revoke, ...): keep whatever readable body they carry.
+		if !d.isObject(body) {
+			break
+		}
+		setExtra(&ev, "original_message_id", d.gets(body, "original_message_id"))
+		if nested := d.get(body, "message"); d.isObject(nested) {
+			// an edit carries the new content as a message of its own
+			ne := m.message(nested)
+			ev.Text, ev.Media, ev.Location, ev.Reply, ev.Contacts = ne.Text, ne.Media, ne.Location, ne.Reply, ne.Contacts
+			setExtra(&ev, "message_type", ne.Type)
+			break
+		}
+		ev.Text = d.gets(body, "body")
+		if ev.Text == "" {
+			ev.Text = d.gets(body, "text")
 		}
 	}
 	return ev
