@@ -66,7 +66,8 @@ func Decode(r Request) (events []Event) {
 
 func decode(r Request) []Event {
 	var notes []string
-	body := r.Body
+	// A UTF-8 byte order mark is ignored (RFC 8259 allows that).
+	body := bytes.TrimPrefix(r.Body, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimSpace(body)
 	var evs []Event
 	switch {

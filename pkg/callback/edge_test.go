@@ -59,6 +59,8 @@ func TestDecodeEdgeCases(t *testing.T) {
 			[]string{`{"source":"onprem","kind":"message","type":"location","from":"1e999999","id":"123456789012345678901234567890","timestamp":null,"location":{"latitude":null,"longitude":null},"decode_error":null}`}},
 		{"string coordinates", jsonReq(`{"messages":[{"from":"1","id":"2","type":"location","location":{"latitude":"12.5","longitude":"x"}}]}`),
 			[]string{`{"type":"location","location":{"latitude":12.5,"longitude":null}}`}},
+		{"byte order mark", jsonReq("\xef\xbb\xbf" + `{"statuses":[{"id":"a","status":"sent"}]}`),
+			[]string{`{"source":"onprem","kind":"status","id":"a","decode_error":null,"raw":{"id":"a"}}`}},
 		{"top-level array", jsonReq(`[1,2,3]`),
 			[]string{`{"source":"unknown","kind":"unknown","raw":[1,2,3],"decode_error":null}`}},
 		{"top-level string", jsonReq(`"hi"`),
