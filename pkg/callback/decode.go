@@ -96,15 +96,6 @@ func decode(r Request) []Event {
 			return xmlParams(body)
 		})
 	default:
-		if r.RawQuery != "" {
-			ps, _ := parseQuery(r.RawQuery)
-			var qnotes []string
-			if qe, ok := classifyParams(ps, nil, &qnotes); ok {
-				notes = append(notes, qnotes...)
-				evs = qe
-				break
-			}
-		}
 		ct := contentType(r.Header)
 		if ct == "" {
 			ct = "none"
@@ -114,6 +105,15 @@ func decode(r Request) []Event {
 	}
 	if len(evs) == 0 {
 		evs = []Event{unknownEvent(stringJSON(body))}
+	}
+	if len(evs) == 1 && evs[0].Source == SourceUnknown && len(trimmed) > 0 && r.RawQuery != "" {
+		// An unrelated body (a JSON ping, say): the callback may be in the
+		// URL query, as Kaleyra's GET-style profiles put it.
+		ps, _ := parseQuery(r.RawQuery)
+		var qnotes []string
+		if qe, ok := classifyParams(ps, nil, &qnotes); ok {
+			evs, notes = qe, qnotes
+		}
 	}
 	if len(notes) > 0 {
 		msg := strings.Join(notes, "; ")

@@ -61,6 +61,8 @@ func TestDecodeEdgeCases(t *testing.T) {
 			[]string{`{"type":"location","location":{"latitude":12.5,"longitude":null}}`}},
 		{"byte order mark", jsonReq("\xef\xbb\xbf" + `{"statuses":[{"id":"a","status":"sent"}]}`),
 			[]string{`{"source":"onprem","kind":"status","id":"a","decode_error":null,"raw":{"id":"a"}}`}},
+		{"unrelated JSON body with K1 query", Request{Method: "POST", RawQuery: "id=q1&status=delivered&mobile=%2B1", Body: []byte(`{"ping":true}`), Header: http.Header{"Content-Type": {"application/json"}}},
+			[]string{`{"source":"kaleyra-v1","kind":"status","id":"q1","status":"delivered","decode_error":null}`}},
 		{"top-level array", jsonReq(`[1,2,3]`),
 			[]string{`{"source":"unknown","kind":"unknown","raw":[1,2,3],"decode_error":null}`}},
 		{"top-level string", jsonReq(`"hi"`),
