@@ -58,11 +58,13 @@ func FixturesPlain(w io.Writer, rows []FixtureRow) error {
 	return err
 }
 
-// FixturesTable writes rows as an aligned table for a terminal; the user's
-// fixtures are marked, and so are those that replace a bundled one.
+// FixturesTable writes rows as an aligned table for a terminal, fitted to
+// its width; the user's fixtures are marked "(user)", and "(user*)" when
+// they replace a bundled one.
 func FixturesTable(w io.Writer, s *Styles, rows []FixtureRow) error {
 	headers := []string{"NAME", "SOURCE", "KIND", "TYPE/STATUS", "DESCRIPTION"}
 	cells := make([][]string, len(rows))
+	shadowed := false
 	widths := make([]int, len(headers)-1)
 	for i, h := range headers[:len(widths)] {
 		widths[i] = lipgloss.Width(h)
@@ -75,7 +77,8 @@ func FixturesTable(w io.Writer, s *Styles, rows []FixtureRow) error {
 		name := r.Name
 		switch {
 		case r.Shadows:
-			name += " (user, replaces bundled)"
+			name += " (user*)"
+			shadowed = true
 		case r.Origin == fixture.OriginUser:
 			name += " (user)"
 		}
@@ -89,8 +92,8 @@ func FixturesTable(w io.Writer, s *Styles, rows []FixtureRow) error {
 		used += wd + 2
 	}
 	descWidth := s.Width - used
-	if descWidth < 20 {
-		descWidth = 20
+	if descWidth < 10 {
+		descWidth = 10
 	}
 	var b strings.Builder
 	pad := func(text string, width int) string {
@@ -115,6 +118,9 @@ func FixturesTable(w io.Writer, s *Styles, rows []FixtureRow) error {
 		}
 		b.WriteString(ts + "  ")
 		b.WriteString(s.Dim.Sprint(fxTruncate(fxOneLine(r.Description), descWidth)) + "\n")
+	}
+	if shadowed {
+		b.WriteString(s.Dim.Sprint("(user*) replaces the bundled fixture of the same name") + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
