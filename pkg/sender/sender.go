@@ -8,6 +8,8 @@ package sender
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -204,6 +206,18 @@ func Describe(err error, timeout time.Duration) string {
 		return "host unreachable"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the server closed the connection without answering"
+	}
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return "TLS certificate not trusted: " + certErr.Err.Error() + " (--insecure accepts it)"
+	}
+	var hostErr x509.HostnameError
+	if errors.As(err, &hostErr) {
+		return "TLS certificate is for another host: " + hostErr.Error()
+	}
+	var recErr tls.RecordHeaderError
+	if errors.As(err, &recErr) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		return "the server does not speak TLS (try http://)"
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {

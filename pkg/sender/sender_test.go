@@ -3,6 +3,7 @@ package sender
 import (
 	"context"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -228,5 +229,27 @@ func BenchmarkDeliver(b *testing.B) {
 		if res := s.Deliver(context.Background(), req, true); !res.OK {
 			b.Fatal(res.Error)
 		}
+	}
+}
+
+func TestDeliverTLS(t *testing.T) {
+	tlsSrv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	tlsSrv.StartTLS()
+	defer tlsSrv.Close()
+	plain := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer plain.Close()
+	s := &Sender{Client: &http.Client{Timeout: 5 * time.Second}}
+	res := s.Deliver(context.Background(), Request{Method: "GET", URL: tlsSrv.URL}, false)
+	if !strings.HasPrefix(res.Error, "TLS certificate not trusted: ") || !strings.HasSuffix(res.Error, "(--insecure accepts it)") {
+		t.Errorf("self-signed: %q", res.Error)
+	}
+	res = s.Deliver(context.Background(), Request{Method: "GET", URL: strings.Replace(plain.URL, "http://", "https://", 1)}, false)
+	if res.Error != "the server does not speak TLS (try http://)" {
+		t.Errorf("https to http: %q", res.Error)
+	}
+	s.Client = tlsSrv.Client()
+	if res := s.Deliver(context.Background(), Request{Method: "GET", URL: tlsSrv.URL}, false); !res.OK {
+		t.Errorf("trusted: %+v", res)
 	}
 }
