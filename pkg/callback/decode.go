@@ -51,6 +51,7 @@ type Request struct {
 //	content type application/json but the body is form data
 //	XML body: <parser error>   multipart body: <parser error>
 //	unrecognised body (content type T): neither JSON nor form data
+//	timestamp N is out of range        location latitude N is out of range
 func Decode(r Request) (events []Event) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -344,6 +345,43 @@ func flatParams(d *jdoc, root int32) (params, bool) {
 		ps = append(ps, param{key: d.key(f), value: d.text(f)})
 	}
 	return ps, len(ps) > 0
+}
+
+// setTime sets ev.Timestamp from Unix seconds. A value that is not a
+// number leaves it empty (the original stays in raw); a number too large
+// for a date is said in the event's DecodeError.
+func setTime(ev *Event, s string) {
+	ev.Timestamp = unixTime(s)
+	if ev.Timestamp != "" {
+		return
+	}
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return
+	}
+	for i := 0; i < len(t); i++ {
+		if (t[i] < '0' || t[i] > '9') && t[i] != '.' {
+			return
+		}
+	}
+	addNote(ev, "timestamp "+clip(t)+" is out of range")
+}
+
+// addNote appends a problem to the event's DecodeError.
+func addNote(ev *Event, msg string) {
+	if ev.DecodeError == "" {
+		ev.DecodeError = msg
+	} else {
+		ev.DecodeError += "; " + msg
+	}
+}
+
+// clip shortens a value quoted in a message.
+func clip(s string) string {
+	if len(s) <= 40 {
+		return s
+	}
+	return s[:37] + "..."
 }
 
 // unixTime formats Unix seconds (as digits) as RFC 3339 UTC; anything

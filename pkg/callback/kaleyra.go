@@ -93,7 +93,7 @@ func k1Status(ps params, raw json.RawMessage) Event {
 	ev := Event{Schema: Schema, Source: SourceKaleyraV1, Kind: KindStatus, Raw: raw}
 	ev.ID = ps.get("id")
 	ev.Status = normStatus(ps.get("status"))
-	ev.Timestamp = unixTime(ps.get("timestamp"))
+	setTime(&ev, ps.get("timestamp"))
 	mobile, phone := cleanPhone(ps.get("mobile")), cleanPhone(ps.get("phone_number"))
 	ev.To = mobile
 	if ev.To == "" {
@@ -133,7 +133,7 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 	ev.Name = ps.get("name")
 	ev.BusinessNumber = cleanPhone(ps.get("wanumber"))
 	ev.Text = ps.get("body")
-	ev.Timestamp = unixTime(ps.get("created_at"))
+	setTime(&ev, ps.get("created_at"))
 	if r := ps.get("reply_to"); r != "" {
 		ev.Context = &Context{ID: r}
 	}
@@ -187,7 +187,7 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 	}
 	if v := strings.TrimSpace(ps.get("location")); v != "" && v[0] == '{' {
 		if d, root := lenientParam("location", v, notes); d != nil {
-			ev.Location = locationOf(d, root)
+			ev.Location = locationOf(d, root, &ev)
 		}
 	}
 	if v := strings.TrimSpace(ps.get("contacts")); v != "" && (v[0] == '[' || v[0] == '{') {
@@ -329,7 +329,7 @@ func k1Quality(ps params, raw json.RawMessage) Event {
 	ev := Event{Schema: Schema, Source: SourceKaleyraV1, Kind: KindQuality, Raw: raw}
 	ev.BusinessNumber = cleanPhone(ps.get("display_phone_number"))
 	ev.Status = strings.ToLower(ps.get("event"))
-	ev.Timestamp = unixTime(firstOf(ps, "timestamp", "time"))
+	setTime(&ev, firstOf(ps, "timestamp", "time"))
 	extraFrom(&ev, ps, func(k string) bool { return k == "display_phone_number" }, nil)
 	return ev
 }
@@ -342,7 +342,7 @@ func k1Template(ps params, raw json.RawMessage) Event {
 		ev.ID = get("message_template_id")
 	}
 	ev.Status = strings.ToLower(get("event"))
-	ev.Timestamp = unixTime(get("time"))
+	setTime(&ev, get("time"))
 	extraFrom(&ev, ps, func(k string) bool { return k == "id" }, func(_, v string) string { return unquote(v) })
 	return ev
 }

@@ -1,6 +1,7 @@
 package callback
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -118,7 +119,7 @@ func (m *mdec) change(c int32, entryTime int32) {
 		}
 		setExtra(&ev, "field", field)
 		if entryTime >= 0 {
-			ev.Timestamp = unixTime(d.str(entryTime))
+			setTime(&ev, d.str(entryTime))
 		}
 		m.events = append(m.events, ev)
 	}
@@ -149,7 +150,7 @@ func (m *mdec) flatEvent(kind string, value, c int32, entryTime int32) {
 		ev.BusinessNumber = n
 	}
 	if entryTime >= 0 {
-		ev.Timestamp = unixTime(d.str(entryTime))
+		setTime(&ev, d.str(entryTime))
 	}
 	m.events = append(m.events, ev)
 }
@@ -272,7 +273,7 @@ func (m *mdec) message(x int32) Event {
 	}
 	ev.ID = d.gets(x, "id")
 	ev.From = d.gets(x, "from")
-	ev.Timestamp = unixTime(d.gets(x, "timestamp"))
+	setTime(&ev, d.gets(x, "timestamp"))
 	ev.Name = m.nameFor(ev.From)
 	typ := strings.ToLower(d.gets(x, "type"))
 	if typ == "" {
@@ -335,7 +336,7 @@ func (m *mdec) message(x int32) Event {
 			}
 		}
 	case typ == "location":
-		ev.Location = locationOf(d, body)
+		ev.Location = locationOf(d, body, &ev)
 	case typ == "contacts":
 		ev.Contacts = contactsOf(d, body)
 		ev.Text = contactNames(ev.Contacts)
@@ -414,26 +415,30 @@ func mediaOf(d *jdoc, o int32) *Media {
 	return md
 }
 
-// parseCoord reads a coordinate given as a number or a numeric string.
-func parseCoord(s string) *float64 {
+// parseCoord reads a coordinate given as a number or a numeric string. A
+// number too large for a float64 is said in the event's DecodeError.
+func parseCoord(s, name string, ev *Event) *float64 {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		if errors.Is(err, strconv.ErrRange) {
+			addNote(ev, "location "+name+" "+clip(s)+" is out of range")
+		}
 		return nil
 	}
 	return &f
 }
 
-func locationOf(d *jdoc, o int32) *Location {
+func locationOf(d *jdoc, o int32, ev *Event) *Location {
 	if !d.isObject(o) {
 		return nil
 	}
 	return &Location{
-		Latitude:  parseCoord(d.gets(o, "latitude")),
-		Longitude: parseCoord(d.gets(o, "longitude")),
+		Latitude:  parseCoord(d.gets(o, "latitude"), "latitude", ev),
+		Longitude: parseCoord(d.gets(o, "longitude"), "longitude", ev),
 		Name:      d.gets(o, "name"),
 		Address:   d.gets(o, "address"),
 		URL:       d.gets(o, "url"),
@@ -570,7 +575,7 @@ func (m *mdec) status(x int32) Event {
 	if ev.To == "" {
 		ev.To = d.gets(d.get(x, "message"), "recipient_id")
 	}
-	ev.Timestamp = unixTime(d.gets(x, "timestamp"))
+	setTime(&ev, d.gets(x, "timestamp"))
 	conv, pr := d.get(x, "conversation"), d.get(x, "pricing")
 	if d.isObject(conv) || d.isObject(pr) {
 		p := &Pricing{}
