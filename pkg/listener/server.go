@@ -101,6 +101,14 @@ func (s *Server) Close() error { return s.ln.Close() }
 // from any goroutine.
 func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stop) }) }
 
+// Abort stops at once: connections still open are closed, so requests in
+// flight are dropped (their exchanges are still delivered). For a second
+// Ctrl-C during a graceful stop.
+func (s *Server) Abort() {
+	s.Stop()
+	_ = s.srv.Close()
+}
+
 // Run serves until ctx is done, Stop is called or Config.MaxEvents events
 // were delivered; then it stops gracefully: it stops accepting, lets
 // requests in flight finish (up to ShutdownTimeout), delivers every

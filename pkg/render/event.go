@@ -68,6 +68,9 @@ const (
 	evCardValueMax = 4 << 10  // characters of one value in a card
 	evCardRawMax   = 2 << 10  // bytes of an undecodable payload in a card
 	evPlainRawMax  = 64 << 10 // bytes of an undecodable payload in plain text
+
+	evCardValueLines = 24 // lines of one value in a card
+	evCardRawLines   = 16 // lines of an undecodable payload in a card
 )
 
 // EventPrinter renders events for a stream: bordered, coloured cards for a
@@ -77,11 +80,20 @@ type EventPrinter struct {
 	cards bool
 	// Location is the zone of the card's clock (plain text is always UTC).
 	Location *time.Location
+	// restyle, when set, is asked before each card for the current terminal
+	// width and rebuilds the styles when it changed (a resized window).
+	restyle func(width int) *Styles
+	width   func() int
 }
 
-// NewEventPrinter builds the printer for ios.Out.
+// NewEventPrinter builds the printer for ios.Out. Cards follow the
+// terminal's width as it is resized.
 func NewEventPrinter(ios *iostreams.IOStreams) *EventPrinter {
-	return NewEventPrinterFor(New(ios), ios.IsStdoutTTY() || ios.ColorEnabled())
+	p := NewEventPrinterFor(New(ios), ios.IsStdoutTTY() || ios.ColorEnabled())
+	color := ios.ColorEnabled()
+	p.width = ios.TerminalWidth
+	p.restyle = func(w int) *Styles { return build(ios.Out, color, w) }
+	return p
 }
 
 // NewEventPrinterFor builds a printer from styles; cards selects the
@@ -96,6 +108,11 @@ func (p *EventPrinter) Cards() bool { return p.cards }
 // Event renders one event, ending in a newline.
 func (p *EventPrinter) Event(v EventView) string {
 	if p.cards {
+		if p.width != nil && p.restyle != nil {
+			if w := p.width(); w > 0 && w != p.s.Width {
+				p.s = p.restyle(w)
+			}
+		}
 		return p.card(v)
 	}
 	return evPlain(v)
@@ -388,6 +405,7 @@ func (p *EventPrinter) card(v EventView) string {
 		if utf8.RuneCountInString(val) > evCardValueMax {
 			val = string([]rune(val)[:evCardValueMax]) + "…"
 		}
+		val = evLimitLines(val, evCardValueLines)
 		val = p.paint(f.tone, val)
 		lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Top, keyStyle.Render(f.key), valStyle.Render(val)))
 	}
@@ -396,7 +414,7 @@ func (p *EventPrinter) card(v EventView) string {
 	}
 	if raw := evRawPayload(v, evCardRawMax); raw != "" {
 		lines = append(lines, s.Key.Render("raw payload"))
-		lines = append(lines, s.Faint.Width(inner).Render(raw))
+		lines = append(lines, s.Faint.Width(inner).Render(evLimitLines(raw, evCardRawLines)))
 	}
 	for _, f := range evRequestFields(v, false) {
 		row(f)
@@ -439,6 +457,11 @@ func (p *EventPrinter) paint(t evTone, v string) string {
 	}
 	return v
 }
+
+// Sanitize makes text from the wire safe to print on a terminal: control
+// characters, bidirectional overrides and invalid UTF-8 are shown escaped;
+// newlines and tabs stay.
+func Sanitize(s string) string { return evClean(s) }
 
 // clean makes a value from the wire safe to print: control characters,
 // bidirectional overrides and invalid UTF-8 are shown escaped so a payload
@@ -488,6 +511,25 @@ func evUnsafeRune(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// evLimitLines keeps the first max lines of s and says how many were left.
+func evLimitLines(s string, max int) string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			n++
+			if n == max {
+				rest := strings.Count(s[i+1:], "\n") + 1
+				word := "lines"
+				if rest == 1 {
+					word = "line"
+				}
+				return s[:i] + fmt.Sprintf("\n… (%d more %s)", rest, word)
+			}
+		}
+	}
+	return s
 }
 
 func evErrText(e callback.Error) string {

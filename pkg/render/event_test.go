@@ -239,3 +239,77 @@ func BenchmarkEventPlain(b *testing.B) {
 		_ = p.Event(v)
 	}
 }
+
+func TestEventPrinterFollowsResize(t *testing.T) {
+	width := 80
+	p := NewEventPrinterFor(build(io.Discard, false, width), true)
+	p.width = func() int { return width }
+	p.restyle = func(w int) *Styles { return build(io.Discard, false, w) }
+	v := evGoldenCases()["message-text"]
+	for _, width = range []int{80, 50, 100, 40} {
+		for _, line := range strings.Split(strings.TrimSuffix(p.Event(v), "\n"), "\n") {
+			if got := lipgloss.Width(line); got != width {
+				t.Fatalf("terminal %d columns: card line is %d: %q", width, got, line)
+			}
+		}
+	}
+}
+
+// FuzzEventCard: whatever text an event carries, a card never panics,
+// every line is exactly the card width, and colourless output carries no
+// control character but newlines.
+func FuzzEventCard(f *testing.F) {
+	f.Add("Body Text", "972987654321", "Test Name", "decode failed", []byte(`{"a":`), 80)
+	f.Add("\x1b[2J\x07\u202e", "\t\r\n", "😮‍💨 ZWJ 👩🏽‍🚀", "", []byte{0xff, 0x1b}, 33)
+	f.Add(strings.Repeat("x", 5000), "", "東京 全角 ｈｅｌｌｏ", "e", []byte(strings.Repeat("{", 3000)), 200)
+	f.Fuzz(func(t *testing.T, text, from, name, decodeErr string, body []byte, width int) {
+		if width < 0 {
+			width = -width
+		}
+		width %= 300
+		ev := evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "text", Text: text, From: from, Name: name,
+			DecodeError: decodeErr, Media: &callback.Media{Caption: name, URL: text},
+			Extra: map[string]string{from: text}}, "invalid")
+		v := EventView{Event: ev, Answer: 200, RawBody: body, RawQuery: text}
+		want := min(max(width, 32), 100)
+		for _, color := range []bool{false, true} {
+			out := NewEventPrinterFor(build(io.Discard, color, width), true).Event(v)
+			for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+				if w := lipgloss.Width(line); w != want {
+					t.Fatalf("color %v width %d: line is %d columns: %q", color, width, w, line)
+				}
+			}
+			if !color {
+				for _, r := range out {
+					if r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r <= 0x9f {
+						t.Fatalf("control character %U in %q", r, out)
+					}
+				}
+			}
+		}
+		plainOut := NewEventPrinterFor(build(io.Discard, false, width), false).Event(v)
+		for _, r := range plainOut {
+			if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f {
+				t.Fatalf("control character %U in plain %q", r, plainOut)
+			}
+		}
+	})
+}
+
+func TestLimitLines(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"a\nb\nc", 3, "a\nb\nc"},
+		{"a\nb\nc\nd", 3, "a\nb\nc\n… (1 more line)"},
+		{"a\n\n\n\n\n", 2, "a\n\n… (4 more lines)"},
+		{"one", 1, "one"},
+	}
+	for _, tt := range tests {
+		if got := evLimitLines(tt.in, tt.max); got != tt.want {
+			t.Errorf("evLimitLines(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+	}
+}

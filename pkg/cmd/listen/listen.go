@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/listener"
@@ -246,7 +248,10 @@ func listenRun(ctx context.Context, opts *Options) error {
 		debug.SetGCPercent(400)
 	}
 	out := newOutput(opts)
+	stopped := make(chan struct{})
+	go abortOnSecondSignal(ctx, srv, stopped)
 	stats, runErr := srv.Run(ctx, out.consume)
+	close(stopped)
 	out.flush()
 	fmt.Fprintf(ios.ErrOut, "Stopped: %s\n", render.ListenSummary(stats))
 	if runErr != nil {
@@ -256,6 +261,25 @@ func listenRun(ctx context.Context, opts *Options) error {
 		return fmt.Errorf("writing output: %w", out.err)
 	}
 	return nil
+}
+
+// abortOnSecondSignal: the first Ctrl-C (or SIGTERM) cancels ctx and starts
+// a graceful stop; another one during that stop drops the requests still in
+// flight instead of waiting for them.
+func abortOnSecondSignal(ctx context.Context, srv *listener.Server, stopped <-chan struct{}) {
+	select {
+	case <-ctx.Done():
+	case <-stopped:
+		return
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	select {
+	case <-sig:
+		srv.Abort()
+	case <-stopped:
+	}
 }
 
 // writeReady writes the URL atomically, so a watcher never reads half.
@@ -288,13 +312,13 @@ func writeReady(path, url string) error {
 
 // output renders exchanges on the consumer goroutine.
 type output struct {
-	ios     *iostreams.IOStreams
-	json    bool
-	printer *render.EventPrinter
-	buf     bytes.Buffer
-	enc     *json.Encoder
-	err     error
-	warned  bool
+	ios    *iostreams.IOStreams
+	json   bool
+	event  func(render.EventView) string // one event as text (cards or plain)
+	buf    bytes.Buffer
+	enc    *json.Encoder
+	err    error
+	warned bool
 }
 
 func newOutput(opts *Options) *output {
@@ -302,7 +326,7 @@ func newOutput(opts *Options) *output {
 	o.enc = json.NewEncoder(&o.buf)
 	o.enc.SetEscapeHTML(false)
 	if !o.json {
-		o.printer = render.NewEventPrinter(opts.IO)
+		o.event = render.NewEventPrinter(opts.IO).Event
 	}
 	return o
 }
@@ -320,9 +344,7 @@ func (o *output) consume(ex *listener.Exchange, more bool) {
 	}
 	if o.json {
 		for i := range ex.Events {
-			if err := o.enc.Encode(&ex.Events[i]); err != nil {
-				fmt.Fprintf(o.ios.ErrOut, "warning: request %s event %d could not be encoded: %v\n", ex.ID, i+1, err)
-			}
+			o.encode(ex, &ex.Events[i])
 		}
 		if !more || o.buf.Len() >= 64<<10 {
 			o.flush()
@@ -336,19 +358,47 @@ func (o *output) consume(ex *listener.Exchange, more bool) {
 	o.flush()
 }
 
-// show renders an exchange's cards; if rendering fails, the exchange is
-// still shown, raw.
+// encode writes one event line. An event that does not encode (a raw field
+// that is not JSON) is written with its raw payload as a string instead,
+// so no line is ever lost.
+func (o *output) encode(ex *listener.Exchange, ev *callback.Event) {
+	err := o.enc.Encode(ev)
+	if err == nil {
+		return
+	}
+	fallback := *ev
+	fallback.Raw = listener.RawJSON([]byte(strconv.Quote(string(ev.Raw))))
+	note := "the decoded event could not be encoded: " + err.Error()
+	if fallback.DecodeError != "" {
+		note = fallback.DecodeError + "; " + note
+	}
+	fallback.DecodeError = note
+	if err := o.enc.Encode(&fallback); err != nil {
+		fmt.Fprintf(o.ios.ErrOut, "warning: request %s: an event could not be encoded: %v\n", ex.ID, err)
+	}
+}
+
+// show renders an exchange's events; if rendering fails, the exchange is
+// still shown, raw, and the failure is reported on stderr.
 func (o *output) show(ex *listener.Exchange) {
 	mark := o.buf.Len()
 	defer func() {
 		if p := recover(); p != nil {
 			o.buf.Truncate(mark)
-			fmt.Fprintf(o.ios.ErrOut, "warning: request %s could not be shown (%v); raw request follows\n", ex.ID, p)
-			fmt.Fprintf(&o.buf, "%s %s?%s (request %s, answered %d)\n%s\n\n", ex.Method, ex.Path, ex.RawQuery, ex.ID, ex.Answer.Status, listener.RawJSON(ex.Body))
+			fmt.Fprintf(o.ios.ErrOut, "warning: request %s could not be shown (%v); showing it raw\n", ex.ID, p)
+			target := ex.Path
+			if ex.RawQuery != "" {
+				target += "?" + ex.RawQuery
+			}
+			fmt.Fprintf(&o.buf, "request %s: %s %s, answered %d\n", ex.ID, ex.Method, render.Sanitize(target), ex.Answer.Status)
+			if len(ex.Body) > 0 {
+				fmt.Fprintf(&o.buf, "  raw: %s\n", render.Sanitize(string(ex.Body)))
+			}
+			o.buf.WriteByte('\n')
 		}
 	}()
 	for _, v := range render.ViewsOf(ex) {
-		o.buf.WriteString(o.printer.Event(v))
+		o.buf.WriteString(o.event(v))
 	}
 }
 

@@ -12,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/listener"
+	"github.com/wa-cb/wa-cb/pkg/render"
 )
 
 func TestNewCmdListen(t *testing.T) {
@@ -276,5 +279,51 @@ func TestLoopback(t *testing.T) {
 		if got := loopback(host); got != want {
 			t.Errorf("loopback(%q) = %v", host, got)
 		}
+	}
+}
+
+func TestOutputRecoversRenderPanic(t *testing.T) {
+	ios, _, out, errOut := iostreams.Test()
+	o := newOutput(&Options{IO: ios})
+	o.event = func(render.EventView) string { panic("card exploded") }
+	ex := &listener.Exchange{ID: "abc-0001", Method: "POST", Path: "/hook", RawQuery: "a=1", Body: []byte("{\"x\":\"\x1b[2J\"}"),
+		Events: []callback.Event{{Kind: "message"}}, Answer: listener.Answer{Status: 200}}
+	o.consume(ex, false)
+	want := "request abc-0001: POST /hook?a=1, answered 200\n  raw: {\"x\":\"\\x1b[2J\"}\n\n"
+	if out.String() != want {
+		t.Errorf("stdout %q, want %q", out.String(), want)
+	}
+	if !strings.Contains(errOut.String(), "request abc-0001 could not be shown (card exploded)") {
+		t.Errorf("stderr %q", errOut.String())
+	}
+	// the next exchange renders normally again
+	o.event = func(v render.EventView) string { return "ok " + v.Event.Kind + "\n" }
+	o.consume(&listener.Exchange{ID: "abc-0002", Events: []callback.Event{{Kind: "status"}}}, false)
+	if !strings.HasSuffix(out.String(), "ok status\n") {
+		t.Errorf("stdout %q", out.String())
+	}
+}
+
+func TestOutputJSONNeverLosesALine(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	o := newOutput(&Options{IO: ios, JSON: true})
+	ex := &listener.Exchange{ID: "abc-0001", Events: []callback.Event{
+		{Schema: callback.Schema, Kind: "message", Raw: json.RawMessage(`{"broken":`)},
+		{Schema: callback.Schema, Kind: "status", Text: "<ok & fine>"},
+	}}
+	o.consume(ex, true)
+	if out.Len() != 0 {
+		t.Fatal("flushed while more exchanges were waiting")
+	}
+	o.consume(&listener.Exchange{ID: "abc-0002", Events: []callback.Event{{Schema: callback.Schema, Kind: "unknown"}}}, false)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines:\n%s", len(lines), out)
+	}
+	if !strings.Contains(lines[0], `"raw":"{\"broken\":"`) || !strings.Contains(lines[0], `"decode_error":"the decoded event could not be encoded: `) {
+		t.Errorf("fallback line %s", lines[0])
+	}
+	if !strings.Contains(lines[1], `"text":"<ok & fine>"`) {
+		t.Errorf("HTML escaping on: %s", lines[1])
 	}
 }
