@@ -82,15 +82,22 @@ func (c *Checker) Check(raw string) Result {
 	case wl == nil:
 		c.allowed(&r, RuleOK, "well-formed")
 	default:
-		if e, ok := wl.Match(p.host); ok {
+		if i, ok := wl.match(p.host); ok {
+			e := wl.entries[i]
 			r.Matched = e.String()
-			c.allowed(&r, RuleWhitelisted, "the host "+matchDesc(p.host, e))
-			if ps, _ := publicsuffix.PublicSuffix(p.host); len(ps) > len(e.Domain) {
+			reason := wl.under[i]
+			if p.host == e.Domain {
+				reason = wl.isEntry[i]
+			}
+			c.allowed(&r, RuleWhitelisted, reason)
+			if !wl.above[i] {
+				// no public suffix below the entry: nothing to warn about
+			} else if ps, _ := publicsuffix.PublicSuffix(p.host); len(ps) > len(e.Domain) {
 				r.Warnings = append(r.Warnings, Warning{WarnSharedSuffix,
 					p.host + " is under the public suffix " + ps + ", which lies below the entry " + e.Domain + ": names under " + ps + " belong to other parties"})
 			}
 		} else {
-			c.notWhitelisted(&r, RuleNotWhitelisted, "the host "+p.host+" is not under any whitelist entry: Kaleyra will accept it, but no callback will be made")
+			c.notWhitelisted(&r, RuleNotWhitelisted, "the host is not under any whitelist entry: Kaleyra will accept it, but no callback will be made")
 		}
 	}
 	c.warn(&r, raw, p)
@@ -103,13 +110,6 @@ func (c *Checker) Check(raw string) Result {
 		r.Warnings = dropWarning(r.Warnings, WarnHTTP)
 	}
 	return r
-}
-
-func matchDesc(host string, e Entry) string {
-	if host == e.Domain {
-		return host + " is the whitelist entry " + e.String()
-	}
-	return host + " is under the whitelist entry " + e.String()
 }
 
 func (c *Checker) invalid(r Result, rule, reason string) Result {
@@ -150,12 +150,7 @@ func (c *Checker) warn(r *Result, raw string, p parsed) {
 		r.Warnings = append(r.Warnings, Warning{WarnHTTP, "http:// sends the callbacks' customer data unencrypted; use https://"})
 	}
 	if !p.ip.IsValid() {
-		if w, ok := wildcardDNSWarning(p.host); ok {
-			r.Warnings = append(r.Warnings, w)
-		}
-		if w, ok := localNameWarning(p.host); ok {
-			r.Warnings = append(r.Warnings, w)
-		}
+		nameWarnings(p.host, func(w Warning) { r.Warnings = append(r.Warnings, w) })
 		if p.hostUnicode != "" {
 			for _, label := range strings.Split(p.hostUnicode, ".") {
 				if scripts, mixed := mixedScript(label); mixed {
@@ -242,17 +237,24 @@ func parse(s string) (parsed, *failure) {
 	}
 	// 2. controls, white space, and bytes that are not UTF-8
 	badUTF8 := -1
-	for i, r := range s {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				if badUTF8 < 0 {
-					badUTF8 = i
-				}
-				continue
+	for i := 0; i < len(s); i++ {
+		// fast path: ASCII
+		if c := s[i]; c < utf8.RuneSelf {
+			if c <= ' ' || c == 0x7f {
+				return fail(RuleControlOrSpace, describeRune(rune(c))+" at byte "+itoa(i)+": white space and control characters are never part of a URL (browsers silently drop some, which changes the host)")
 			}
+			continue
 		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || unicode.IsSpace(r) {
-			return fail(RuleControlOrSpace, describeRune(r)+" at byte "+itoa(i)+": white space and control characters are never part of a URL (browsers silently drop some, which changes the host)")
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			if badUTF8 < 0 {
+				badUTF8 = i
+			}
+			continue
+		}
+		i += size - 1
+		if (r >= 0x80 && r <= 0x9f) || unicode.IsSpace(r) {
+			return fail(RuleControlOrSpace, describeRune(r)+" at byte "+itoa(i-size+1)+": white space and control characters are never part of a URL (browsers silently drop some, which changes the host)")
 		}
 	}
 	if badUTF8 >= 0 {
@@ -295,6 +297,7 @@ func parse(s string) (parsed, *failure) {
 		end = len(rest)
 	}
 	auth, pathQuery := rest[:end], rest[end:]
+	badEscape := -1
 	if i := strings.IndexByte(auth, '@'); i >= 0 {
 		return fail(RuleUserinfo, `an "@" in the authority `+quote(auth)+": parsers disagree on which host it names")
 	}
@@ -305,21 +308,23 @@ func parse(s string) (parsed, *failure) {
 			r, _ := utf8.DecodeRuneInString(pathQuery[i:])
 			return fail(RulePathOrQueryChars, "the path or query holds the raw non-ASCII "+describeRune(r)+"; percent-encode it")
 		}
-		switch c {
-		case '"', '<', '>', '^', '{', '|', '}', '`':
-			return fail(RulePathOrQueryChars, "the path or query holds "+quote(string(c))+"; percent-encode it")
-		case '@':
-			return fail(RulePathOrQueryChars, `the path or query holds "@": a parser that looks for user info across the whole URL reads the text before it as user info and another host after it; percent-encode it as %40`)
-		}
-	}
-	for i := 0; i < len(pathQuery); i++ {
-		if pathQuery[i] != '%' {
+		if !specialInPath[c] {
 			continue
 		}
-		if i+2 >= len(pathQuery) || !isHex(pathQuery[i+1]) || !isHex(pathQuery[i+2]) {
-			esc := pathQuery[i:min(i+3, len(pathQuery))]
-			return fail(RuleBadPercentEscape, "the escape "+quote(esc)+` is not "%" followed by two hex digits`)
+		switch c {
+		case '@':
+			return fail(RulePathOrQueryChars, `the path or query holds "@": a parser that looks for user info across the whole URL reads the text before it as user info and another host after it; percent-encode it as %40`)
+		case '%':
+			if badEscape < 0 && (i+2 >= len(pathQuery) || !isHex(pathQuery[i+1]) || !isHex(pathQuery[i+2])) {
+				badEscape = i
+			}
+		default:
+			return fail(RulePathOrQueryChars, "the path or query holds "+quote(string(c))+"; percent-encode it")
 		}
+	}
+	if badEscape >= 0 {
+		esc := pathQuery[badEscape:min(badEscape+3, len(pathQuery))]
+		return fail(RuleBadPercentEscape, "the escape "+quote(esc)+` is not "%" followed by two hex digits`)
 	}
 	// 10. authority characters
 	inBrackets := strings.HasPrefix(auth, "[")
@@ -378,7 +383,7 @@ func parse(s string) (parsed, *failure) {
 	if inBrackets {
 		ourHost = host[1 : len(host)-1]
 	}
-	if asciiLower(goHost) != asciiLower(ourHost) || u.Port() != port || u.User != nil || u.Opaque != "" {
+	if goHost != ourHost || u.Port() != port || u.User != nil || u.Opaque != "" {
 		return fail(RuleParserMismatch, "net/url reads host "+quote(goHost)+" port "+quote(u.Port())+", wa-cb reads "+quote(ourHost)+" port "+quote(port))
 	}
 	p := parsed{scheme: u.Scheme, port: port, rawQuery: u.RawQuery}
@@ -435,6 +440,9 @@ func checkPort(port string) string {
 	}
 	return ""
 }
+
+// specialInPath marks the ASCII bytes rule 9 looks at in path and query.
+var specialInPath = [utf8.RuneSelf]bool{'"': true, '<': true, '>': true, '^': true, '{': true, '|': true, '}': true, '`': true, '@': true, '%': true}
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

@@ -51,6 +51,7 @@ func normalizeHost(h string) (normHost, *hostError) {
 		h = asciiLower(h)
 	}
 	var out normHost
+	input := h
 	if nonASCII {
 		a, herr := toASCII(h)
 		if herr != nil {
@@ -62,22 +63,29 @@ func normalizeHost(h string) (normHost, *hostError) {
 	if len(h) > 253 {
 		return normHost{}, &hostError{RuleHostTooLong, "the host is " + itoa(len(h)) + " bytes long (at most 253)"}
 	}
+	// Labels IDNA produced from Unicode are valid by construction; A-labels
+	// written as such in the input must decode and round-trip.
 	hasPuny := false
-	for rest := h; ; {
-		label, tail, more := strings.Cut(rest, ".")
+	for start := 0; start <= len(h); {
+		end := strings.IndexByte(h[start:], '.')
+		if end < 0 {
+			end = len(h)
+		} else {
+			end += start
+		}
+		label := h[start:end]
 		if herr := checkLDH(label); herr != nil {
 			return normHost{}, herr
 		}
-		if strings.HasPrefix(label, "xn--") {
+		if len(label) >= 4 && label[:4] == "xn--" {
 			hasPuny = true
-			if herr := checkALabel(label); herr != nil {
-				return normHost{}, herr
+			if !nonASCII || inputHasALabel(input, label) {
+				if herr := checkALabel(label); herr != nil {
+					return normHost{}, herr
+				}
 			}
 		}
-		if !more {
-			break
-		}
-		rest = tail
+		start = end + 1
 	}
 	out.ascii = h
 	if hasPuny && out.unicode == "" {
@@ -93,6 +101,17 @@ func normalizeHost(h string) (normHost, *hostError) {
 		out.ip = v4
 	}
 	return out, nil
+}
+
+// inputHasALabel reports whether label was written as an A-label in the
+// input host (rather than produced by IDNA from a Unicode label).
+func inputHasALabel(input, label string) bool {
+	for _, l := range strings.Split(input, ".") {
+		if l == label {
+			return true
+		}
+	}
+	return false
 }
 
 // toASCII converts a lower-cased host with non-ASCII characters to A-labels

@@ -16,69 +16,84 @@ type Warning struct {
 	Message string `json:"message"`
 }
 
-// wildcardDNS are services whose names resolve to any IP written into them
-// (10.0.0.1.nip.io): whoever writes the name picks the address.
-var wildcardDNS = map[string]bool{
-	"nip.io": true, "sslip.io": true, "xip.io": true, "traefik.me": true,
-	"backname.io": true, "nip.direct": true, "localh.st": true,
+// Special names, by kind. One map so a host's suffixes are looked up once.
+const (
+	nameWildcardDNS = iota + 1 // resolves to whatever IP the name spells (10.0.0.1.nip.io)
+	nameLoopback               // a public name that resolves to 127.0.0.1
+	nameSpecialUse             // never resolves on the public internet
+)
+
+type specialName struct {
+	kind int
+	note string
 }
 
-// loopbackNames are public names that resolve to 127.0.0.1.
-var loopbackNames = map[string]bool{
-	"localtest.me": true, "lvh.me": true, "vcap.me": true, "lacolhost.com": true,
+var specialNames = map[string]specialName{
+	"nip.io": {nameWildcardDNS, ""}, "sslip.io": {nameWildcardDNS, ""}, "xip.io": {nameWildcardDNS, ""},
+	"traefik.me": {nameWildcardDNS, ""}, "backname.io": {nameWildcardDNS, ""}, "nip.direct": {nameWildcardDNS, ""},
+	"localtest.me": {nameLoopback, ""}, "lvh.me": {nameLoopback, ""}, "vcap.me": {nameLoopback, ""},
+	"lacolhost.com": {nameLoopback, ""}, "localh.st": {nameLoopback, ""},
+	"localhost":   {nameSpecialUse, "localhost is this machine"},
+	"local":       {nameSpecialUse, ".local is multicast DNS on the local link"},
+	"internal":    {nameSpecialUse, ".internal is reserved for private networks"},
+	"test":        {nameSpecialUse, ".test is reserved for testing"},
+	"example":     {nameSpecialUse, ".example is reserved for documentation"},
+	"invalid":     {nameSpecialUse, ".invalid never resolves"},
+	"onion":       {nameSpecialUse, ".onion is only reachable through Tor"},
+	"home.arpa":   {nameSpecialUse, ".home.arpa is for home networks"},
+	"localdomain": {nameSpecialUse, ".localdomain is a local-only name"},
+	"lan":         {nameSpecialUse, ".lan is a local-only name"},
+	"intranet":    {nameSpecialUse, ".intranet is a local-only name"},
+	"corp":        {nameSpecialUse, ".corp is a local-only name"},
+	"home":        {nameSpecialUse, ".home is a local-only name"},
+	"private":     {nameSpecialUse, ".private is a local-only name"},
 }
 
-// specialUse are top-level (or second-level) names that never resolve on the
-// public internet, or only on the local link.
-var specialUse = map[string]string{
-	"localhost":   "localhost is this machine",
-	"local":       ".local is multicast DNS on the local link",
-	"internal":    ".internal is reserved for private networks",
-	"test":        ".test is reserved for testing",
-	"example":     ".example is reserved for documentation",
-	"invalid":     ".invalid never resolves",
-	"onion":       ".onion is only reachable through Tor",
-	"home.arpa":   ".home.arpa is for home networks",
-	"localdomain": ".localdomain is a local-only name",
-	"lan":         ".lan is a local-only name",
-	"intranet":    ".intranet is a local-only name",
-	"corp":        ".corp is a local-only name",
-	"home":        ".home is a local-only name",
-	"private":     ".private is a local-only name",
-}
-
-// suffixLookup walks host and its parent domains (at label boundaries).
-func suffixLookup(host string, found func(d string) bool) (string, bool) {
-	for d := host; ; {
-		if found(d) {
-			return d, true
+// nameWarnings reports wildcard-DNS services and names Kaleyra cannot reach
+// (localhost and its kin, special-use names, single labels).
+func nameWarnings(host string, add func(Warning)) {
+	var wildcard, local string
+	var note string
+	// Every special name has one or two labels: look up only the host's
+	// last two labels and its last label.
+	last2 := host
+	if dot := strings.LastIndexByte(host, '.'); dot >= 0 {
+		if dot2 := strings.LastIndexByte(host[:dot], '.'); dot2 >= 0 {
+			last2 = host[dot2+1:]
+		}
+	}
+	for d := last2; ; {
+		if n, ok := specialNames[d]; ok {
+			switch n.kind {
+			case nameWildcardDNS:
+				if wildcard == "" {
+					wildcard = d
+				}
+			case nameLoopback:
+				if local == "" {
+					local, note = d, d+" resolves to 127.0.0.1"
+				}
+			case nameSpecialUse:
+				if local == "" {
+					local, note = d, n.note
+				}
+			}
 		}
 		dot := strings.IndexByte(d, '.')
 		if dot < 0 {
-			return "", false
+			break
 		}
 		d = d[dot+1:]
 	}
-}
-
-func wildcardDNSWarning(host string) (Warning, bool) {
-	if d, ok := suffixLookup(host, func(d string) bool { return wildcardDNS[d] }); ok {
-		return Warning{WarnWildcardDNS, d + " is a wildcard-DNS service: the name resolves to whatever IP it spells, so it can point anywhere, including private addresses"}, true
+	if wildcard != "" {
+		add(Warning{WarnWildcardDNS, wildcard + " is a wildcard-DNS service: the name resolves to whatever IP it spells, so it can point anywhere, including private addresses"})
 	}
-	return Warning{}, false
-}
-
-func localNameWarning(host string) (Warning, bool) {
-	if d, ok := suffixLookup(host, func(d string) bool { return loopbackNames[d] }); ok {
-		return Warning{WarnLocalName, d + " resolves to 127.0.0.1: Kaleyra cannot reach it"}, true
+	switch {
+	case local != "":
+		add(Warning{WarnLocalName, note + ": Kaleyra cannot reach " + host})
+	case !strings.Contains(host, "."):
+		add(Warning{WarnLocalName, "a single-label name does not resolve on the internet: Kaleyra cannot reach " + host})
 	}
-	if d, ok := suffixLookup(host, func(d string) bool { _, ok := specialUse[d]; return ok }); ok {
-		return Warning{WarnLocalName, specialUse[d] + ": Kaleyra cannot reach " + host}, true
-	}
-	if !strings.Contains(host, ".") {
-		return Warning{WarnLocalName, "a single-label name does not resolve on the internet: Kaleyra cannot reach " + host}, true
-	}
-	return Warning{}, false
 }
 
 // entryWarnings are remarks on an accepted entry.
@@ -88,12 +103,13 @@ func entryWarnings(d string) []EntryWarning {
 		ws = append(ws, EntryWarning{Rule: EntryWarnAboveSuffix,
 			Message: "public suffixes lie below this entry (Public Suffix List), so it also trusts names other parties own, e.g. under a hosting or cloud service; prefer the exact subdomain you use"})
 	}
-	if w, ok := wildcardDNSWarning(d); ok {
-		ws = append(ws, EntryWarning{Rule: EntryWarnWildcardDNS, Message: w.Message})
-	}
-	if w, ok := localNameWarning(d); ok {
-		ws = append(ws, EntryWarning{Rule: EntryWarnLocalName, Message: w.Message})
-	}
+	nameWarnings(d, func(w Warning) {
+		rule := EntryWarnLocalName
+		if w.Rule == WarnWildcardDNS {
+			rule = EntryWarnWildcardDNS
+		}
+		ws = append(ws, EntryWarning{Rule: rule, Message: w.Message})
+	})
 	return ws
 }
 
@@ -298,20 +314,45 @@ const MaxURLBytes = 2048
 // callback also sends, in order, without duplicates.
 func queryParamCollisions(rawQuery string) []string {
 	var out []string
-	for _, part := range strings.Split(rawQuery, "&") {
-		name, _, _ := strings.Cut(part, "=")
-		if dec, err := url.QueryUnescape(name); err == nil {
-			name = dec
+	for rest := rawQuery; rest != ""; {
+		part := rest
+		if amp := strings.IndexByte(rest, '&'); amp >= 0 {
+			part, rest = rest[:amp], rest[amp+1:]
+		} else {
+			rest = ""
 		}
-		if callbackParams[name] {
-			dup := false
-			for _, o := range out {
-				dup = dup || o == name
+		name := part
+		if eq := strings.IndexByte(part, '='); eq >= 0 {
+			name = part[:eq]
+		}
+		if strings.ContainsAny(name, "%+") {
+			if dec, err := url.QueryUnescape(name); err == nil {
+				name = dec
 			}
-			if !dup {
-				out = append(out, name)
-			}
+		}
+		if !callbackParams[name] {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			dup = dup || o == name
+		}
+		if !dup {
+			out = append(out, name)
 		}
 	}
 	return out
+}
+
+// needsSkeleton reports whether skeleton could change s.
+func needsSkeleton(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80, c == '0', c == '1':
+			return true
+		case i+1 < len(s) && (c == 'r' && s[i+1] == 'n' || c == 'v' && s[i+1] == 'v' || c == 'c' && s[i+1] == 'l'):
+			return true
+		}
+	}
+	return false
 }

@@ -277,6 +277,10 @@ func publicSuffixReason(d string) string {
 // Whitelist matches normalised hosts against entries.
 type Whitelist struct {
 	entries []Entry
+	display []string       // Unicode form of each entry
+	isEntry []string       // reason when a host equals the entry
+	under   []string       // reason when a host is under the entry
+	above   []bool         // a Public Suffix List rule lies below the entry
 	sub     map[string]int // domain -> index of an entry covering subdomains
 	exact   map[string]int // domain -> index of an exact entry
 	skel    map[string]int // confusable skeleton -> entry index
@@ -286,6 +290,10 @@ type Whitelist struct {
 func NewWhitelist(entries []Entry) *Whitelist {
 	w := &Whitelist{
 		entries: entries,
+		display: make([]string, len(entries)),
+		isEntry: make([]string, len(entries)),
+		under:   make([]string, len(entries)),
+		above:   make([]bool, len(entries)),
 		sub:     make(map[string]int),
 		exact:   make(map[string]int),
 		skel:    make(map[string]int),
@@ -298,7 +306,11 @@ func NewWhitelist(entries []Entry) *Whitelist {
 		if _, dup := m[e.Domain]; !dup {
 			m[e.Domain] = i
 		}
-		sk := skeletonHost(displayForm(e.Domain))
+		w.display[i] = displayForm(e.Domain)
+		w.isEntry[i] = "the host is the whitelist entry " + e.String()
+		w.under[i] = "the host is under the whitelist entry " + e.String()
+		w.above[i] = pslRulesBelow(e.Domain)
+		sk := skeletonHost(w.display[i])
 		if _, dup := w.skel[sk]; !dup {
 			w.skel[sk] = i
 		}
@@ -315,16 +327,23 @@ func (w *Whitelist) Len() int { return len(w.entries) }
 // Match finds the most specific entry covering host (normalised, A-label):
 // host equal to the entry, or ending in "." + entry for non-exact entries.
 func (w *Whitelist) Match(host string) (Entry, bool) {
-	if i, ok := w.exact[host]; ok {
+	if i, ok := w.match(host); ok {
 		return w.entries[i], true
+	}
+	return Entry{}, false
+}
+
+func (w *Whitelist) match(host string) (int, bool) {
+	if i, ok := w.exact[host]; ok {
+		return i, true
 	}
 	for d := host; ; {
 		if i, ok := w.sub[d]; ok {
-			return w.entries[i], true
+			return i, true
 		}
 		dot := strings.IndexByte(d, '.')
 		if dot < 0 {
-			return Entry{}, false
+			return -1, false
 		}
 		d = d[dot+1:]
 	}
@@ -334,6 +353,21 @@ func (w *Whitelist) Match(host string) (Entry, bool) {
 // without being under it: some trailing labels of the host have the same
 // skeleton as the entry but are spelled differently.
 func (w *Whitelist) lookalike(form string) (Entry, bool) {
+	if !needsSkeleton(form) {
+		// The host is its own skeleton: walk its suffixes without copying.
+		for k, d := 0, form; ; k++ {
+			if i, ok := w.skel[d]; ok {
+				if e := w.entries[i]; (!e.Exact || k == 0) && d != w.display[i] {
+					return e, true
+				}
+			}
+			dot := strings.IndexByte(d, '.')
+			if dot < 0 {
+				return Entry{}, false
+			}
+			d = d[dot+1:]
+		}
+	}
 	labels := strings.Split(form, ".")
 	skels := make([]string, len(labels))
 	for i, l := range labels {
@@ -348,7 +382,7 @@ func (w *Whitelist) lookalike(form string) (Entry, bool) {
 		if e.Exact && k > 0 {
 			continue
 		}
-		if strings.Join(labels[k:], ".") != displayForm(e.Domain) {
+		if strings.Join(labels[k:], ".") != w.display[i] {
 			return e, true
 		}
 	}

@@ -129,7 +129,7 @@ func TestRunPlain(t *testing.T) {
 	if !errors.Is(err, cmdutil.ErrCheckFailed) || cmdutil.ExitCode(err) != 3 {
 		t.Fatalf("err = %v; want exit 3", err)
 	}
-	want := "valid-allowed\twhitelisted\thttps://hooks.example.com/wa\tthe host hooks.example.com is under the whitelist entry example.com\n" +
+	want := "valid-allowed\twhitelisted\thttps://hooks.example.com/wa\tthe host is under the whitelist entry example.com\n" +
 		"invalid\tuserinfo\thttps://example.com@evil.net\tE413: an \"@\" in the authority \"example.com@evil.net\": parsers disagree on which host it names\n" +
 		"valid-not-whitelisted\tip-host\thttp://127.0.0.1/cb\tthe host is an IP literal (loopback address 127.0.0.1); whitelist entries are domains and never match an IP: Kaleyra will accept it, but no callback will be made\n" +
 		"warning\thttp\thttp://127.0.0.1/cb\thttp:// sends the callbacks' customer data unencrypted; use https://\n"
@@ -362,5 +362,38 @@ func TestRunStreamsLargeInput(t *testing.T) {
 	}
 	if stderr != "20000 URLs: 20000 valid, 0 not whitelisted, 0 invalid\n" {
 		t.Errorf("stderr = %q", stderr)
+	}
+}
+
+// BenchmarkRunJSONStream measures the whole --json stream per URL: reading
+// lines, judging, encoding and buffered writing.
+func BenchmarkRunJSONStream(b *testing.B) {
+	var in bytes.Buffer
+	mix := []string{
+		"https://hooks12.example.com/wa/status?tenant=4512",
+		"https://api.example.org:8443/cb",
+		"https://cb3.partner-17.net/hooks/kaleyra/v1?ref=99",
+		"https://bücher-3.example.com/cb",
+		"http://10.1.2.3:8080/cb",
+		"https://example.com@evil-1.net/cb",
+		"https://hooks.example.com:65999/cb",
+		"https:hooks.example.com/cb",
+	}
+	for i := 0; i < 10000; i++ {
+		in.WriteString(mix[i%len(mix)])
+		in.WriteByte('\n')
+	}
+	data := in.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ios, stdin, _, _ := iostreams.Test()
+		ios.Out = io.Discard
+		ios.ErrOut = io.Discard
+		stdin.Write(data)
+		o := &Options{IO: ios, URLs: []string{"-"}, JSON: true, Whitelist: []string{"example.com,example.org"}, Getenv: func(string) string { return "" }}
+		if err := validateRun(context.Background(), o); err != nil && !errors.Is(err, cmdutil.ErrCheckFailed) {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Section "validate-url": `wa-cb validate-url --json -` on one million mixed
+# callback URLs (whitelisted, other domains, invalid, IDN, IP hosts; output
+# to a file) against a plain Go program that reads the same lines, runs
+# url.Parse on each and writes a line per URL (scripts/internal/urlbench
+# parse), in the same run; then a single-URL call against the start of a
+# minimal Go program, 50 runs each.
+# Prints, in the format of scripts/bench:
+#   throughput vs the url.Parse loop (target: wa-cb within 3x, ratio >= 0.33),
+#   peak RSS for 1M URLs vs 100k URLs (streaming: target <= 1.25),
+#   single-URL call time vs a bare Go binary (for reference; target < 10 ms).
+# Knobs: URL_BENCH_N (1000000), URL_BENCH_RUNS (3; the best run counts).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+out="${WA_CB_BENCH_OUT:-$(mktemp -d)}/validate-url"
+mkdir -p "$out"
+bin="${WA_CB_BIN:-}"
+if [ -z "$bin" ]; then
+  go build -o "$out/wa-cb" ./cmd/wa-cb
+  bin="$out/wa-cb"
+fi
+go build -o "$out/urlbench" ./scripts/internal/urlbench
+ub="$out/urlbench"
+
+n="${URL_BENCH_N:-1000000}"
+runs="${URL_BENCH_RUNS:-3}"
+"$ub" gen "$n" > "$out/urls.txt"
+"$ub" gen "$((n / 10))" > "$out/urls-small.txt"
+export WA_CB_WHITELIST=example.com,example.org
+
+best() { # best (lowest) seconds of $runs runs of: urlbench run IN OUT CMD...
+  local b="" t
+  for _ in $(seq "$runs"); do
+    t="$("$ub" run "$@" | awk '{print $1}')"
+    b="$(awk -v a="$b" -v t="$t" 'BEGIN { print (a == "" || t < a ? t : a) }')"
+  done
+  echo "$b"
+}
+
+w="$(best "$out/urls.txt" "$out/wa-cb.ndjson" "$bin" validate-url --json -)"
+p="$(best "$out/urls.txt" "$out/parse.txt" "$ub" parse)"
+lines="$(wc -l < "$out/wa-cb.ndjson")"
+[ "$lines" -eq "$n" ] || { echo "bench validate-url: $lines results for $n URLs" >&2; exit 1; }
+awk -v w="$w" -v p="$p" -v n="$n" 'BEGIN {
+  printf "validate-url --json throughput (%d mixed URLs): %.0f vs %.0f URLs/s (url.Parse loop) = %.2f (target >= 0.33)\n", n, n / w, n / p, p / w }'
+
+rss_big="$("$ub" run "$out/urls.txt" /dev/null "$bin" validate-url --json - | awk '{print $2}')"
+rss_small="$("$ub" run "$out/urls-small.txt" /dev/null "$bin" validate-url --json - | awk '{print $2}')"
+awk -v a="$rss_big" -v b="$rss_small" -v n="$n" -v m="$((n / 10))" 'BEGIN {
+  printf "validate-url peak RSS, %d URLs vs %d URLs: %.1f vs %.1f MiB = %.2f (target <= 1.25)\n", n, m, a / 1024, b / 1024, a / b }'
+
+read -r single_mean single_best < <("$ub" repeat 50 "$bin" validate-url --whitelist example.com https://hooks.example.com/wa)
+read -r bare_mean bare_best < <(echo https://hooks.example.com/wa > "$out/one.txt"; "$ub" repeat 50 sh -c "\"$ub\" parse < \"$out/one.txt\"")
+awk -v a="$single_mean" -v b="$bare_mean" -v ab="$single_best" 'BEGIN {
+  printf "validate-url single-URL call, mean of 50 (best %.2f): %.2f vs %.2f ms (bare Go binary via sh) = %.2f (target: wa-cb < 10 ms)\n", ab, a, b, a / b }'
