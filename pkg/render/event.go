@@ -380,6 +380,8 @@ func (p *EventPrinter) card(v EventView) string {
 	head += "  " + s.Dim.Sprint(evClean(evOrDash(ev.Source)))
 	if ev.DecodeError != "" || v.Failure != "" {
 		head += "  " + s.Bad.Sprint("✗ not decoded")
+	} else if evBad(v) {
+		head = s.Bad.Sprint("✗") + " " + head // flagged without relying on colour
 	}
 	right := ""
 	if t, err := time.Parse(time.RFC3339Nano, ev.ReceivedAt); err == nil {
