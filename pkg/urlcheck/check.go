@@ -159,6 +159,9 @@ func (c *Checker) warn(r *Result, raw string, p parsed) {
 					break
 				}
 			}
+			if w, ok := deviationWarning(p.hostUnicode); ok {
+				r.Warnings = append(r.Warnings, w)
+			}
 			for _, ch := range p.hostUnicode {
 				if looks, ok := pathLookalikes[ch]; ok {
 					r.Warnings = append(r.Warnings, Warning{WarnPathLookalike,

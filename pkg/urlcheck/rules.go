@@ -72,6 +72,7 @@ const (
 	WarnMixedScript     = "mixed-script"
 	WarnConfusable      = "confusable"
 	WarnPathLookalike   = "path-lookalike"
+	WarnIDNADeviation   = "idna-deviation"
 	WarnCallbackParam   = "callback-param"
 	WarnCallbackTooLong = "callback-too-long"
 	WarnIPHost          = "ip-host"
@@ -128,6 +129,7 @@ var Rules = []RuleInfo{
 	{WarnMixedScript, "warning", "an internationalised label mixes scripts (UTS #39 highly restrictive)"},
 	{WarnConfusable, "warning", "the host looks like a whitelisted entry but is not under it"},
 	{WarnPathLookalike, "warning", `the host holds a character that looks like "/", "?", "#", "@", ":" or "." (U+2044 FRACTION SLASH, ...)`},
+	{WarnIDNADeviation, "warning", "the host holds ß, ς, ZWJ or ZWNJ, which older (IDNA2003, transitional) clients map to another name (faß.de becomes fass.de)"},
 	{WarnCallbackParam, "warning", "a query parameter name that a GET callback also sends (id, status, timestamp, phone_number, ...)"},
 	{WarnCallbackTooLong, "warning", "with the query a GET callback appends, the request line would exceed 2048 bytes"},
 }

@@ -103,6 +103,9 @@ func entryWarnings(d string) []EntryWarning {
 		ws = append(ws, EntryWarning{Rule: EntryWarnAboveSuffix,
 			Message: "public suffixes lie below this entry (Public Suffix List), so it also trusts names other parties own, e.g. under a hosting or cloud service; prefer the exact subdomain you use"})
 	}
+	if w, ok := deviationWarning(displayForm(d)); ok {
+		ws = append(ws, EntryWarning{Rule: WarnIDNADeviation, Message: w.Message})
+	}
 	nameWarnings(d, func(w Warning) {
 		rule := EntryWarnLocalName
 		if w.Rule == WarnWildcardDNS {
@@ -272,6 +275,26 @@ func mixedScript(label string) ([]string, bool) {
 	}
 	sort.Strings(names)
 	return names, true
+}
+
+// transitional is IDNA as IDNA2003 and UTS #46 transitional processing do
+// it: deviation characters are mapped (ß to ss, ς to σ, ZWJ and ZWNJ
+// dropped). Older browsers, Python's built-in "idna" codec and other
+// IDNA2003 libraries still resolve names this way.
+var transitional = idna.New(idna.MapForLookup(), idna.Transitional(true), idna.CheckHyphens(false), idna.BidiRule())
+
+// deviationWarning reports a host whose Unicode form holds a deviation
+// character, naming the host transitional clients reach instead.
+func deviationWarning(u string) (Warning, bool) {
+	if !strings.ContainsAny(u, "\u00df\u03c2\u200c\u200d") {
+		return Warning{}, false
+	}
+	other, err := transitional.ToASCII(u)
+	msg := "the host holds a deviation character (ß, ς, ZWJ or ZWNJ): IDNA2003 and transitional clients (older browsers, Python's built-in idna codec) map it"
+	if err == nil {
+		msg += " and reach " + other + " instead"
+	}
+	return Warning{WarnIDNADeviation, msg}, true
 }
 
 // pathLookalikes are characters IDNA lets into a host that read as URL

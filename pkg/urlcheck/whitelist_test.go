@@ -210,6 +210,7 @@ func TestEntryWarnings(t *testing.T) {
 		{"lvh.me", []string{EntryWarnLocalName}},
 		{"example.test", []string{EntryWarnLocalName}},
 		{"printer.local", []string{EntryWarnLocalName}},
+		{"faß.de", []string{WarnIDNADeviation}},
 	}
 	for _, tc := range cases {
 		var b Builder
