@@ -8,8 +8,11 @@ package sender
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +61,19 @@ type Result struct {
 	Latency time.Duration `json:"-"`
 }
 
+// LegacySignatureHeader is the SHA-1 signature Meta's webhooks send
+// beside X-Hub-Signature-256, for handlers written against it.
+const LegacySignatureHeader = "X-Hub-Signature"
+
+// SignHeaders sets X-Hub-Signature-256 (sha256=<hex HMAC-SHA256>) and
+// X-Hub-Signature (sha1=<hex HMAC-SHA1>) for body, as Meta does.
+func SignHeaders(h http.Header, secret string, body []byte) {
+	h.Set(callback.SignatureHeader, callback.Sign(secret, body))
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write(body)
+	h.Set(LegacySignatureHeader, "sha1="+hex.EncodeToString(m.Sum(nil)))
+}
+
 // PreviewBytes is how much of a response body a Result keeps.
 const PreviewBytes = 512
 
@@ -100,7 +116,7 @@ func (s *Sender) Deliver(ctx context.Context, req Request, sign bool) Result {
 		hr.Header.Set("User-Agent", s.UserAgent)
 	}
 	if sign && s.Secret != "" && len(req.Body) > 0 {
-		hr.Header.Set(callback.SignatureHeader, callback.Sign(s.Secret, req.Body))
+		SignHeaders(hr.Header, s.Secret, req.Body)
 		res.Signed = true
 	}
 	now := s.Now

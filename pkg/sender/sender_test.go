@@ -50,6 +50,10 @@ func TestDeliver(t *testing.T) {
 	if !callback.VerifySignature("s3cret", gotBody, gotHeader.Get(callback.SignatureHeader)) {
 		t.Errorf("bad signature %q", gotHeader.Get(callback.SignatureHeader))
 	}
+	// HMAC-SHA1("s3cret", body), computed independently
+	if got := gotHeader.Get(LegacySignatureHeader); got != "sha1="+legacyWant {
+		t.Errorf("X-Hub-Signature = %q", got)
+	}
 	if gotHeader.Get("User-Agent") != "wa-cb/test" || gotHeader.Get("X-Extra") != "1" {
 		t.Errorf("headers = %v", gotHeader)
 	}
@@ -253,3 +257,7 @@ func TestDeliverTLS(t *testing.T) {
 		t.Errorf("trusted: %+v", res)
 	}
 }
+
+// legacyWant is HMAC-SHA1("s3cret", the body TestDeliver sends), computed
+// with another implementation.
+const legacyWant = "264c2cc3020d714fc0c4392373a4885812c9efd2"
