@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/record"
 )
 
 // Input is one raw callback found in offline input (wa-cb decode).
@@ -26,6 +27,7 @@ type Input struct {
 // lines starting with '#' are skipped.
 //
 // One callback is read as:
+//   - the request of a recording line (wa-cb.record/v1), as it was received,
 //   - a JSON body when it starts with '{' or '[' (POST, application/json),
 //   - a URL when it starts with http:// or https:// (GET of its query),
 //   - a request line "METHOD target [HTTP/x.y]",
@@ -100,6 +102,9 @@ func looksLikeCallback(s []byte) bool {
 }
 
 func parseOne(s []byte) callback.Request {
+	if req, ok := recorded(s); ok {
+		return req
+	}
 	switch {
 	case s[0] == '{' || s[0] == '[':
 		return callback.Request{
@@ -136,4 +141,25 @@ func target(method string, s []byte) callback.Request {
 		path = "/" + path
 	}
 	return callback.Request{Method: method, Path: path, RawQuery: query, Header: http.Header{}}
+}
+
+// recorded reads a line of a recording (wa-cb listen --record): the request
+// it holds, exactly as it was received.
+func recorded(s []byte) (callback.Request, bool) {
+	if s[0] != '{' || !bytes.Contains(s, []byte(`"`+record.Schema+`"`)) {
+		return callback.Request{}, false
+	}
+	var rec struct {
+		Schema  string         `json:"schema"`
+		Request record.Request `json:"request"`
+	}
+	if err := json.Unmarshal(s, &rec); err != nil || rec.Schema != record.Schema || rec.Request.Method == "" {
+		return callback.Request{}, false
+	}
+	r := rec.Request
+	path := r.Path
+	if path == "" || path[0] != '/' {
+		path = "/" + path
+	}
+	return callback.Request{Method: r.Method, Path: path, RawQuery: r.RawQuery, Header: r.Header, Body: r.Body}, true
 }

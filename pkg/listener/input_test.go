@@ -36,6 +36,11 @@ func TestParseInput(t *testing.T) {
 		{"malformed json one line", `{"a":`, []want{{1, "POST", "/", "", `{"a":`}}},
 		{"malformed ndjson lines", "{\"a\":\n{\"b\":2}", []want{{1, "POST", "/", "", `{"a":`}, {2, "POST", "/", "", `{"b":2}`}}},
 		{"plain text", "just some text", []want{{1, "POST", "/", "", "just some text"}}},
+		{"recording lines", `{"schema":"wa-cb.record/v1","request_id":"a-1","received_at":"2026-01-02T03:04:05Z","request":{"method":"GET","path":"/cb","query":"id=1&status=sent"},"events":[],"response":{"status":200,"latency_ms":0.1}}` + "\n" +
+			`{"schema":"wa-cb.record/v1","request_id":"a-2","received_at":"2026-01-02T03:04:05Z","request":{"method":"POST","path":"/hook","headers":{"Content-Type":["application/json"]},"body":"{\"a\":1}"},"events":[],"response":{"status":200,"latency_ms":0.1}}`,
+			[]want{{1, "GET", "/cb", "id=1&status=sent", ""}, {2, "POST", "/hook", "", `{"a":1}`}}},
+		{"recording with binary body", `{"schema":"wa-cb.record/v1","request":{"method":"PUT","path":"/b","body_base64":"AP8="}}`, []want{{1, "PUT", "/b", "", "\x00\xff"}}},
+		{"not a recording", `{"schema":"wa-cb.record/v2","request":{"method":"PUT"}}`, []want{{1, "POST", "/", "", `{"schema":"wa-cb.record/v2","request":{"method":"PUT"}}`}}},
 		{"bom", "\xef\xbb\xbf{\"a\":1}", []want{{1, "POST", "/", "", `{"a":1}`}}},
 	}
 	for _, tt := range tests {

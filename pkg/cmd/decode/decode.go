@@ -44,7 +44,9 @@ The input (FILE, or standard input when FILE is - or missing) is one of:
   a URL                        https://example.com/cb?id=...&status=delivered
   a path or request line       /cb?id=...   GET /cb?id=... HTTP/1.1
   a query string or form body  ?id=...&status=...   id=...&status=...
-Nothing is unescaped or re-encoded before decoding.
+  a line of a recording        {"schema":"wa-cb.record/v1",...} (listen --record)
+Nothing is unescaped or re-encoded before decoding: a recording's request is
+decoded with the method, path, query, headers and body it arrived with.
 
 Logs: when the input has several non-blank lines and every one of them looks
 like a callback (NDJSON of bodies, lines of URLs, query strings or request
