@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -325,5 +326,53 @@ func TestOutputJSONNeverLosesALine(t *testing.T) {
 	}
 	if !strings.Contains(lines[1], `"text":"<ok & fine>"`) {
 		t.Errorf("HTML escaping on: %s", lines[1])
+	}
+}
+
+// Test_listenRun_UnderLoad: concurrent senders, every request answered and
+// exactly one JSON line per request, each with its own request id.
+func Test_listenRun_UnderLoad(t *testing.T) {
+	const senders, each = 16, 25
+	url, out, _, done := runListen(t, context.Background(), &Options{JSON: true, MaxEvents: senders * each})
+	errs := make(chan error, senders)
+	for i := 0; i < senders; i++ {
+		go func() {
+			client := &http.Client{Timeout: 10 * time.Second}
+			for j := 0; j < each; j++ {
+				resp, err := client.Post(url, "application/json", strings.NewReader(cloudText))
+				if err != nil {
+					errs <- err
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- fmt.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for i := 0; i < senders; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wait(t, done); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var ev callback.Event
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("bad line %q: %v", line, err)
+		}
+		if ids[ev.RequestID] {
+			t.Fatalf("request %s printed twice", ev.RequestID)
+		}
+		ids[ev.RequestID] = true
+	}
+	if len(ids) != senders*each {
+		t.Fatalf("%d lines, want %d", len(ids), senders*each)
 	}
 }
