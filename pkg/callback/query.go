@@ -257,7 +257,7 @@ func paramsJSON(ps params, mask func(string) bool) json.RawMessage {
 		}
 	} else {
 		next, later = make([]int32, len(ps)), make([]bool, len(ps))
-		last := make(map[string]int, len(ps))
+		last := make(map[string]int)
 		for i := range ps {
 			next[i] = -1
 			if l, ok := last[ps[i].key]; ok {
