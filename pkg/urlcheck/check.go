@@ -279,7 +279,10 @@ func parse(s string) (parsed, *failure) {
 		if errors.As(err, &ue) {
 			msg = ue.Err.Error()
 		}
-		return fail(RuleParseError, "net/url: "+msg)
+		if !strings.HasPrefix(msg, "net/url: ") {
+			msg = "net/url: " + msg
+		}
+		return fail(RuleParseError, msg)
 	}
 	// 6. scheme
 	if u.Scheme != "http" && u.Scheme != "https" {

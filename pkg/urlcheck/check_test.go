@@ -593,3 +593,59 @@ func TestCheckWarnings(t *testing.T) {
 		t.Errorf("a URL at the reserve's edge must not warn (len %d)", len(long)-1)
 	}
 }
+
+// TestCheckAdversarial collects payload families from URL-parser confusion
+// research, written fresh: each must be refused or judged on the host every
+// parser sees, never allowed for a host other than example.com's.
+func TestCheckAdversarial(t *testing.T) {
+	c := New(Options{Whitelist: mustWhitelist(t, "example.com")})
+	runCases(t, c, []checkCase{
+		// user info hidden behind delimiters and their look-alikes
+		{"https://example.com\uff0f@evil.net/", bad, RuleParseError, ""}, // net/url: invalid userinfo
+		{"https://example.com\u2044@evil.net/", bad, RuleParseError, ""},
+		{"https://example.com%2F@evil.net/", bad, RuleUserinfo, ""},
+		{"https://example.com:443%40evil.net/", bad, RuleParseError, ""},
+		{"https://evil.net &@example.com# @example.org/", bad, RuleControlOrSpace, ""},
+		{"https://evil.net&@example.com#@example.org/", bad, RuleFragment, ""},
+		{"https://evil.net\\@@example.com/", bad, RuleBackslash, ""},
+		{"https://1.1.1.1&@2.2.2.2/", bad, RuleUserinfo, ""},
+		{"https://example.com%00.evil.net/", bad, RuleParseError, ""},
+		{"https://example.com%0d%0a.evil.net/", bad, RuleParseError, ""},
+		// mapped and disallowed code points in the host
+		{"https://evil.net\uff03.example.com/", bad, RuleIDNA, ""},
+		{"https://evil.net\uff1f.example.com/", bad, RuleIDNA, ""},
+		{"https://evil.net\u2047example.com/", bad, RuleIDNA, ""},
+		{"https://example.com\u0338/", nw, RuleNotWhitelisted, "example.xn--com-wjc"}, // one label "com̸"
+		{"https://examp\u216ce.com/", bad, RuleIDNA, ""},                              // ROMAN NUMERAL FIFTY maps to l
+		{"https://\U0001d41e\U0001d431ample.com/", bad, RuleIDNA, ""},
+		{"https://example.\u217d\u2170\u217f/", bad, RuleIDNA, ""},
+		// look-alikes that are valid names elsewhere
+		{"https://xn--80ak6aa92e.com/", nw, RuleNotWhitelisted, "xn--80ak6aa92e.com"},
+		{"https://example.com.xn--80ak6aa92e.com/", nw, RuleNotWhitelisted, ""},
+		// numbers at the end: a host WHATWG would read as an address
+		{"https://example.com.0x7f/", bad, RuleEndsInNumber, ""},
+		{"https://foo.09/", bad, RuleEndsInNumber, ""},
+		{"https://example.com.0xg/", nw, RuleNotWhitelisted, "example.com.0xg"},
+		{"https://0x7f.example.com/", ok, RuleWhitelisted, "0x7f.example.com"},
+		// brackets and colons
+		{"https://[::ffff:example.com]/", bad, RuleParseError, ""},
+		{"https://example.com:443:443/", bad, RuleParseError, ""},
+		{"https://example.com::443/", bad, RuleParseError, ""},
+		{"https://[::1]:443:443/", bad, RuleParseError, ""},
+		// percent-encoding everywhere it may hide a delimiter
+		{"https://example.com/%40evil.net", ok, RuleWhitelisted, "example.com"},
+		{"https://example.com/%2F%2Fevil.net", ok, RuleWhitelisted, "example.com"},
+		{"https://example.com/?next=%2F%2Fevil.net", ok, RuleWhitelisted, "example.com"},
+		{"https%3A%2F%2Fexample.com", bad, RuleScheme, ""},
+		// scheme confusion
+		{"https:/\\/example.com", bad, RuleBackslash, ""},
+		{"https:://example.com", bad, RuleNoAuthority, ""},
+		{"https://https://example.com/", bad, RulePort, ""}, // host "https", empty port
+		{"http://https://example.com/", bad, RulePort, ""},
+		{"HTTPS:example.com", bad, RuleNoAuthority, ""},
+	})
+	r := New(Options{Whitelist: mustWhitelist(t, "apple.com")}).Check("https://xn--80ak6aa92e.com/")
+	if !hasWarning(r, WarnConfusable) {
+		t.Errorf("all-Cyrillic аррӏе.com must be flagged as confusable with apple.com: %v", r.Warnings)
+	}
+}

@@ -240,3 +240,16 @@ func FuzzScanURLs(f *testing.F) {
 		}
 	})
 }
+
+func checkJSONEqual(t *testing.T, r *Result) {
+	t.Helper()
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.AppendJSON(nil); !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("AppendJSON:\n got %s\nwant %s", got, want.Bytes())
+	}
+}

@@ -25,7 +25,9 @@ func ScanURLs(r io.Reader, fn func(line string, lineNo int, truncated bool) erro
 	if !ok || br.Size() < 64<<10 {
 		br = bufio.NewReaderSize(r, 64<<10)
 	}
-	var long []byte
+	var long []byte // the kept start of a line longer than the buffer
+	seen := 0       // bytes of that line read so far
+	var last byte   // the last byte read of that line
 	lineNo := 0
 	for {
 		if idle != nil && br.Buffered() == 0 {
@@ -39,30 +41,41 @@ func ScanURLs(r io.Reader, fn func(line string, lineNo int, truncated bool) erro
 				n := min(len(chunk), MaxLineKeep-len(long))
 				long = append(long, chunk[:n]...)
 			}
-			if long == nil {
-				long = []byte{}
-			}
+			seen += len(chunk)
+			last = chunk[len(chunk)-1]
 			continue
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		if len(chunk) == 0 && long == nil && errors.Is(err, io.EOF) {
+		if len(chunk) == 0 && seen == 0 && errors.Is(err, io.EOF) {
 			return nil
 		}
 		lineNo++
 		truncated := false
 		var line string
-		if long != nil {
-			truncated = len(long)+len(chunk) > MaxLineKeep
+		if seen > 0 {
+			// The line ending may straddle the buffer boundary ("\r" then "\n").
+			content := seen + len(chunk)
+			if len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+				content--
+				prev := last
+				if len(chunk) >= 2 {
+					prev = chunk[len(chunk)-2]
+				}
+				if prev == '\r' {
+					content--
+				}
+			}
+			truncated = content > MaxLineKeep
 			if len(long) < MaxLineKeep {
 				n := min(len(chunk), MaxLineKeep-len(long))
 				long = append(long, chunk[:n]...)
 			}
-			line = string(trimEOL(long, !truncated))
-			long = nil
+			line = string(long[:min(content, len(long))])
+			long, seen = long[:0], 0
 		} else {
-			line = string(trimEOL(chunk, true))
+			line = string(trimEOL(chunk))
 		}
 		if !skippable(line) {
 			if ferr := fn(line, lineNo, truncated); ferr != nil {
@@ -75,12 +88,8 @@ func ScanURLs(r io.Reader, fn func(line string, lineNo int, truncated bool) erro
 	}
 }
 
-// trimEOL drops a final "\n" and then one "\r" before it. When the line was
-// cut (complete is false) its end is not the line's end, so nothing is cut.
-func trimEOL(b []byte, complete bool) []byte {
-	if !complete {
-		return b
-	}
+// trimEOL drops a final "\n" and then one "\r" before it.
+func trimEOL(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\n' {
 		b = b[:n-1]
 		if n := len(b); n > 0 && b[n-1] == '\r' {

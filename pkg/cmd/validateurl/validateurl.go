@@ -105,8 +105,9 @@ each URL, one of:
 
 The rules are stricter than any one URL parser: when wa-cb says a URL is
 whitelisted, Go's net/url, browsers and Node (WHATWG URL), curl and Python all
-agree its host is the whitelisted one. Where parsers could disagree, the URL
-is invalid. Each URL is judged exactly as given; nothing is trimmed or
+agree its host is the whitelisted one (clients still on IDNA2003 aside: the
+idna-deviation warning names the host they reach). Where parsers could
+disagree, the URL is invalid. Each URL is judged exactly as given; nothing is trimmed or
 re-encoded. A line read from standard input loses only its line ending ("\n"
 or "\r\n"); blank lines and lines starting with # are skipped.
 
