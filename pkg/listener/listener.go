@@ -7,6 +7,26 @@
 //
 // It knows nothing of terminals or commands: the wa-cb listen command
 // renders the Exchanges it emits.
+//
+// The life of a request: the Handler gives it an id and a time, reads the
+// body (up to Config.MaxBody, else 413), checks the signature when an app
+// secret is set, decodes it with SafeDecode (a decoder panic becomes an
+// event that carries the raw payload), chooses the answer (the handshake,
+// 401 for a required signature, Config.Respond, or Config.Status), stamps
+// the request facts on every event, writes the answer and pushes the
+// Exchange on the Queue. Server.Run is the only reader of the queue and calls the
+// consumer once per Exchange, in completion order.
+//
+// Extension points:
+//   - forwarding to the developer's app, answering like a failing app
+//     (delay, fail every Nth): a Config.Respond hook that fills
+//     Exchange.Forward and returns the Answer to give;
+//   - recording every exchange: a consumer that writes each Exchange (it
+//     holds the raw request, events, answer, latency and forward result);
+//   - assertions (until an event matches, with a count and a timeout):
+//     a consumer that calls Server.Stop once satisfied, while the command
+//     stops on its own timeout;
+//   - redaction: a consumer-side step before events are shown or written.
 package listener
 
 import (
@@ -29,9 +49,6 @@ const (
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultShutdownTimeout   = 10 * time.Second
 )
-
-// SignatureHeader is the header Meta signs callbacks with.
-const SignatureHeader = "X-Hub-Signature-256"
 
 // Handshake outcomes (Handshake.Outcome, and the "handshake" entry of the
 // verification event's extra map).
