@@ -39,7 +39,8 @@ func NewCmdDecode(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Short: "Decode a raw callback into events, offline",
 		Long: `Decode one raw callback, the way wa-cb listen would, and print its events.
 
-The input (FILE, or standard input when FILE is - or missing) is one of:
+The input (FILE, or standard input when FILE is - or missing; a terminal
+is read only when - is given) is one of:
   a JSON body                  {"object":"whatsapp_business_account",...}
   a URL                        https://example.com/cb?id=...&status=delivered
   a path or request line       /cb?id=...   GET /cb?id=... HTTP/1.1
@@ -68,7 +69,7 @@ exits 1.`,
 			if len(args) == 1 {
 				opts.File = args[0]
 			}
-			if (opts.File == "" || opts.File == "-") && opts.IO.IsStdinTTY() {
+			if opts.File == "" && opts.IO.IsStdinTTY() {
 				return cmdutil.FlagErrorf("give a FILE, or pipe a callback into standard input")
 			}
 			if runF != nil {

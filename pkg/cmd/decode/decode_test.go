@@ -29,6 +29,7 @@ func TestNewCmdDecode(t *testing.T) {
 		{name: "stdin dash", args: []string{"-", "--json"}, wantFile: "-", wantJSON: true},
 		{name: "stdin implied", args: []string{}},
 		{name: "terminal stdin", args: []string{}, stdinTTY: true, wantErr: "give a FILE"},
+		{name: "terminal stdin asked for", args: []string{"-"}, stdinTTY: true, wantFile: "-"},
 		{name: "two files", args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
 	}
 	for _, tt := range tests {
