@@ -54,7 +54,10 @@ type Result struct {
 	ResponseBytes int64  `json:"response_bytes"`
 	// Error says why no response arrived (refused, timeout, ...).
 	Error string `json:"error,omitempty"`
-	// OK is true when the status is one the caller expects.
+	// Problem says why a response that arrived is not what was expected
+	// (e.g. a handshake answer that does not echo hub.challenge).
+	Problem string `json:"problem,omitempty"`
+	// OK is true when the status (and answer) is what the caller expects.
 	OK bool `json:"ok"`
 
 	// Latency is LatencyMS as a duration, for aggregation.

@@ -235,7 +235,7 @@ func lifecycleRun(ctx context.Context, opts *Options) error {
 	}
 	rendered := make([]shared.Delivery, len(reqs))
 	for i, req := range reqs {
-		rendered[i] = shared.Delivery{Request: opts.Delivery.Build(req), Sign: req.Signed}
+		rendered[i] = opts.Delivery.NewDelivery(fxs[i], req)
 	}
 	ds := make([]shared.Delivery, len(steps))
 	order := make([]string, len(steps))
