@@ -19,6 +19,9 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/urlcheck"
 )
 
+// streamGCPercent is the GC target while streaming standard input.
+const streamGCPercent = 400
+
 // EnvWhitelist holds a comma-separated whitelist.
 const EnvWhitelist = "WA_CB_WHITELIST"
 
@@ -239,10 +242,10 @@ func validateRun(ctx context.Context, opts *Options) error {
 	}
 	runErr := func() error {
 		for _, arg := range opts.URLs {
-			if arg == "-" {
+			if arg == "-" && opts.Getenv != nil && opts.Getenv("GOGC") == "" {
 				// A stream of many small results: collect garbage less often
 				// (the live heap stays small, so memory stays flat).
-				defer debug.SetGCPercent(debug.SetGCPercent(400))
+				defer debug.SetGCPercent(debug.SetGCPercent(streamGCPercent))
 			}
 			if arg != "-" {
 				r := checker.Check(arg)
