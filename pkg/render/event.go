@@ -408,14 +408,20 @@ func (p *EventPrinter) card(v EventView) string {
 			val = string([]rune(val)[:evCardValueMax]) + "…"
 		}
 		val = evLimitLines(val, evCardValueLines)
+		key := keyStyle.Render(f.key)
+		if w := lipgloss.Width(val); w <= valWidth && !strings.ContainsAny(val, "\n\t") {
+			// One line that fits: no wrapping to do.
+			lines = append(lines, key+p.paint(f.tone, val)+strings.Repeat(" ", valWidth-w))
+			return
+		}
 		val = p.paint(f.tone, val)
-		lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Top, keyStyle.Render(f.key), valStyle.Render(val)))
+		lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Top, key, valStyle.Render(val)))
 	}
 	for _, f := range evFields(v) {
 		row(f)
 	}
 	if raw := evRawPayload(v, evCardRawMax); raw != "" {
-		lines = append(lines, s.Key.Render("raw payload"))
+		lines = append(lines, s.Key.Render("raw payload")+strings.Repeat(" ", max(0, inner-len("raw payload"))))
 		lines = append(lines, s.Faint.Width(inner).Render(evLimitLines(raw, evCardRawLines)))
 	}
 	for _, f := range evRequestFields(v, false) {
@@ -425,7 +431,39 @@ func (p *EventPrinter) card(v EventView) string {
 	if evBad(v) {
 		card = s.CardBad
 	}
-	return card.Width(width-2).Render(strings.Join(lines, "\n")) + "\n"
+	return evFrame(s, card, lines, width)
+}
+
+// evFrame draws the card's border around lines that are each inner columns
+// wide (the rows are built that way); lines that are not, and there should
+// be none, go through lipgloss, which pads and wraps them.
+func evFrame(s *Styles, card lipgloss.Style, lines []string, width int) string {
+	inner := width - 4
+	split := make([]string, 0, len(lines))
+	for _, l := range lines {
+		split = append(split, strings.Split(l, "\n")...)
+	}
+	for _, l := range split {
+		if lipgloss.Width(l) != inner {
+			return card.Width(width-2).Render(strings.Join(lines, "\n")) + "\n"
+		}
+	}
+	b := card.GetBorderStyle()
+	paint := s.NewStyle().Foreground(card.GetBorderTopForeground()).Render
+	left, right := paint(b.Left)+" ", " "+paint(b.Right)
+	var out strings.Builder
+	out.Grow((width + 16) * (len(split) + 2))
+	out.WriteString(paint(b.TopLeft + strings.Repeat(b.Top, width-2) + b.TopRight))
+	out.WriteByte('\n')
+	for _, l := range split {
+		out.WriteString(left)
+		out.WriteString(l)
+		out.WriteString(right)
+		out.WriteByte('\n')
+	}
+	out.WriteString(paint(b.BottomLeft + strings.Repeat(b.Bottom, width-2) + b.BottomRight))
+	out.WriteByte('\n')
+	return out.String()
 }
 
 func (p *EventPrinter) colorFor(ev *callback.Event, sub string) string {
