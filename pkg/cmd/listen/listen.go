@@ -331,9 +331,9 @@ func newOutput(opts *Options) *output {
 	return o
 }
 
-// consume shows one exchange. With --json, lines are written as soon as no
-// further exchange is waiting (or the buffer is large), so every line is
-// out as soon as it is known.
+// consume shows one exchange. Output is written as soon as no further
+// exchange is waiting (or the buffer is large): nothing known is held back,
+// and under load many exchanges share one write.
 func (o *output) consume(ex *listener.Exchange, more bool) {
 	if ex.Handshake != nil && ex.Handshake.Outcome == listener.HandshakeUnchecked && !o.warned {
 		o.warned = true
@@ -355,7 +355,9 @@ func (o *output) consume(ex *listener.Exchange, more bool) {
 		return // reported on stderr above
 	}
 	o.show(ex)
-	o.flush()
+	if !more || o.buf.Len() >= 64<<10 {
+		o.flush()
+	}
 }
 
 // encode writes one event line. An event that does not encode (a raw field
