@@ -248,6 +248,7 @@ func listenRun(ctx context.Context, opts *Options) error {
 		debug.SetGCPercent(400)
 	}
 	out := newOutput(opts)
+	out.failed = srv.Stop // output that cannot be written ends the listener
 	stopped := make(chan struct{})
 	go abortOnSecondSignal(ctx, srv, stopped)
 	stats, runErr := srv.Run(ctx, out.consume)
@@ -318,6 +319,7 @@ type output struct {
 	buf    bytes.Buffer
 	enc    *json.Encoder
 	err    error
+	failed func() // called once when writing fails
 	warned bool
 }
 
@@ -410,6 +412,9 @@ func (o *output) flush() {
 	}
 	if o.err == nil {
 		_, o.err = o.ios.Out.Write(o.buf.Bytes())
+		if o.err != nil && o.failed != nil {
+			o.failed()
+		}
 	}
 	o.buf.Reset()
 	if o.buf.Cap() > 1<<20 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -374,5 +375,23 @@ func Test_listenRun_UnderLoad(t *testing.T) {
 	}
 	if len(ids) != senders*each {
 		t.Fatalf("%d lines, want %d", len(ids), senders*each)
+	}
+}
+
+type brokenWriter struct{}
+
+func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+func TestOutputWriteFailureStops(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	ios.Out = brokenWriter{}
+	o := newOutput(&Options{IO: ios, JSON: true})
+	stops := 0
+	o.failed = func() { stops++ }
+	for i := 0; i < 3; i++ {
+		o.consume(&listener.Exchange{ID: "x", Events: []callback.Event{{Kind: "message"}}}, false)
+	}
+	if stops != 1 || o.err == nil {
+		t.Fatalf("stops %d err %v", stops, o.err)
 	}
 }
