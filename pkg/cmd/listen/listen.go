@@ -200,6 +200,19 @@ func splitAddr(addr string, port int, portSet bool) (string, int, error) {
 	return host, port, nil
 }
 
+// exposureWarning is the warning for a listener other machines can reach
+// ("" on loopback).
+func exposureWarning(host, addr string) string {
+	if loopback(host) {
+		return ""
+	}
+	what := "is reachable from other machines"
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		what = "listens on every network interface"
+	}
+	return fmt.Sprintf("warning: %s %s; use --addr 127.0.0.1 to keep it local", addr, what)
+}
+
 // loopback reports whether host only reaches this machine.
 func loopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
@@ -222,8 +235,8 @@ func listenRun(ctx context.Context, opts *Options) error {
 		}
 		return err
 	}
-	if !loopback(opts.Host) {
-		fmt.Fprintf(ios.ErrOut, "warning: listening on %s is reachable from other machines; use --addr 127.0.0.1 to keep it local\n", addr)
+	if w := exposureWarning(opts.Host, addr); w != "" {
+		fmt.Fprintln(ios.ErrOut, w)
 	}
 	base := srv.URL()
 	fmt.Fprintf(ios.ErrOut, "Listening on %s ... (Ctrl-C to stop)\n", base)

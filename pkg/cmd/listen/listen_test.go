@@ -395,3 +395,18 @@ func TestOutputWriteFailureStops(t *testing.T) {
 		t.Fatalf("stops %d err %v", stops, o.err)
 	}
 }
+
+func TestExposureWarning(t *testing.T) {
+	tests := []struct{ host, addr, want string }{
+		{"127.0.0.1", "127.0.0.1:4280", ""},
+		{"localhost", "localhost:0", ""},
+		{"0.0.0.0", "0.0.0.0:4280", "warning: 0.0.0.0:4280 listens on every network interface; use --addr 127.0.0.1 to keep it local"},
+		{"::", "[::]:4280", "warning: [::]:4280 listens on every network interface; use --addr 127.0.0.1 to keep it local"},
+		{"192.168.1.20", "192.168.1.20:4280", "warning: 192.168.1.20:4280 is reachable from other machines; use --addr 127.0.0.1 to keep it local"},
+	}
+	for _, tt := range tests {
+		if got := exposureWarning(tt.host, tt.addr); got != tt.want {
+			t.Errorf("exposureWarning(%q) = %q, want %q", tt.host, got, tt.want)
+		}
+	}
+}
