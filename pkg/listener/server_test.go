@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -303,5 +304,50 @@ func TestStatsAdd(t *testing.T) {
 	}
 	if st.Kinds["message"] != 1 || st.Kinds["unknown"] != 1 || st.Kinds["verification"] != 1 {
 		t.Errorf("kinds %v", st.Kinds)
+	}
+}
+
+// TestServerSlowClients: a client that never finishes its headers is
+// disconnected after ReadHeaderTimeout; one that stalls in its body is cut
+// off after ReadTimeout and its request is still reported. Other clients
+// are served all the while.
+func TestServerSlowClients(t *testing.T) {
+	cfg := Config{ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: 300 * time.Millisecond, MaxEvents: 2}
+	srv, done := startServer(t, context.Background(), cfg, nil)
+	addr := srv.Addr().String()
+
+	headers, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer headers.Close()
+	fmt.Fprintf(headers, "POST /slow HTTP/1.1\r\nHost: x\r\n") // never ends its headers
+
+	body, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer body.Close()
+	fmt.Fprintf(body, "POST /stall HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"partial\":")
+
+	if code := post(t, srv.URL()+"fine", cloudText); code != 200 {
+		t.Fatalf("a normal client got %d while others stalled", code)
+	}
+	_ = headers.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadAll(headers); err != nil {
+		t.Fatalf("stalled headers: connection not closed by the server: %v", err)
+	}
+	r := waitResult(t, done)
+	var stalled *Exchange
+	for _, ex := range r.seen {
+		if ex.Path == "/stall" {
+			stalled = ex
+		}
+	}
+	if stalled == nil || stalled.ReadError == "" || string(stalled.Body) != `{"partial":` {
+		t.Fatalf("stalled body not reported: %+v", stalled)
+	}
+	if !strings.Contains(stalled.Events[0].DecodeError, "could not be read") || r.stats.Unreadable != 1 {
+		t.Errorf("event %+v stats %+v", stalled.Events[0], r.stats)
 	}
 }
