@@ -186,26 +186,6 @@ type ForwardResult struct {
 	Latency   time.Duration
 }
 
-// Failed reports whether the exchange is worth flagging: a refused or
-// broken request, a decode failure, a bad signature.
-func (ex *Exchange) Failed() bool {
-	if ex.TooLarge || ex.ReadError != "" || ex.DecodePanic != "" || ex.InternalError != "" {
-		return true
-	}
-	if ex.Signature == callback.SignatureInvalid {
-		return true
-	}
-	if ex.Handshake != nil && ex.Handshake.Outcome == HandshakeRejected {
-		return true
-	}
-	for i := range ex.Events {
-		if ex.Events[i].DecodeError != "" {
-			return true
-		}
-	}
-	return false
-}
-
 func (c Config) withDefaults() Config {
 	if c.Status == 0 {
 		c.Status = http.StatusOK
