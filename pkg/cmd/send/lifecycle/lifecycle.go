@@ -72,8 +72,8 @@ read. The statuses come from the family's status fixtures (status-<status>,
 kv2-status-<status>, onprem-status-<status>, cloud-status-<status>), so your
 own fixtures of those names are used when they replace the bundled ones.
 
-Timestamps follow the lifecycle (each status a second after the previous),
-whatever order the callbacks are delivered in. Real senders do not promise
+Timestamps follow the lifecycle (each status a second after the previous,
+the last one now), whatever order the callbacks are delivered in. Real senders do not promise
 order or uniqueness, so a handler should survive:
 
   --out-of-order   the last two statuses swap places (read before delivered)
@@ -202,7 +202,8 @@ func lifecycleRun(ctx context.Context, opts *Options) error {
 				o, _ := fixture.Shorthand("recipient", opts.Recipient)
 				overrides = append(overrides, o)
 			}
-			at := base.Add(time.Duration(i) * time.Second)
+			// a second apart, the last one now
+			at := base.Add(time.Duration(i-len(fxs)+1) * time.Second)
 			r := &fixture.Renderer{Now: func() time.Time { return at }, Rand: opts.Renderer.Rand}
 			req, err := shared.Render(r, fx, fixture.RenderOptions{Overrides: overrides, IDs: ids})
 			if err != nil {
