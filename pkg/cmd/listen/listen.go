@@ -240,6 +240,9 @@ func listenRun(ctx context.Context, opts *Options) error {
 	}
 	base := srv.URL()
 	fmt.Fprintf(ios.ErrOut, "Listening on %s ... (Ctrl-C to stop)\n", base)
+	if ios.IsStderrTTY() {
+		fmt.Fprintf(ios.ErrOut, "Try it from another terminal: wa-cb send fixture cloud-incoming-text --to %s\n", base)
+	}
 	if opts.AppSecret != "" {
 		mode := "marking"
 		if opts.RequireSignature {
