@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 )
@@ -24,6 +25,8 @@ type Server struct {
 	queue    *Queue
 	log      io.Writer
 	inflight tracker
+
+	conns connSet
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -56,6 +59,7 @@ func NewServer(ln net.Listener, cfg Config, logw io.Writer) *Server {
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    1 << 20,
 		ErrorLog:          log.New(logw, "wa-cb: http: ", 0),
+		ConnState:         s.conns.track,
 	}
 	return s
 }
@@ -165,6 +169,11 @@ loop:
 		defer close(done)
 		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 		defer cancel()
+		// Shutdown waits up to 5s for connections that never sent a whole
+		// request (clients open spare ones); they hold none, so close them.
+		stopSweep := make(chan struct{})
+		go s.conns.sweepNew(stopSweep)
+		defer close(stopSweep)
 		if err := s.srv.Shutdown(sctx); err != nil {
 			fmt.Fprintf(s.log, "wa-cb: requests still in flight after %s, closing their connections\n", s.cfg.ShutdownTimeout)
 			_ = s.srv.Close()
@@ -189,6 +198,52 @@ func (s *Server) consume(consume func(*Exchange, bool), ex *Exchange, more bool)
 		}
 	}()
 	consume(ex, more)
+}
+
+// connSet knows the connections that have not brought a whole request
+// yet, and since when.
+type connSet struct {
+	mu    sync.Mutex
+	fresh map[net.Conn]time.Time
+}
+
+// freshGrace is how long a stop lets a new connection bring its first
+// request before closing it.
+const freshGrace = 250 * time.Millisecond
+
+func (c *connSet) track(conn net.Conn, state http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if state == http.StateNew {
+		if c.fresh == nil {
+			c.fresh = map[net.Conn]time.Time{}
+		}
+		c.fresh[conn] = time.Now()
+		return
+	}
+	delete(c.fresh, conn)
+}
+
+// sweepNew closes, until stop is closed, the connections that were given
+// freshGrace to bring a request and did not.
+func (c *connSet) sweepNew(stop <-chan struct{}) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		c.mu.Lock()
+		for conn, since := range c.fresh {
+			if time.Since(since) >= freshGrace {
+				_ = conn.Close()
+				delete(c.fresh, conn)
+			}
+		}
+		c.mu.Unlock()
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // tracker counts handlers running, so a stop can wait for them even after

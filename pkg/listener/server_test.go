@@ -351,3 +351,20 @@ func TestServerSlowClients(t *testing.T) {
 		t.Errorf("event %+v stats %+v", stalled.Events[0], r.stats)
 	}
 }
+
+// TestServerStopDoesNotWaitForSpareConnections: a connection that never
+// sends a request does not hold up a stop (net/http alone would wait 5s).
+func TestServerStopDoesNotWaitForSpareConnections(t *testing.T) {
+	srv, done := startServer(t, context.Background(), Config{MaxEvents: 1, ShutdownTimeout: 30 * time.Second}, nil)
+	spare, err := net.Dial("tcp", srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spare.Close()
+	start := time.Now()
+	post(t, srv.URL(), cloudText)
+	waitResult(t, done)
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("stop took %s: it waited for the idle spare connection", d)
+	}
+}
