@@ -40,7 +40,8 @@ func NewCmdFile(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 with "-". What the content is decides how it is sent:
 
   a JSON object or array       POST, Content-Type: application/json, the
-                               file's bytes unchanged
+                               file's bytes unchanged (but a UTF-8 byte
+                               order mark, which no sender sends)
   a query string               GET with that query (k=v&k2=v2, with or
                                without a leading ?); /path?query also sets
                                the path, and a whole URL gives its query
