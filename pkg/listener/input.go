@@ -2,10 +2,12 @@ package listener
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/record"
@@ -35,8 +37,11 @@ type Input struct {
 //     its leading '?' (GET),
 //   - anything else as a raw POST body.
 //
-// Nothing is unescaped or re-encoded: the decoder sees the bytes given.
+// Nothing is unescaped or re-encoded: the decoder sees the bytes given
+// (text saved as UTF-16 with a byte order mark, as Windows tools write it,
+// is read as the UTF-8 it stands for).
 func ParseInput(data []byte) []Input {
+	data = fromUTF16(data)
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
@@ -162,4 +167,23 @@ func recorded(s []byte) (callback.Request, bool) {
 		path = "/" + path
 	}
 	return callback.Request{Method: r.Method, Path: path, RawQuery: r.RawQuery, Header: r.Header, Body: r.Body}, true
+}
+
+// fromUTF16 turns UTF-16 text that starts with a byte order mark into
+// UTF-8; anything else is returned as it is.
+func fromUTF16(b []byte) []byte {
+	var order binary.ByteOrder
+	switch {
+	case len(b) >= 2 && b[0] == 0xff && b[1] == 0xfe:
+		order = binary.LittleEndian
+	case len(b) >= 2 && b[0] == 0xfe && b[1] == 0xff:
+		order = binary.BigEndian
+	default:
+		return b
+	}
+	units := make([]uint16, 0, (len(b)-2)/2)
+	for i := 2; i+1 < len(b); i += 2 {
+		units = append(units, order.Uint16(b[i:]))
+	}
+	return []byte(string(utf16.Decode(units)))
 }
