@@ -200,6 +200,13 @@ func splitAddr(addr string, port int, portSet bool) (string, int, error) {
 	return host, port, nil
 }
 
+// addrInUse reports whether a bind failed because the port is taken
+// (EADDRINUSE, or WSAEADDRINUSE on Windows).
+func addrInUse(err error) bool {
+	const wsaeaddrinuse = syscall.Errno(10048)
+	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, wsaeaddrinuse)
+}
+
 // exposureWarning is the warning for a listener other machines can reach
 // ("" on loopback).
 func exposureWarning(host, addr string) string {
@@ -230,7 +237,7 @@ func listenRun(ctx context.Context, opts *Options) error {
 	addr := net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
 	srv, err := listener.Listen(addr, opts.Config, ios.ErrOut)
 	if err != nil {
-		if errors.Is(err, syscall.EADDRINUSE) {
+		if addrInUse(err) {
 			return fmt.Errorf("%w (is another listener running? pick another --port, or --port 0 for a free one)", err)
 		}
 		return err
