@@ -394,7 +394,7 @@ func (o *output) encode(ex *listener.Exchange, ev *callback.Event) {
 		return
 	}
 	fallback := *ev
-	fallback.Raw = listener.RawJSON([]byte(strconv.Quote(string(ev.Raw))))
+	fallback.Raw, _ = json.Marshal(string(ev.Raw)) // a JSON string holding the bytes
 	note := "the decoded event could not be encoded: " + err.Error()
 	if fallback.DecodeError != "" {
 		note = fallback.DecodeError + "; " + note

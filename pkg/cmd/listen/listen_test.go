@@ -310,7 +310,7 @@ func TestOutputJSONNeverLosesALine(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
 	o := newOutput(&Options{IO: ios, JSON: true})
 	ex := &listener.Exchange{ID: "abc-0001", Events: []callback.Event{
-		{Schema: callback.Schema, Kind: "message", Raw: json.RawMessage(`{"broken":`)},
+		{Schema: callback.Schema, Kind: "message", Raw: json.RawMessage("{\"broken\":\"é\x01")},
 		{Schema: callback.Schema, Kind: "status", Text: "<ok & fine>"},
 	}}
 	o.consume(ex, true)
@@ -322,7 +322,7 @@ func TestOutputJSONNeverLosesALine(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("%d lines:\n%s", len(lines), out)
 	}
-	if !strings.Contains(lines[0], `"raw":"{\"broken\":"`) || !strings.Contains(lines[0], `"decode_error":"the decoded event could not be encoded: `) {
+	if !strings.Contains(lines[0], `"raw":"{\"broken\":\"é\u0001"`) || !strings.Contains(lines[0], `"decode_error":"the decoded event could not be encoded: `) {
 		t.Errorf("fallback line %s", lines[0])
 	}
 	if !strings.Contains(lines[1], `"text":"<ok & fine>"`) {
