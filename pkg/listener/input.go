@@ -22,7 +22,8 @@ type Input struct {
 // ParseInput turns text holding raw callbacks into requests to decode.
 //
 // The whole input is one callback when it is one JSON document (pretty or
-// not) or when its lines do not all look like callbacks. When it has
+// not) or when its lines do not all look like callbacks; a JSON array of
+// objects is a list of callbacks (no webhook body is a bare array). When it has
 // several non-blank lines that each look like a callback (NDJSON of
 // bodies, lines of URLs or query strings, "GET /path?query HTTP/1.1"
 // request lines, as in logs), each line is one callback; blank lines and
@@ -50,6 +51,15 @@ func ParseInput(data []byte) []Input {
 	lead := len(data) - len(bytes.TrimLeftFunc(data, unicode.IsSpace))
 	firstLine := 1 + bytes.Count(data[:lead], []byte("\n"))
 	if json.Valid(trimmed) {
+		if items := arrayItems(trimmed); len(items) > 0 {
+			base := lead
+			out := make([]Input, len(items))
+			for i, it := range items {
+				line := 1 + bytes.Count(data[:base+it.offset], []byte("\n"))
+				out[i] = Input{Line: line, Request: parseOne(it.raw)}
+			}
+			return out
+		}
 		return []Input{{Line: firstLine, Request: parseOne(trimmed)}}
 	}
 	var lines []Input
@@ -186,4 +196,36 @@ func fromUTF16(b []byte) []byte {
 		units = append(units, order.Uint16(b[i:]))
 	}
 	return []byte(string(utf16.Decode(units)))
+}
+
+type arrayItem struct {
+	offset int // byte offset in the document
+	raw    []byte
+}
+
+// arrayItems splits a JSON array whose elements are all objects; nil for
+// anything else.
+func arrayItems(doc []byte) []arrayItem {
+	if doc[0] != '[' {
+		return nil
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal(doc, &elems); err != nil || len(elems) == 0 {
+		return nil
+	}
+	items := make([]arrayItem, 0, len(elems))
+	pos := 1
+	for _, e := range elems {
+		if len(e) == 0 || e[0] != '{' {
+			return nil
+		}
+		// Find the element where it starts, after pos.
+		i := bytes.Index(doc[pos:], e)
+		if i < 0 {
+			return nil
+		}
+		items = append(items, arrayItem{offset: pos + i, raw: doc[pos+i : pos+i+len(e)]})
+		pos += i + len(e)
+	}
+	return items
 }

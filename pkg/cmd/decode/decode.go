@@ -53,7 +53,7 @@ Logs: when the input has several non-blank lines and every one of them looks
 like a callback (NDJSON of bodies, lines of URLs, query strings or request
 lines), each line is decoded on its own; blank lines and lines starting with
 # are skipped. A single JSON document spread over several lines is one
-callback.
+callback, and a JSON array of objects is a list of callbacks.
 
 Output is the same as listen: cards on a terminal, plain text otherwise,
 and with --json one wa-cb.event/v1 object per line (without the request facts
