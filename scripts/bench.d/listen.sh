@@ -4,8 +4,9 @@
 # loopback port 0, driven by the same load generator with the same load in
 # the same run (scripts/internal/loadgen, scripts/internal/baseline).
 # Prints, in the format of scripts/bench:
-#   throughput of listen vs the bare server (target >= 0.7), and the CPU
-#   time each server spent per request (less sensitive to other load),
+#   throughput of listen vs the bare server (target >= 0.7), the p99
+#   answer latency and the CPU time each server spent per request (less
+#   sensitive to other load),
 #   listen's RSS after 100k requests vs after 10k (flat: target <= 1.25),
 #   events written vs requests answered (nothing dropped: target 1.00).
 # Knobs: LISTEN_BENCH_CONNS (50), LISTEN_BENCH_N (15000 per round),
@@ -59,8 +60,9 @@ lurl="$(cat "$out/listen.url")"
 burl="$(cat "$out/baseline.url")"
 
 total=0
-drive() { # URL N -> requests per second
-  "$out/loadgen" -url "$1" -body "$out/cloud-text.json" -c "$conns" -n "$2" | sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p'
+drive() { # URL N -> "requests-per-second p99-ms"
+  "$out/loadgen" -url "$1" -body "$out/cloud-text.json" -c "$conns" -n "$2" |
+    sed -n 's/.*"per_second":\([0-9.]*\).*"p99_ms":\([0-9.]*\).*/\1 \2/p'
 }
 cpu_ticks() { # user+system clock ticks used so far by a process
   awk '{ print $14 + $15 }' "/proc/$1/stat"
@@ -79,6 +81,8 @@ rss10k="$(rss_mib "$lpid")"
 # of each, so that noise from other processes on the machine counts least.
 best_l=0
 best_b=0
+p99_l=999999
+p99_b=999999
 lc0="$(cpu_ticks "$lpid")"
 bc0="$(cpu_ticks "$bpid")"
 for r in $(seq 1 "$rounds"); do
@@ -90,8 +94,10 @@ for r in $(seq 1 "$rounds"); do
     l="$(drive "$lurl" "$per_round")"
   fi
   total=$((total + per_round))
-  best_l="$(awk -v a="$best_l" -v b="$l" 'BEGIN { print (b > a ? b : a) }')"
-  best_b="$(awk -v a="$best_b" -v b="$b" 'BEGIN { print (b > a ? b : a) }')"
+  best_l="$(awk -v a="$best_l" -v b="${l% *}" 'BEGIN { print (b > a ? b : a) }')"
+  best_b="$(awk -v a="$best_b" -v b="${b% *}" 'BEGIN { print (b > a ? b : a) }')"
+  p99_l="$(awk -v a="$p99_l" -v b="${l#* }" 'BEGIN { print (b < a ? b : a) }')"
+  p99_b="$(awk -v a="$p99_b" -v b="${b#* }" 'BEGIN { print (b < a ? b : a) }')"
 done
 
 lcpu=$(( $(cpu_ticks "$lpid") - lc0 ))
@@ -112,6 +118,8 @@ lines="$(wc -l <"$out/events.ndjson" | tr -d ' ')"
 
 awk -v l="$best_l" -v b="$best_b" -v c="$conns" 'BEGIN {
   printf "listen --json throughput (%d connections, Cloud text POST): %.0f vs %.0f req/s = %.2f (target >= 0.7)\n", c, l, b, l / b }'
+awk -v l="$p99_l" -v b="$p99_b" 'BEGIN {
+  printf "answer latency p99 under that load, listen --json vs bare server: %.2f vs %.2f ms = %.2f (lower is better; for reference)\n", l, b, (b > 0 ? l / b : 0) }'
 awk -v l="$lcpu" -v b="$bcpu" -v t="$tick" -v n="$((rounds * per_round))" 'BEGIN {
   printf "server CPU per request, listen --json vs bare server: %.1f vs %.1f µs = %.2f (lower is better; for reference)\n", l / t / n * 1e6, b / t / n * 1e6, (b > 0 ? l / b : 0) }'
 awk -v a="$rss100k" -v b="$rss10k" 'BEGIN {

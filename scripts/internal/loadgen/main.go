@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,8 @@ type result struct {
 	Non2xx    int64   `json:"non_2xx"`
 	Seconds   float64 `json:"seconds"`
 	PerSecond float64 `json:"per_second"`
+	P50MS     float64 `json:"p50_ms"`
+	P99MS     float64 `json:"p99_ms"`
 }
 
 func main() {
@@ -60,12 +63,14 @@ func main() {
 
 	var next, errs, non2xx atomic.Int64
 	var wg sync.WaitGroup
+	lat := make([][]time.Duration, *conns) // per connection: no locking
 	start := time.Now()
 	for i := 0; i < *conns; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(*n) {
+				t0 := time.Now()
 				req, err := http.NewRequest(http.MethodPost, *target, bytes.NewReader(body))
 				if err != nil {
 					errs.Add(1)
@@ -79,6 +84,7 @@ func main() {
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
+				lat[i] = append(lat[i], time.Since(t0))
 				if resp.StatusCode < 200 || resp.StatusCode > 299 {
 					non2xx.Add(1)
 				}
@@ -88,10 +94,26 @@ func main() {
 	wg.Wait()
 	secs := time.Since(start).Seconds()
 	res := result{Requests: int64(*n), Errors: errs.Load(), Non2xx: non2xx.Load(), Seconds: secs, PerSecond: float64(*n) / secs}
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	res.P50MS, res.P99MS = percentile(all, 50), percentile(all, 99)
 	_ = json.NewEncoder(os.Stdout).Encode(res)
 	if res.Errors > 0 || res.Non2xx > 0 {
 		os.Exit(1)
 	}
+}
+
+// percentile is the p-th percentile of ds in milliseconds (0 when empty).
+func percentile(ds []time.Duration, p int) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	i := (len(ds)*p + 99) / 100
+	i = min(max(i-1, 0), len(ds)-1)
+	return float64(ds[i].Microseconds()) / 1000
 }
 
 func checkLoopback(raw string) error {
