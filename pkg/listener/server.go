@@ -99,6 +99,9 @@ func (s *Server) URL() string {
 	return "http://" + s.ln.Addr().String() + "/"
 }
 
+// Backlog is the number of exchanges answered but not yet consumed.
+func (s *Server) Backlog() int { return s.queue.Len() }
+
 // Close releases the address of a Server that will not Run.
 func (s *Server) Close() error { return s.ln.Close() }
 

@@ -272,6 +272,7 @@ func listenRun(ctx context.Context, opts *Options) error {
 	}
 	out := newOutput(opts)
 	out.failed = srv.Stop // output that cannot be written ends the listener
+	out.backlog = srv.Backlog
 	stopped := make(chan struct{})
 	go abortOnSecondSignal(ctx, srv, stopped)
 	stats, runErr := srv.Run(ctx, out.consume)
@@ -344,6 +345,10 @@ type output struct {
 	err    error
 	failed func() // called once when writing fails
 	warned bool
+	// backlog tells how many exchanges wait to be shown; lagBehind is the
+	// last backlog reported.
+	backlog   func() int
+	lagBehind int
 }
 
 func newOutput(opts *Options) *output {
@@ -367,6 +372,7 @@ func (o *output) consume(ex *listener.Exchange, more bool) {
 	if ex.TooLarge {
 		fmt.Fprintf(o.ios.ErrOut, "413 %s %s (request %s): %s\n", ex.Method, ex.Path, ex.ID, ex.Events[0].DecodeError)
 	}
+	o.noteLag()
 	if o.json {
 		for i := range ex.Events {
 			o.encode(ex, &ex.Events[i])
@@ -383,6 +389,28 @@ func (o *output) consume(ex *listener.Exchange, more bool) {
 	if !more || o.buf.Len() >= 64<<10 {
 		o.flush()
 	}
+}
+
+// noteLag says on stderr when the output falls far behind the requests
+// (a paused or slow terminal): at 1000, 10000, 100000… waiting. They are
+// all answered already and will all be shown.
+func (o *output) noteLag() {
+	if o.backlog == nil {
+		return
+	}
+	n := o.backlog()
+	next := 1000
+	if o.lagBehind > 0 {
+		next = o.lagBehind * 10
+	}
+	if n < next {
+		if n < 100 {
+			o.lagBehind = 0
+		}
+		return
+	}
+	o.lagBehind = next
+	fmt.Fprintf(o.ios.ErrOut, "note: the output is %d requests behind; they are answered and will all be shown\n", n)
 }
 
 // encode writes one event line. An event that does not encode (a raw field
