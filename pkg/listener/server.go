@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
@@ -27,6 +28,9 @@ type Server struct {
 	inflight tracker
 
 	conns connSet
+	// batchLeft counts the exchanges taken off the queue and not yet
+	// consumed.
+	batchLeft atomic.Int64
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -100,7 +104,7 @@ func (s *Server) URL() string {
 }
 
 // Backlog is the number of exchanges answered but not yet consumed.
-func (s *Server) Backlog() int { return s.queue.Len() }
+func (s *Server) Backlog() int { return int(s.batchLeft.Load()) + s.queue.Len() }
 
 // Close releases the address of a Server that will not Run.
 func (s *Server) Close() error { return s.ln.Close() }
@@ -134,6 +138,7 @@ func (s *Server) Run(ctx context.Context, consume func(ex *Exchange, more bool))
 	deliver := func() {
 		batch := s.queue.Take()
 		for i, ex := range batch {
+			s.batchLeft.Store(int64(len(batch) - i - 1))
 			more := i < len(batch)-1
 			if !more {
 				// Let handlers that are about to finish push first: under

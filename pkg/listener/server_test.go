@@ -368,3 +368,26 @@ func TestServerStopDoesNotWaitForSpareConnections(t *testing.T) {
 		t.Fatalf("stop took %s: it waited for the idle spare connection", d)
 	}
 }
+
+func TestServerBacklog(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	srv, done := startServer(t, context.Background(), Config{MaxEvents: 6}, func(ex *Exchange, more bool) {
+		once.Do(func() { close(entered); <-release })
+	})
+	post(t, srv.URL(), cloudText)
+	<-entered // the consumer is stuck on the first exchange
+	for i := 0; i < 5; i++ {
+		post(t, srv.URL(), cloudText)
+	}
+	// Each exchange is queued before its answer leaves the handler.
+	if b := srv.Backlog(); b != 5 {
+		t.Fatalf("backlog %d, want 5", b)
+	}
+	close(release)
+	r := waitResult(t, done)
+	if r.stats.Requests != 6 || srv.Backlog() != 0 {
+		t.Fatalf("stats %+v backlog %d", r.stats, srv.Backlog())
+	}
+}

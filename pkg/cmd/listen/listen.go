@@ -409,6 +409,9 @@ func (o *output) noteLag() {
 		}
 		return
 	}
+	for next*10 <= n {
+		next *= 10
+	}
 	o.lagBehind = next
 	fmt.Fprintf(o.ios.ErrOut, "note: the output is %d requests behind; they are answered and will all be shown\n", n)
 }

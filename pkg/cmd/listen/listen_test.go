@@ -417,13 +417,14 @@ func TestOutputNotesLag(t *testing.T) {
 	backlog := 0
 	o.backlog = func() int { return backlog }
 	ex := &listener.Exchange{ID: "x", Events: []callback.Event{{Kind: "message"}}}
-	for _, b := range []int{10, 999, 1000, 1500, 9999, 10000, 20000, 50, 1200} {
+	for _, b := range []int{10, 999, 1000, 1500, 9999, 10000, 20000, 50, 1200, 25000, 24999} {
 		backlog = b
 		o.consume(ex, true)
 	}
 	want := "note: the output is 1000 requests behind; they are answered and will all be shown\n" +
 		"note: the output is 10000 requests behind; they are answered and will all be shown\n" +
-		"note: the output is 1200 requests behind; they are answered and will all be shown\n"
+		"note: the output is 1200 requests behind; they are answered and will all be shown\n" +
+		"note: the output is 25000 requests behind; they are answered and will all be shown\n"
 	if errOut.String() != want {
 		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}
