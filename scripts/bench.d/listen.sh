@@ -119,9 +119,9 @@ lines="$(wc -l <"$out/events.ndjson" | tr -d ' ')"
 awk -v l="$best_l" -v b="$best_b" -v c="$conns" 'BEGIN {
   printf "listen --json throughput (%d connections, Cloud text POST): %.0f vs %.0f req/s = %.2f (target >= 0.7)\n", c, l, b, l / b }'
 awk -v l="$p99_l" -v b="$p99_b" 'BEGIN {
-  printf "answer latency p99 under that load, listen --json vs bare server: %.2f vs %.2f ms = %.2f (lower is better; for reference)\n", l, b, (b > 0 ? l / b : 0) }'
+  printf "answer latency p99 under that load, listen --json vs bare server: %.2f vs %.2f ms = %.2f (target none: for reference, lower is better)\n", l, b, (b > 0 ? l / b : 0) }'
 awk -v l="$lcpu" -v b="$bcpu" -v t="$tick" -v n="$((rounds * per_round))" 'BEGIN {
-  printf "server CPU per request, listen --json vs bare server: %.1f vs %.1f µs = %.2f (lower is better; for reference)\n", l / t / n * 1e6, b / t / n * 1e6, (b > 0 ? l / b : 0) }'
+  printf "server CPU per request, listen --json vs bare server: %.1f vs %.1f µs = %.2f (target none: for reference, lower is better)\n", l / t / n * 1e6, b / t / n * 1e6, (b > 0 ? l / b : 0) }'
 awk -v a="$rss100k" -v b="$rss10k" 'BEGIN {
   printf "listen RSS after 100k requests vs after 10k: %.1f vs %.1f MiB = %.2f (target <= 1.25)\n", a, b, a / b }'
 awk -v a="$lines" -v b="$total" 'BEGIN {
