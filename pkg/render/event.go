@@ -118,7 +118,7 @@ func (p *EventPrinter) Event(v EventView) string {
 	return evPlain(v)
 }
 
-// tone says how a value is coloured.
+// evTone says how a value is coloured.
 type evTone int
 
 const (
@@ -136,7 +136,7 @@ type evField struct {
 	tone  evTone
 }
 
-// bad reports whether the event is flagged (red border, BAD marker).
+// evBad reports whether the event is flagged (red border, ✗ or ! mark).
 func evBad(v EventView) bool {
 	ev := &v.Event
 	return ev.DecodeError != "" || ev.Status == "failed" || ev.Kind == callback.KindError ||
@@ -155,7 +155,7 @@ func evTitle(ev *callback.Event) (kind, sub string) {
 	return kind, sub
 }
 
-// fields lists what the event says, in display order. Values are
+// evFields lists what the event says, in display order. Values are
 // sanitised: control characters are shown escaped, never sent to the
 // terminal.
 func evFields(v EventView) []evField {
@@ -304,7 +304,7 @@ func evRequestFields(v EventView, plainForm bool) []evField {
 	return fs
 }
 
-// rawPayload is the undecodable payload to show, or "".
+// evRawPayload is the undecodable payload to show, or "".
 func evRawPayload(v EventView, max int) string {
 	if v.Event.DecodeError == "" && v.Failure == "" {
 		return ""
@@ -324,7 +324,7 @@ func evRawPayload(v EventView, max int) string {
 	return evClean(string(b)) + more
 }
 
-// plain is the non-terminal form: a header line, then "  key: value"
+// evPlain is the non-terminal form: a header line, then "  key: value"
 // lines, then a blank line. No colour, no width, stable for scripts.
 func evPlain(v EventView) string {
 	var b strings.Builder
@@ -503,7 +503,7 @@ func (p *EventPrinter) paint(t evTone, v string) string {
 // newlines and tabs stay.
 func Sanitize(s string) string { return evClean(s) }
 
-// clean makes a value from the wire safe to print: control characters,
+// evClean makes a value from the wire safe to print: control characters,
 // bidirectional overrides and invalid UTF-8 are shown escaped so a payload
 // can never drive the terminal. Newlines and tabs stay.
 func evClean(s string) string {
