@@ -173,6 +173,9 @@ loop:
 		}
 	}
 
+	if n := s.inflight.count(); n > 0 {
+		fmt.Fprintf(s.log, "Stopping: waiting up to %s for %d %s in flight\n", s.cfg.ShutdownTimeout, n, map[bool]string{true: "request", false: "requests"}[n == 1])
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -291,6 +294,12 @@ func (t *tracker) wrap(h http.Handler) http.Handler {
 		}()
 		h.ServeHTTP(w, r)
 	})
+}
+
+func (t *tracker) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
 }
 
 func (t *tracker) wait() {
