@@ -180,43 +180,6 @@ func buildWhitelist(opts *Options) (*urlcheck.Whitelist, []urlcheck.EntryWarning
 	return wl, b.Warnings(), nil
 }
 
-// output writes results to Out, buffered; flush is called when input may
-// block and at the end.
-type output struct {
-	w       *bufio.Writer
-	json    bool
-	quiet   bool
-	printer *render.URLPrinter
-	counts  render.URLCounts
-	failed  bool
-}
-
-func (o *output) result(r *urlcheck.Result) error {
-	switch r.Verdict {
-	case urlcheck.Allowed:
-		o.counts.Allowed++
-	case urlcheck.NotWhitelisted:
-		o.counts.NotWhitelisted++
-		o.failed = true
-	default:
-		o.counts.Invalid++
-		o.failed = true
-	}
-	o.counts.Warnings += len(r.Warnings)
-	if o.quiet {
-		return nil
-	}
-	// Encode straight into the writer's free space when the line fits.
-	b := o.w.AvailableBuffer()
-	if o.json {
-		b = r.AppendJSON(b)
-	} else {
-		b = o.printer.AppendResult(b, r)
-	}
-	_, err := o.w.Write(b)
-	return err
-}
-
 func validateRun(ctx context.Context, opts *Options) error {
 	wl, entryWarnings, err := buildWhitelist(opts)
 	if err != nil {
@@ -254,15 +217,11 @@ func validateRun(ctx context.Context, opts *Options) error {
 				}
 				continue
 			}
-			err := urlcheck.ScanURLs(opts.IO.In, func(line string, n int, truncated bool) error {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				r := checker.Check(line)
-				r.Line, r.Truncated = n, truncated
-				return out.result(&r)
-			}, out.w.Flush)
-			if err != nil {
+			// Whatever the arguments before "-" produced goes out first.
+			if err := out.w.Flush(); err != nil {
+				return err
+			}
+			if err := streamURLs(ctx, opts.IO.In, out, checker.Check); err != nil {
 				return err
 			}
 		}
@@ -284,7 +243,7 @@ func validateRun(ctx context.Context, opts *Options) error {
 	if total == 0 {
 		return cmdutil.ConfigErrorf("no URL to check: standard input held none")
 	}
-	if out.failed {
+	if out.failed() {
 		return cmdutil.ErrCheckFailed
 	}
 	return nil

@@ -8,7 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
@@ -395,5 +397,93 @@ func BenchmarkRunJSONStream(b *testing.B) {
 		if err := validateRun(context.Background(), o); err != nil && !errors.Is(err, cmdutil.ErrCheckFailed) {
 			b.Fatal(err)
 		}
+	}
+}
+
+// signalWriter reports every write on a channel.
+type signalWriter struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	ch  chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	select {
+	case w.ch <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+func (w *signalWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestRunStdinInteractive: a result is written as soon as the input pauses,
+// not when the input ends.
+func TestRunStdinInteractive(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	pr, pw := io.Pipe()
+	out := &signalWriter{ch: make(chan struct{}, 1)}
+	ios.In, ios.Out, ios.ErrOut = pr, out, io.Discard
+	done := make(chan error, 1)
+	go func() {
+		done <- validateRun(context.Background(), &Options{IO: ios, URLs: []string{"-"}, Getenv: func(string) string { return "" }})
+	}()
+	for _, u := range []string{"https://a.example.com/", "https://b.example.com/"} {
+		if _, err := io.WriteString(pw, u+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.After(10 * time.Second)
+		for !strings.Contains(out.String(), u) {
+			select {
+			case <-out.ch:
+			case <-deadline:
+				t.Fatalf("no result for %s while the input is open; output so far %q", u, out.String())
+			}
+		}
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestRunStreamOrder: results come out in input order across many batches.
+func TestRunStreamOrder(t *testing.T) {
+	var in strings.Builder
+	for i := 0; i < 5000; i++ {
+		if i%3 == 0 {
+			in.WriteString("https://example.com:0/\n") // invalid, cheap
+		} else {
+			in.WriteString("https://bücher.example.com/\n") // IDN, slower
+		}
+	}
+	stdout, _, _ := run(t, runEnv{stdin: in.String()}, Options{URLs: []string{"-"}, JSON: true})
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if len(lines) != 5000 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	for i, l := range lines {
+		var r struct{ Line int }
+		if err := json.Unmarshal([]byte(l), &r); err != nil || r.Line != i+1 {
+			t.Fatalf("result %d has line %d (%v): %s", i, r.Line, err, l)
+		}
+	}
+}
+
+// TestRunStreamWriteError: a failing output stops a stream without hanging.
+func TestRunStreamWriteError(t *testing.T) {
+	ios, in, _, _ := iostreams.Test()
+	ios.Out = failWriter{}
+	in.WriteString(strings.Repeat("https://example.com/\n", 50000))
+	err := validateRun(context.Background(), &Options{IO: ios, URLs: []string{"-"}, JSON: true, Getenv: func(string) string { return "" }})
+	if err == nil || cmdutil.ExitCode(err) != 1 || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v; want exit 1 with the write error", err)
 	}
 }

@@ -2,7 +2,7 @@
 //
 //	urlbench gen N            write N mixed callback URLs, one per line (deterministic)
 //	urlbench parse            the baseline: read lines, url.Parse each, write a line per URL
-//	urlbench run IN OUT CMD...    run CMD with stdin IN and stdout OUT; print "SECONDS MAXRSS_KIB"
+//	urlbench run IN OUT CMD...    run CMD with stdin IN and stdout OUT; print "SECONDS MAXRSS_KIB CPU_SECONDS"
 //	urlbench repeat N CMD...  run CMD N times (output discarded); print the mean and best milliseconds
 package main
 
@@ -148,10 +148,11 @@ func run(in, out string, argv []string) error {
 		return err
 	}
 	rss := int64(0)
+	cpu := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = ru.Maxrss
 	}
-	fmt.Printf("%.3f %d\n", elapsed.Seconds(), rss)
+	fmt.Printf("%.3f %d %.3f\n", elapsed.Seconds(), rss, cpu)
 	return nil
 }
 
