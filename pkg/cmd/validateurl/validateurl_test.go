@@ -487,3 +487,18 @@ func TestRunStreamWriteError(t *testing.T) {
 		t.Fatalf("err = %v; want exit 1 with the write error", err)
 	}
 }
+
+// TestRunStdinTTYColour streams styled output (workers share the styles).
+func TestRunStdinTTYColour(t *testing.T) {
+	stdin := strings.Repeat("https://a.example.com/\nhttp://evil.net/\nhttps://x:0/\n", 700)
+	stdout, _, err := run(t, runEnv{tty: true, color: true, stdin: stdin}, Options{Whitelist: []string{"example.com"}, URLs: []string{"-"}})
+	if cmdutil.ExitCode(err) != 3 {
+		t.Fatalf("err = %v", err)
+	}
+	if n := strings.Count(stdout, "✓"); n != 700 {
+		t.Errorf("%d ✓ lines; want 700", n)
+	}
+	if n := strings.Count(stdout, "⚠"); n != 700 {
+		t.Errorf("%d warning lines; want 700", n)
+	}
+}
