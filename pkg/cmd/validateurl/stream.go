@@ -11,13 +11,19 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/urlcheck"
 )
 
-// batchLines is how many input lines one unit of parallel work holds.
-const batchLines = 512
+// A unit of parallel work holds up to batchLines input lines and about
+// batchBytes of them (lines are up to 64 KiB), so memory stays bounded
+// whatever the input.
+const (
+	batchLines = 512
+	batchBytes = 256 << 10
+)
 
 // batch is a run of input lines, judged by one worker and written in input
 // order by the writer.
 type batch struct {
 	lines  []string
+	size   int // bytes in lines
 	nums   []int
 	cut    []bool
 	out    []byte           // encoded results
@@ -77,7 +83,8 @@ func streamURLs(ctx context.Context, in io.Reader, o *output, check func(string)
 					stopped.Do(func() { close(stop) })
 				}
 			}
-			b.lines, b.nums, b.cut = b.lines[:0], b.nums[:0], b.cut[:0]
+			clear(b.lines) // drop the strings for the collector
+			b.lines, b.nums, b.cut, b.size = b.lines[:0], b.nums[:0], b.cut[:0], 0
 			b.flush = false
 			b.done = make(chan struct{})
 			free <- b
@@ -104,7 +111,8 @@ func streamURLs(ctx context.Context, in io.Reader, o *output, check func(string)
 		cur.lines = append(cur.lines, line)
 		cur.nums = append(cur.nums, n)
 		cur.cut = append(cur.cut, truncated)
-		if len(cur.lines) == batchLines {
+		cur.size += len(line)
+		if len(cur.lines) == batchLines || cur.size >= batchBytes {
 			send(false)
 			dirty = true
 		}

@@ -502,3 +502,18 @@ func TestRunStdinTTYColour(t *testing.T) {
 		t.Errorf("%d warning lines; want 700", n)
 	}
 }
+
+// TestRunHugeLine: a line far past every limit is judged too-long and
+// reported truncated, and the next line is judged normally.
+func TestRunHugeLine(t *testing.T) {
+	stdin := "https://example.com/" + strings.Repeat("a", 2<<20) + "\nhttps://example.com/next\n"
+	stdout, _, err := run(t, runEnv{stdin: stdin}, Options{URLs: []string{"-"}, JSON: true})
+	if cmdutil.ExitCode(err) != 3 {
+		t.Fatalf("err = %v", err)
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"rule":"too-long"`) || !strings.HasSuffix(lines[0], `"truncated":true}`) ||
+		len(lines[0]) > 70<<10 || !strings.Contains(lines[1], `"url":"https://example.com/next","line":2,"verdict":"valid-allowed"`) {
+		t.Fatalf("got %d lines, first %d bytes: %.200s ... %s", len(lines), len(lines[0]), lines[0], lines[len(lines)-1])
+	}
+}
