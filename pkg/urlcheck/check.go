@@ -18,7 +18,8 @@ type Result struct {
 	Line    int     `json:"line,omitempty"` // input line, when read from a stream
 	Verdict Verdict `json:"verdict"`
 	Valid   bool    `json:"valid"`
-	// Whitelisted is set when a whitelist is configured.
+	// Whitelisted is set when a whitelist is configured. It points to
+	// storage shared by all results: read it, never write through it.
 	Whitelisted *bool  `json:"whitelisted,omitempty"`
 	Code        string `json:"code,omitempty"` // "E413" for a malformed URL
 	Rule        string `json:"rule"`
