@@ -297,9 +297,16 @@ func decodeJSON(body []byte, notes *[]string) []Event {
 	}
 	m := &mdec{d: d, contacts: -1}
 	switch {
-	case d.get(root, "object") >= 0 && d.get(root, "entry") >= 0:
+	case d.get(root, "object") >= 0 && d.get(root, "entry") >= 0,
+		isCloudEntries(d, d.get(root, "entry")):
+		// Hand-made test payloads often leave "object" out; an entry
+		// array of {changes: [...]} is Cloud all the same.
 		m.source = SourceCloud
 		m.cloud(root)
+	case d.get(root, "meta_object") < 0 && d.isObject(d.get(root, "value")) && d.get(root, "field") >= 0:
+		// A single Cloud change {field, value} forwarded on its own.
+		m.source = SourceCloud
+		m.change(root, -1)
 	case d.get(root, "meta_object") >= 0:
 		m.source = SourceKaleyraV2
 		m.kaleyraV2(root)
@@ -323,6 +330,16 @@ func decodeJSON(body []byte, notes *[]string) []Event {
 		return []Event{unknownEvent(d.raw(root))}
 	}
 	return m.events
+}
+
+// isCloudEntries reports whether entry is an array whose first element is
+// an object holding a changes array.
+func isCloudEntries(d *jdoc, entry int32) bool {
+	if !d.isArray(entry) {
+		return false
+	}
+	e := d.first(entry)
+	return e >= 0 && d.isObject(e) && d.isArray(d.get(e, "changes"))
 }
 
 func onlyOnPremKeys(d *jdoc, root int32) bool {

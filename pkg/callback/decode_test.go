@@ -144,6 +144,9 @@ var exampleTests = []struct {
 	{"onprem/status-failed-type-message.json", []string{`{"source":"onprem","kind":"status","status":"failed","to":"15550001111","error":{"code":"1026","title":"Receiver Incapable"}}`}},
 	{"cloud/template-status.json", []string{`{"source":"cloud","kind":"template-status","status":"approved","id":"1234567890","name":null,"timestamp":"2023-11-14T22:23:20Z","extra":{"reason":"NONE","message_template_language":"en_US"}}`}},
 	{"cloud/quality-update.json", []string{`{"source":"cloud","kind":"quality","status":"downgrade","business_number":"16505551111","extra":{"current_limit":"TIER_1K","old_limit":"TIER_10K"}}`}},
+	// Hand-made payloads: no "object" key, or one change on its own.
+	{"cloud/no-object-key.json", []string{`{"source":"cloud","kind":"status","status":"read","to":"919096053970","timestamp":"2023-11-02T05:33:37Z","extra":{"waba_id":"102290129340398"},"decode_error":null}`}},
+	{"cloud/lone-change.json", []string{`{"source":"cloud","kind":"message","type":"text","from":"15551234567","name":"Maya Patel","business_number":"15550783881","text":"just the change","decode_error":null}`}},
 	{"cloud/account-update.json", []string{`{"source":"cloud","kind":"unknown","extra":{"field":"account_update"},"raw":{"event":"VERIFIED_ACCOUNT"}}`}},
 }
 
