@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/jsonstr"
 )
 
 // param is one query, form or flat-JSON parameter.
@@ -279,7 +280,7 @@ func paramsJSON(ps params, mask func(string) bool) json.RawMessage {
 		first = false
 		k := ps[i].key
 		masked := mask != nil && mask(k)
-		b = appendJSONString(b, k)
+		b = jsonstr.Append(b, k)
 		b = append(b, ':')
 		if next[i] >= 0 {
 			b = append(b, '[')
@@ -292,7 +293,7 @@ func paramsJSON(ps params, mask func(string) bool) json.RawMessage {
 			if masked {
 				v = redacted
 			}
-			b = appendJSONString(b, v)
+			b = jsonstr.Append(b, v)
 		}
 		if next[i] >= 0 {
 			b = append(b, ']')
@@ -305,51 +306,9 @@ func paramsJSON(ps params, mask func(string) bool) json.RawMessage {
 // redacted replaces secrets (the verify token) wherever they would appear.
 const redacted = "[redacted]"
 
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
 // stringJSON renders arbitrary bytes as a JSON string value.
 func stringJSON(body []byte) json.RawMessage {
-	return json.RawMessage(appendJSONString(make([]byte, 0, len(body)+2), string(body)))
+	return json.RawMessage(jsonstr.Append(make([]byte, 0, len(body)+2), string(body)))
 }
 
 // cleanPhone trims a phone number and restores a '+' that form decoding
