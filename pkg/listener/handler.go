@@ -61,6 +61,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			h.facts(ex)
 		}
+		h.answered(ex)
 		h.emit(ex)
 	}()
 
@@ -97,6 +98,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.write(w, ex.Answer)
 	answered = true
 	ex.Latency = cfg.Now().Sub(ex.ReceivedAt)
+}
+
+// answered runs the Config.Answered hook; a panic in it is reported in
+// the exchange, which is still emitted.
+func (h *Handler) answered(ex *Exchange) {
+	if h.cfg.Answered == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			msg := fmt.Sprint(p)
+			if ex.InternalError != "" {
+				msg = ex.InternalError + "; " + msg
+			}
+			ex.InternalError = msg
+		}
+	}()
+	h.cfg.Answered(ex)
 }
 
 // decide decodes an accepted request and chooses its answer.

@@ -103,6 +103,13 @@ type Config struct {
 	// signature). It may also fill ex.Forward. A zero Status means
 	// Config.Status. A panic in it is answered 500 and reported.
 	Respond func(ctx context.Context, ex *Exchange) Answer
+	// Answered, when set, is called once per exchange on the request's own
+	// goroutine, after the answer was written and before the exchange is
+	// queued for the consumer: for work that must not wait for a slow
+	// consumer (recording) or that changes what it shows (redaction).
+	// Calls run concurrently. A panic in it is reported in
+	// Exchange.InternalError.
+	Answered func(ex *Exchange)
 }
 
 // Exchange is one request the listener received, the events decoded from
@@ -150,6 +157,10 @@ type Exchange struct {
 	// Forward is the result of passing the request on to the developer's
 	// app, when a Respond hook does that.
 	Forward *ForwardResult
+	// Redacted: personal data in the events, body, query and forward
+	// answer was masked (by an Answered hook); Body is no longer the bytes
+	// received.
+	Redacted bool
 }
 
 // Answer is what the listener sent back.

@@ -35,6 +35,12 @@ type Record struct {
 	Events     []callback.Event `json:"events"`
 	Response   Response         `json:"response"`
 	Forward    *Forward         `json:"forward,omitempty"`
+	// Error says why the request was not taken in normally (body too large,
+	// unreadable, a listener failure).
+	Error string `json:"error,omitempty"`
+	// Redacted: personal data was masked in this record, so its body is no
+	// longer the bytes received (and a signature over it no longer holds).
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // Request is the request exactly as received.
@@ -52,6 +58,7 @@ type Request struct {
 type Response struct {
 	Status    int     `json:"status"`
 	Body      string  `json:"body,omitempty"`
+	Reason    string  `json:"reason,omitempty"` // why this answer, when not the configured one
 	LatencyMS float64 `json:"latency_ms"`
 }
 

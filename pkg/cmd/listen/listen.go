@@ -15,15 +15,21 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/jqmatch"
 	"github.com/wa-cb/wa-cb/pkg/listener"
+	"github.com/wa-cb/wa-cb/pkg/record"
+	"github.com/wa-cb/wa-cb/pkg/redact"
 	"github.com/wa-cb/wa-cb/pkg/render"
+	"github.com/wa-cb/wa-cb/pkg/sender"
 )
 
 // Defaults of the listen address.
@@ -51,6 +57,10 @@ type Options struct {
 	VerifyToken      string
 	AppSecret        string
 	RequireSignature bool
+
+	// Workbench: forwarding, recording, failing-app answers, --until and
+	// --redact.
+	Workbench Workbench
 
 	// Config is the engine configuration built from the flags; tests may
 	// adjust it (clock, ids, decoder) before listenRun.
@@ -97,11 +107,62 @@ is shown raw with its decode error; nothing accepted is dropped.
 --max-events N exits 0 once N events were shown (the request that reaches
 N is answered first; requests already in flight then are still shown).
 Ctrl-C or SIGTERM stops gracefully: requests in flight finish, output is
-flushed, and a summary goes to stderr.`,
+flushed, the recording is synced, and a summary goes to stderr.
+
+Forwarding (--forward-to URL): every accepted callback is passed on to your
+app with the same method, query, headers and body bytes, so signatures
+still verify. Hop-by-hop headers (Connection and those it names,
+Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade) are dropped;
+Host is the app's; X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto
+are added. The path is the target's path followed by the request's, the
+target's query before the request's:
+
+  --forward-to http://127.0.0.1:3000/hooks   POST /wa?x=1  ->  /hooks/wa?x=1
+  --forward-to http://127.0.0.1:3000/hooks/  POST /wa      ->  /hooks/wa
+  --forward-to http://127.0.0.1:3000/hooks   POST /        ->  /hooks
+
+The caller gets the app's real answer (status, body, content type), so the
+sender's retries behave as they would in production; --status overrides
+it. An app that cannot be reached gets the caller a 502, one slower than
+--forward-timeout a 504; the line under the event says why. Redirects are
+not followed, no proxy from the environment is used. Each forward is shown
+under its request's events (status, latency, start of the answer); with
+--json it is a line of its own: {"schema":"wa-cb.forward/v1",
+"kind":"forward", "request_id", "url", "status", "latency_ms", "body",
+"error", "answered"}.
+
+Answering like a failing app: --delay DURATION answers each request that
+long after it arrived; --fail-every N answers every Nth request, and
+--fail-rate P a random share P of them (--seed N repeats the draws), with
+--fail-status (500). The output and the recording show the answer given.
+
+Recording (--record FILE): every exchange (refused and unreadable requests
+too) is appended to FILE as one JSON line as soon as it is answered: the
+request with its exact body bytes (base64 when not UTF-8), when it came,
+its events, the answer given and the forward result. wa-cb replay sends
+them again.
+
+Waiting in scripts and CI: --until EXPR exits 0 as soon as --count events
+(default 1) match the jq expression, run over each event's JSON as
+received (before --redact), e.g. '.kind == "status" and .status == "read"'.
+With --timeout D it exits 3 when D passes first, and says on stderr what
+did arrive; without --timeout it waits for ever. --timeout also bounds
+--max-events. An invalid expression exits 2 before listening.
+
+Privacy: --redact masks phone numbers, names and message text in the
+cards, the --json stream and the recording, the same value always to the
+same token (phone:3fa91c). Tokens change with every run unless a key is
+given (--redact-key or WA_CB_REDACT_KEY). A redacted recording is marked
+"redacted": true; its bodies are no longer the bytes received, so their
+signatures no longer verify.`,
 		Example: `  $ wa-cb listen
   $ wa-cb listen --port 8080 --app-secret "$APP_SECRET" --require-signature
   $ wa-cb listen --json | jq -r 'select(.kind == "status") | .status'
-  $ wa-cb listen --port 0 --ready-file url.txt --max-events 1 --json > event.json`,
+  $ wa-cb listen --port 0 --ready-file url.txt --max-events 1 --json > event.json
+  $ wa-cb listen --forward-to http://127.0.0.1:3000/webhooks/whatsapp --record session.ndjson
+  $ wa-cb listen --forward-to http://127.0.0.1:3000/hooks --fail-every 3 --delay 2s
+  $ wa-cb listen --port 0 --ready-file url --until '.kind == "status" and .status == "read"' --timeout 30s
+  $ wa-cb listen --redact --json | tee shareable.ndjson`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			host, port, err := splitAddr(addr, opts.Port, cmd.Flags().Changed("port"))
@@ -136,6 +197,9 @@ flushed, and a summary goes to stderr.`,
 			if opts.RequireSignature && opts.AppSecret == "" {
 				return cmdutil.FlagErrorf("--require-signature needs --app-secret or WA_CB_APP_SECRET")
 			}
+			if err := opts.Workbench.validate(cmd, getenv, opts.MaxEvents); err != nil {
+				return err
+			}
 			opts.Config = listener.Config{
 				Status:           opts.Status,
 				MaxBody:          opts.MaxBody,
@@ -161,6 +225,7 @@ flushed, and a summary goes to stderr.`,
 	fl.StringVar(&opts.VerifyToken, "verify-token", "", "`TOKEN` expected in Meta's subscription handshake (env WA_CB_VERIFY_TOKEN)")
 	fl.StringVar(&opts.AppSecret, "app-secret", "", "App `SECRET` to check X-Hub-Signature-256 with (env WA_CB_APP_SECRET)")
 	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to requests without a valid signature")
+	addWorkbenchFlags(cmd, &opts.Workbench)
 	return cmd
 }
 
@@ -234,14 +299,64 @@ func listenRun(ctx context.Context, opts *Options) error {
 		ctx = context.Background()
 	}
 	ios := opts.IO
+	wb := &opts.Workbench
+	cfg := opts.Config
+	if wb.until == nil && wb.Until != "" {
+		m, err := jqmatch.Compile(wb.Until)
+		if err != nil {
+			return cmdutil.FlagErrorf("--until: %v", err)
+		}
+		wb.until = m
+	}
+	if wb.target == nil && wb.ForwardTo != "" {
+		u, err := sender.ParseTarget(wb.ForwardTo)
+		if err != nil {
+			return cmdutil.FlagErrorf("--forward-to: %v", err)
+		}
+		wb.target = u
+	}
+	if wb.responds() && cfg.Respond == nil {
+		cfg.Respond = wb.responder(opts.Status).Respond
+	}
+	h := &hooks{until: wb.until, want: max(wb.Count, 1), errOut: ios.ErrOut}
+	if wb.Redact {
+		h.red = redact.New([]byte(wb.RedactKey))
+	}
+	if wb.Record != "" {
+		w, err := record.Create(wb.Record)
+		if err != nil {
+			return fmt.Errorf("cannot open --record file: %w", err)
+		}
+		h.rec = w
+		defer func() {
+			if err := w.Close(); err != nil {
+				fmt.Fprintf(ios.ErrOut, "wa-cb: closing the recording failed: %v\n", err)
+			}
+		}()
+	}
+	if h.until != nil || h.red != nil || h.rec != nil {
+		prev := cfg.Answered
+		cfg.Answered = func(ex *listener.Exchange) {
+			if prev != nil {
+				prev(ex)
+			}
+			h.answered(ex)
+		}
+	}
+
 	addr := net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
-	srv, err := listener.Listen(addr, opts.Config, ios.ErrOut)
+	srv, err := listener.Listen(addr, cfg, ios.ErrOut)
 	if err != nil {
 		if addrInUse(err) {
 			return fmt.Errorf("%w (is another listener running? pick another --port, or --port 0 for a free one)", err)
 		}
 		return err
 	}
+	if selfForward(wb.target, srv.Addr()) {
+		srv.Close()
+		return cmdutil.ConfigErrorf("--forward-to %s is this listener itself: every callback would loop", wb.ForwardTo)
+	}
+	h.met = srv.Stop
 	if w := exposureWarning(opts.Host, addr); w != "" {
 		fmt.Fprintln(ios.ErrOut, w)
 	}
@@ -256,6 +371,9 @@ func listenRun(ctx context.Context, opts *Options) error {
 			mode = "requiring"
 		}
 		fmt.Fprintf(ios.ErrOut, "Checking X-Hub-Signature-256 (%s valid signatures)\n", mode)
+	}
+	for _, note := range wb.notes(opts.Status) {
+		fmt.Fprintln(ios.ErrOut, note)
 	}
 	if opts.ReadyFile != "" {
 		if err := writeReady(opts.ReadyFile, base); err != nil {
@@ -275,6 +393,14 @@ func listenRun(ctx context.Context, opts *Options) error {
 	out.backlog = srv.Backlog
 	stopped := make(chan struct{})
 	go abortOnSecondSignal(ctx, srv, stopped)
+	var timedOut atomic.Bool
+	if wb.Timeout > 0 {
+		t := time.AfterFunc(wb.Timeout, func() {
+			timedOut.Store(true)
+			srv.Stop()
+		})
+		defer t.Stop()
+	}
 	stats, runErr := srv.Run(ctx, out.consume)
 	close(stopped)
 	out.flush()
@@ -285,7 +411,7 @@ func listenRun(ctx context.Context, opts *Options) error {
 	if out.err != nil {
 		return fmt.Errorf("writing output: %w", out.err)
 	}
-	return nil
+	return wb.verdict(h, stats, opts.MaxEvents, timedOut.Load(), ios.ErrOut)
 }
 
 // abortOnSecondSignal: the first Ctrl-C (or SIGTERM) cancels ctx and starts
@@ -339,7 +465,8 @@ func writeReady(path, url string) error {
 type output struct {
 	ios    *iostreams.IOStreams
 	json   bool
-	event  func(render.EventView) string // one event as text (cards or plain)
+	event  func(render.EventView) string   // one event as text (cards or plain)
+	fwd    func(render.ForwardView) string // a forward result as text
 	buf    bytes.Buffer
 	enc    *json.Encoder
 	err    error
@@ -356,7 +483,8 @@ func newOutput(opts *Options) *output {
 	o.enc = json.NewEncoder(&o.buf)
 	o.enc.SetEscapeHTML(false)
 	if !o.json {
-		o.event = render.NewEventPrinter(opts.IO).Event
+		p := render.NewEventPrinter(opts.IO)
+		o.event, o.fwd = p.Event, p.Forward
 	}
 	return o
 }
@@ -377,6 +505,11 @@ func (o *output) consume(ex *listener.Exchange, more bool) {
 		for i := range ex.Events {
 			o.encode(ex, &ex.Events[i])
 		}
+		if v, ok := render.ForwardViewOf(ex); ok {
+			if err := o.enc.Encode(&v); err != nil {
+				fmt.Fprintf(o.ios.ErrOut, "warning: request %s: the forward result could not be encoded: %v\n", ex.ID, err)
+			}
+		}
 		if !more || o.buf.Len() >= 64<<10 {
 			o.flush()
 		}
@@ -386,6 +519,9 @@ func (o *output) consume(ex *listener.Exchange, more bool) {
 		return // reported on stderr above
 	}
 	o.show(ex)
+	if v, ok := render.ForwardViewOf(ex); ok && o.fwd != nil {
+		o.buf.WriteString(o.fwd(v))
+	}
 	if !more || o.buf.Len() >= 64<<10 {
 		o.flush()
 	}

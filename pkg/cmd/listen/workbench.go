@@ -1,0 +1,383 @@
+package listen
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/jqmatch"
+	"github.com/wa-cb/wa-cb/pkg/listener"
+	"github.com/wa-cb/wa-cb/pkg/record"
+	"github.com/wa-cb/wa-cb/pkg/redact"
+	"github.com/wa-cb/wa-cb/pkg/sender"
+)
+
+// EnvRedactKey keeps --redact tokens stable across runs.
+const EnvRedactKey = "WA_CB_REDACT_KEY"
+
+// Workbench holds the flags that make the listener more than a viewer:
+// forwarding, recording, failing-app answers, --until and --redact.
+type Workbench struct {
+	ForwardTo      string
+	ForwardTimeout time.Duration
+	Record         string
+
+	Delay      time.Duration
+	FailEvery  int
+	FailRate   float64
+	FailStatus int
+	Seed       uint64
+
+	Until   string
+	Count   int
+	Timeout time.Duration
+
+	Redact    bool
+	RedactKey string
+
+	// StatusSet: --status was given (it then overrides the app's answer).
+	StatusSet bool
+
+	target *url.URL
+	until  *jqmatch.Matcher
+}
+
+func addWorkbenchFlags(cmd *cobra.Command, wb *Workbench) {
+	fl := cmd.Flags()
+	fl.StringVar(&wb.ForwardTo, "forward-to", "", "Forward every callback to your app at `URL` and answer with its answer")
+	fl.DurationVar(&wb.ForwardTimeout, "forward-timeout", listener.DefaultForwardTimeout, "Answer 504 when the app has not answered after `DURATION`")
+	fl.StringVar(&wb.Record, "record", "", "Append every exchange to `FILE` as one JSON line (replay it with wa-cb replay)")
+	fl.DurationVar(&wb.Delay, "delay", 0, "Answer each request only after `DURATION` (a slow app)")
+	fl.IntVar(&wb.FailEvery, "fail-every", 0, "Answer every `N`th request with --fail-status")
+	fl.Float64Var(&wb.FailRate, "fail-rate", 0, "Answer a share `P` (0 to 1) of requests, at random, with --fail-status")
+	fl.IntVar(&wb.FailStatus, "fail-status", 500, "HTTP `STATUS` of a simulated failure")
+	fl.Uint64Var(&wb.Seed, "seed", 0, "Seed `N` for --fail-rate's draws, to repeat a run (0: random)")
+	fl.StringVar(&wb.Until, "until", "", "Exit 0 once --count events match the jq `EXPR`")
+	fl.IntVar(&wb.Count, "count", 1, "Number `N` of events --until waits for")
+	fl.DurationVar(&wb.Timeout, "timeout", 0, "With --until or --max-events: exit 3 if they are not met within `DURATION`")
+	fl.BoolVar(&wb.Redact, "redact", false, "Mask phone numbers, names and message text in the output and the recording")
+	fl.StringVar(&wb.RedactKey, "redact-key", "", "`KEY` that keeps --redact tokens stable across runs (env WA_CB_REDACT_KEY; implies --redact)")
+}
+
+// validate checks the workbench flags (usage errors exit 2).
+func (wb *Workbench) validate(cmd *cobra.Command, getenv func(string) string, maxEvents int) error {
+	wb.StatusSet = cmd.Flags().Changed("status")
+	if wb.ForwardTo != "" {
+		u, err := sender.ParseTarget(wb.ForwardTo)
+		if err != nil {
+			return cmdutil.FlagErrorf("--forward-to: %v", err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return cmdutil.FlagErrorf("--forward-to: want an http:// or https:// URL")
+		}
+		wb.target = u
+	} else if cmd.Flags().Changed("forward-timeout") {
+		return cmdutil.FlagErrorf("--forward-timeout needs --forward-to")
+	}
+	if wb.ForwardTimeout <= 0 {
+		return cmdutil.FlagErrorf("invalid --forward-timeout %s: want a positive duration", wb.ForwardTimeout)
+	}
+	if wb.Delay < 0 {
+		return cmdutil.FlagErrorf("invalid --delay %s: want 0 or more", wb.Delay)
+	}
+	if wb.FailEvery < 0 {
+		return cmdutil.FlagErrorf("invalid --fail-every %d: want 1 or more (0: never)", wb.FailEvery)
+	}
+	if wb.FailRate < 0 || wb.FailRate > 1 || wb.FailRate != wb.FailRate {
+		return cmdutil.FlagErrorf("invalid --fail-rate %v: want a share from 0 to 1", wb.FailRate)
+	}
+	if wb.FailStatus < 200 || wb.FailStatus > 599 {
+		return cmdutil.FlagErrorf("invalid --fail-status %d: want an HTTP status from 200 to 599", wb.FailStatus)
+	}
+	if cmd.Flags().Changed("fail-status") && wb.FailEvery == 0 && wb.FailRate == 0 {
+		return cmdutil.FlagErrorf("--fail-status needs --fail-every or --fail-rate")
+	}
+	if cmd.Flags().Changed("seed") && wb.FailRate == 0 {
+		return cmdutil.FlagErrorf("--seed needs --fail-rate")
+	}
+	if wb.Until != "" {
+		m, err := jqmatch.Compile(wb.Until)
+		if err != nil {
+			return cmdutil.FlagErrorf("--until: %v", err)
+		}
+		wb.until = m
+	} else if cmd.Flags().Changed("until") {
+		return cmdutil.FlagErrorf("--until: empty expression")
+	}
+	if wb.Count < 1 {
+		return cmdutil.FlagErrorf("invalid --count %d: want 1 or more", wb.Count)
+	}
+	if cmd.Flags().Changed("count") && wb.until == nil {
+		return cmdutil.FlagErrorf("--count needs --until")
+	}
+	if wb.Timeout < 0 || (cmd.Flags().Changed("timeout") && wb.Timeout == 0) {
+		return cmdutil.FlagErrorf("invalid --timeout %s: want a positive duration", wb.Timeout)
+	}
+	if wb.Timeout > 0 && wb.until == nil && maxEvents == 0 {
+		return cmdutil.FlagErrorf("--timeout needs --until or --max-events")
+	}
+	if cmd.Flags().Changed("redact-key") {
+		if wb.RedactKey == "" {
+			return cmdutil.FlagErrorf("--redact-key: empty key")
+		}
+		wb.Redact = true
+	} else if getenv != nil {
+		wb.RedactKey = getenv(EnvRedactKey)
+	}
+	return nil
+}
+
+// responds reports whether the workbench decides the answers (rather than
+// the listener's fixed --status).
+func (wb *Workbench) responds() bool {
+	return wb.target != nil || wb.Delay > 0 || wb.FailEvery > 0 || wb.FailRate > 0
+}
+
+// responder builds the listener's answering hook.
+func (wb *Workbench) responder(status int) *listener.Workbench {
+	w := &listener.Workbench{
+		Delay:      wb.Delay,
+		FailEvery:  wb.FailEvery,
+		FailRate:   wb.FailRate,
+		FailStatus: wb.FailStatus,
+		Seed:       wb.Seed,
+	}
+	if wb.target != nil {
+		w.Forward = listener.NewForwarder(wb.target, wb.ForwardTimeout)
+		if wb.StatusSet {
+			w.Status = status
+		}
+	} else {
+		w.Status = status
+	}
+	return w
+}
+
+// selfForward reports whether forwarding to target would reach the
+// listener itself, which would loop forever.
+func selfForward(target *url.URL, bound net.Addr) bool {
+	ta, ok := bound.(*net.TCPAddr)
+	if !ok || target == nil {
+		return false
+	}
+	port := target.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[target.Scheme]
+	}
+	if port != strconv.Itoa(ta.Port) {
+		return false
+	}
+	host := target.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	return ip.Equal(ta.IP) || ta.IP.IsUnspecified() || (ip.IsLoopback() && ta.IP.IsLoopback())
+}
+
+// hooks is the per-run state of the Answered hook: --until counting,
+// redaction and recording, all on the request goroutines.
+type hooks struct {
+	until   *jqmatch.Matcher
+	want    int
+	matched atomic.Int64
+	met     func() // called once when --until is satisfied
+	metOnce sync.Once
+
+	red *redact.Redactor
+	rec *record.Writer
+
+	errOut  io.Writer
+	errOnce sync.Once
+	recOnce sync.Once
+}
+
+// answered runs for every exchange once it is answered: it counts --until
+// matches on the events as received, masks personal data, and appends the
+// record.
+func (h *hooks) answered(ex *listener.Exchange) {
+	if h.until != nil && !ex.TooLarge && ex.ReadError == "" {
+		for i := range ex.Events {
+			ok, err := h.until.MatchStruct(&ex.Events[i])
+			if err != nil {
+				h.errOnce.Do(func() {
+					fmt.Fprintf(h.errOut, "warning: --until %q failed on an event (counted as no match): %v\n", h.until.String(), err)
+				})
+				continue
+			}
+			if ok && h.matched.Add(1) >= int64(h.want) {
+				h.metOnce.Do(h.met)
+			}
+		}
+	}
+	if h.red != nil {
+		redactExchange(h.red, ex)
+	}
+	if h.rec != nil {
+		if err := h.rec.Write(recordOf(ex)); err != nil {
+			h.recOnce.Do(func() {
+				fmt.Fprintf(h.errOut, "wa-cb: writing the recording failed: %v\n", err)
+			})
+		}
+	}
+}
+
+// redactExchange masks personal data wherever the exchange shows it: the
+// events, the body, the query and the app's answer.
+func redactExchange(r *redact.Redactor, ex *listener.Exchange) {
+	for i := range ex.Events {
+		r.Event(&ex.Events[i])
+	}
+	if len(ex.Body) > 0 {
+		ex.Body = r.Body(ex.Body, ex.Header.Get("Content-Type"))
+	}
+	if ex.RawQuery != "" {
+		q, _ := r.Query(ex.RawQuery)
+		ex.RawQuery = q
+	}
+	if fr := ex.Forward; fr != nil && len(fr.Body) > 0 {
+		c := *fr
+		c.Body = r.Body(fr.Body, fr.Header.Get("Content-Type"))
+		ex.Forward = &c
+	}
+	if ex.Handshake == nil && len(ex.Answer.Body) > 0 {
+		ex.Answer.Body = r.Body(ex.Answer.Body, "")
+	}
+	ex.Redacted = true
+}
+
+// arrivedSummary lists what arrived, for a --until that was not met.
+func arrivedSummary(st listener.Stats) string {
+	if st.Events == 0 {
+		return "nothing arrived"
+	}
+	var parts []string
+	for _, k := range sortedKeys(st.Kinds) {
+		p := fmt.Sprintf("%d %s", st.Kinds[k], k)
+		if k == callback.KindStatus {
+			var ss []string
+			for _, s := range sortedKeys(st.Statuses) {
+				ss = append(ss, fmt.Sprintf("%d %s", st.Statuses[s], s))
+			}
+			if len(ss) > 0 {
+				p += " (" + strings.Join(ss, ", ") + ")"
+			}
+		}
+		parts = append(parts, p)
+	}
+	return fmt.Sprintf("arrived: %d requests, %d events: %s", st.Requests, st.Events, strings.Join(parts, ", "))
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
+
+// notes are the stderr lines that say how the listener will answer.
+func (wb *Workbench) notes(status int) []string {
+	var out []string
+	if wb.target != nil {
+		n := fmt.Sprintf("Forwarding to %s (answering with the app's answer", wb.target.Redacted())
+		if wb.StatusSet {
+			n = fmt.Sprintf("Forwarding to %s (answering %d whatever the app says", wb.target.Redacted(), status)
+		}
+		out = append(out, n+"; 502 when it is down, 504 after "+wb.ForwardTimeout.String()+")")
+	}
+	if wb.FailEvery > 0 {
+		out = append(out, fmt.Sprintf("Failing every %s request with %d", ordinalWord(wb.FailEvery), wb.FailStatus))
+	}
+	if wb.FailRate > 0 {
+		n := fmt.Sprintf("Failing a share of %g of requests with %d", wb.FailRate, wb.FailStatus)
+		if wb.Seed != 0 {
+			n += fmt.Sprintf(" (seed %d)", wb.Seed)
+		}
+		out = append(out, n)
+	}
+	if wb.Delay > 0 {
+		out = append(out, "Answering after "+wb.Delay.String())
+	}
+	if wb.Record != "" {
+		n := "Recording to " + wb.Record
+		if wb.Redact {
+			n += " (redacted: bodies are not byte-exact)"
+		}
+		out = append(out, n)
+	}
+	if wb.Redact {
+		out = append(out, "Redacting phone numbers, names and message text")
+	}
+	if wb.until != nil {
+		n := fmt.Sprintf("Waiting for %d %s matching %s", wb.Count, map[bool]string{true: "event", false: "events"}[wb.Count == 1], wb.until.String())
+		if wb.Timeout > 0 {
+			n += " (timeout " + wb.Timeout.String() + ")"
+		} else {
+			n += " (no timeout)"
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func ordinalWord(n int) string {
+	if n == 1 {
+		return "1st"
+	}
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
+}
+
+// verdict is the outcome of a run with --until, --max-events or
+// --timeout: nil when what was asked for arrived, a failed check (exit 3)
+// when the timeout passed first or the listener was stopped before.
+func (wb *Workbench) verdict(h *hooks, st listener.Stats, maxEvents int, timedOut bool, errOut io.Writer) error {
+	why := "stopped"
+	if timedOut {
+		why = "timed out after " + wb.Timeout.String()
+	}
+	if wb.until != nil {
+		got := h.matched.Load()
+		if got >= int64(wb.Count) {
+			return nil
+		}
+		fmt.Fprintf(errOut, "wa-cb: %s: %d of %d events matching %s arrived\n", why, got, wb.Count, wb.until.String())
+		fmt.Fprintf(errOut, "wa-cb: %s\n", arrivedSummary(st))
+		return cmdutil.ErrCheckFailed
+	}
+	if maxEvents > 0 && timedOut && st.Events < maxEvents {
+		fmt.Fprintf(errOut, "wa-cb: %s: %d of %d events arrived\n", why, st.Events, maxEvents)
+		fmt.Fprintf(errOut, "wa-cb: %s\n", arrivedSummary(st))
+		return cmdutil.ErrCheckFailed
+	}
+	return nil
+}
