@@ -79,7 +79,26 @@ func ForwardURL(target *url.URL, path, rawQuery string) string {
 // the hop-by-hop headers (and those Connection names), with
 // X-Forwarded-For, -Host and -Proto added.
 func ForwardHeader(in http.Header, remoteAddr, host string) http.Header {
-	out := make(http.Header, len(in)+3)
+	out := EndToEndHeader(in, 3)
+	if ip, _, err := net.SplitHostPort(remoteAddr); err == nil && ip != "" {
+		if prior := out.Values("X-Forwarded-For"); len(prior) > 0 {
+			out.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+ip)
+		} else {
+			out.Set("X-Forwarded-For", ip)
+		}
+	}
+	if host != "" {
+		out.Set("X-Forwarded-Host", host)
+	}
+	out.Set("X-Forwarded-Proto", "http")
+	return out
+}
+
+// EndToEndHeader copies in without its hop-by-hop headers (Connection,
+// those Connection names, Keep-Alive, Proxy-*, TE, Trailer,
+// Transfer-Encoding, Upgrade) and without Host, with room for extra more.
+func EndToEndHeader(in http.Header, extra int) http.Header {
+	out := make(http.Header, len(in)+extra)
 	drop := map[string]bool{}
 	for _, v := range in["Connection"] {
 		for _, name := range strings.Split(v, ",") {
@@ -95,17 +114,6 @@ func ForwardHeader(in http.Header, remoteAddr, host string) http.Header {
 		}
 		out[k] = append([]string(nil), vs...)
 	}
-	if ip, _, err := net.SplitHostPort(remoteAddr); err == nil && ip != "" {
-		if prior := out.Values("X-Forwarded-For"); len(prior) > 0 {
-			out.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+ip)
-		} else {
-			out.Set("X-Forwarded-For", ip)
-		}
-	}
-	if host != "" {
-		out.Set("X-Forwarded-Host", host)
-	}
-	out.Set("X-Forwarded-Proto", "http")
 	return out
 }
 

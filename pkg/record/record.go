@@ -203,14 +203,27 @@ func (rd *Reader) Next() (*Record, []byte, error) {
 		}
 		var rec Record
 		if uerr := json.Unmarshal(trimmed, &rec); uerr != nil {
-			return nil, nil, fmt.Errorf("line %d: not a wa-cb recording line: %v", rd.line, uerr)
+			return nil, nil, &LineError{Line: rd.line, Err: uerr}
 		}
 		if rec.Request.Method == "" {
-			return nil, nil, fmt.Errorf("line %d: not a wa-cb recording line: no request method", rd.line)
+			return nil, nil, &LineError{Line: rd.line, Err: errors.New("no request method")}
 		}
 		return &rec, trimmed, nil
 	}
 }
+
+// LineError is a line that is not a recording line. Reading can go on
+// after it with the next line.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+func (e *LineError) Error() string {
+	return fmt.Sprintf("line %d: not a wa-cb recording line: %v", e.Line, e.Err)
+}
+
+func (e *LineError) Unwrap() error { return e.Err }
 
 func trimSpace(b []byte) []byte {
 	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r' || b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {

@@ -9,6 +9,7 @@ import (
 	decodeCmd "github.com/wa-cb/wa-cb/pkg/cmd/decode"
 	fixturesCmd "github.com/wa-cb/wa-cb/pkg/cmd/fixtures"
 	listenCmd "github.com/wa-cb/wa-cb/pkg/cmd/listen"
+	replayCmd "github.com/wa-cb/wa-cb/pkg/cmd/replay"
 	sendCmd "github.com/wa-cb/wa-cb/pkg/cmd/send"
 	validateurlCmd "github.com/wa-cb/wa-cb/pkg/cmd/validateurl"
 	"github.com/wa-cb/wa-cb/pkg/cmd/version"
@@ -59,6 +60,7 @@ Everything runs offline on this machine.`,
 	cmd.AddCommand(version.NewCmdVersion(f, info, nil))
 	// Subcommands are registered below, one line each.
 	// wa-cb:commands
+	cmd.AddCommand(replayCmd.NewCmdReplay(f, nil))
 	cmd.AddCommand(fixturesCmd.NewCmdFixtures(f), sendCmd.NewCmdSend(f))
 	cmd.AddCommand(validateurlCmd.NewCmdValidateURL(f, nil))
 	cmd.AddCommand(listenCmd.NewCmdListen(f, nil), decodeCmd.NewCmdDecode(f, nil))
