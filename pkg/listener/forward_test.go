@@ -348,3 +348,25 @@ func TestHandlerAnsweredHook(t *testing.T) {
 		t.Errorf("code %d, internal error %q", w.Code, ex.InternalError)
 	}
 }
+
+func TestHandlerPassesHandshakesOn(t *testing.T) {
+	respond := func(ctx context.Context, ex *Exchange) Answer {
+		return Answer{Status: 200, Body: []byte("from-app")}
+	}
+	cfg := Config{Respond: respond, RespondToHandshakes: true}
+	w, ex := serve(t, cfg, reqSpec{method: "GET", target: "/?hub.mode=subscribe&hub.challenge=42&hub.verify_token=t"})
+	if w.Body.String() != "from-app" || ex.Handshake.Outcome != HandshakePassedOn || ex.Events[0].Extra["handshake"] != HandshakePassedOn {
+		t.Errorf("answer %q, handshake %+v, extra %v", w.Body.String(), ex.Handshake, ex.Events[0].Extra)
+	}
+	// a configured verify token keeps the check in the listener
+	cfg.VerifyToken = "t"
+	w, ex = serve(t, cfg, reqSpec{method: "GET", target: "/?hub.mode=subscribe&hub.challenge=42&hub.verify_token=t"})
+	if w.Body.String() != "42" || ex.Handshake.Outcome != HandshakeVerified {
+		t.Errorf("answer %q, handshake %+v", w.Body.String(), ex.Handshake)
+	}
+	// without RespondToHandshakes the listener echoes the challenge
+	w, _ = serve(t, Config{Respond: respond}, reqSpec{method: "GET", target: "/?hub.mode=subscribe&hub.challenge=42"})
+	if w.Body.String() != "42" {
+		t.Errorf("answer %q", w.Body.String())
+	}
+}

@@ -129,7 +129,14 @@ func (h *Handler) decide(r *http.Request, ex *Exchange) {
 	if hs := handshake(r, ex.RawQuery); hs != nil {
 		ex.Handshake = hs
 		h.checkHandshake(hs)
-		if hs.Outcome == HandshakeRejected {
+		passOn := hs.Outcome == HandshakeUnchecked && cfg.Respond != nil && cfg.RespondToHandshakes
+		if passOn {
+			hs.Outcome = HandshakePassedOn
+			hs.Reason = "answered by the app"
+			a := h.respond(r, ex)
+			a.Reason = firstNonEmpty(a.Reason, "handshake passed on")
+			ex.Answer = a
+		} else if hs.Outcome == HandshakeRejected {
 			ex.Answer = Answer{Status: http.StatusForbidden, Body: []byte("wa-cb: verification failed\n"), Reason: "handshake rejected: " + hs.Reason}
 		} else {
 			ex.Answer = Answer{
@@ -155,14 +162,26 @@ func (h *Handler) decide(r *http.Request, ex *Exchange) {
 		return
 	}
 	if cfg.Respond != nil {
-		a := cfg.Respond(r.Context(), ex)
-		if a.Status == 0 {
-			a.Status = cfg.Status
-		}
-		ex.Answer = a
+		ex.Answer = h.respond(r, ex)
 		return
 	}
 	ex.Answer = Answer{Status: cfg.Status}
+}
+
+// respond asks Config.Respond for the answer.
+func (h *Handler) respond(r *http.Request, ex *Exchange) Answer {
+	a := h.cfg.Respond(r.Context(), ex)
+	if a.Status == 0 {
+		a.Status = h.cfg.Status
+	}
+	return a
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // checkHandshake sets the outcome of a handshake against the configured

@@ -56,6 +56,7 @@ const (
 	HandshakeVerified  = "verified"  // right verify token: challenge echoed
 	HandshakeRejected  = "rejected"  // wrong token or mode: 403
 	HandshakeUnchecked = "unchecked" // no verify token configured: challenge echoed unchecked
+	HandshakePassedOn  = "passed-on" // no verify token configured: Respond (the app) answered it
 )
 
 // Config is how the listener answers. The zero value is usable: it answers
@@ -103,6 +104,9 @@ type Config struct {
 	// signature). It may also fill ex.Forward. A zero Status means
 	// Config.Status. A panic in it is answered 500 and reported.
 	Respond func(ctx context.Context, ex *Exchange) Answer
+	// RespondToHandshakes passes handshakes to Respond too when no
+	// VerifyToken is set, so that a forwarded app answers them itself.
+	RespondToHandshakes bool
 	// Answered, when set, is called once per exchange on the request's own
 	// goroutine, after the answer was written and before the exchange is
 	// queued for the consumer: for work that must not wait for a slow

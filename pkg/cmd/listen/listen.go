@@ -92,7 +92,9 @@ Meta's subscription handshake (GET ?hub.mode=subscribe&hub.verify_token=…
 &hub.challenge=…) is answered with the challenge as text/plain. With
 --verify-token (or WA_CB_VERIFY_TOKEN) a wrong token or mode gets 403;
 without one the challenge is echoed unchecked, a warning goes to stderr and
-the event is marked "handshake": "unchecked".
+the event is marked "handshake": "unchecked". With --forward-to and no
+--verify-token the handshake goes to your app, which answers it
+("handshake": "passed-on").
 
 With --app-secret (or WA_CB_APP_SECRET) every request's
 X-Hub-Signature-256 is checked over the raw body bytes;
@@ -317,6 +319,9 @@ func listenRun(ctx context.Context, opts *Options) error {
 	}
 	if wb.responds() && cfg.Respond == nil {
 		cfg.Respond = wb.responder(opts.Status).Respond
+		// The app answers Meta's handshake itself, unless --verify-token
+		// asks the listener to check it.
+		cfg.RespondToHandshakes = wb.target != nil
 	}
 	h := &hooks{until: wb.until, want: max(wb.Count, 1), errOut: ios.ErrOut}
 	if wb.Redact {
