@@ -49,3 +49,43 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMarshal: the line encoder writes what encoding/json writes, and the
+// reader gives the request back byte for byte.
+func FuzzMarshal(f *testing.F) {
+	f.Add("POST", "/wa", "x=1", []byte(`{"a":"<b>"}`), "ok", "", false)
+	f.Add("GET", "/", "hub.challenge=\u2028", []byte{}, "", "connection refused", true)
+	f.Add("PUT", "/%ff", "", []byte{0xff, 0xfe, 0}, "\xff", "line\nbreak", false)
+	f.Fuzz(func(t *testing.T, method, path, query string, body []byte, answer, errText string, redacted bool) {
+		if method == "" {
+			method = "POST"
+		}
+		rec := &Record{
+			Schema: Schema, RequestID: "r",
+			Request:  Request{Method: method, Path: path, RawQuery: query, Body: body},
+			Response: Response{Status: 200, Body: answer},
+			Error:    errText, Redacted: redacted,
+		}
+		if errText != "" {
+			rec.Forward = &Forward{URL: path, Error: errText, Body: answer}
+		}
+		got, err := Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("Marshal %s\njson.Marshal %s", got, want)
+		}
+		back, _, err := NewReader(bytes.NewReader(append(got, '\n'))).Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(back.Request.Body, body) && len(body)+len(back.Request.Body) > 0 {
+			t.Fatalf("body %q came back as %q", body, back.Request.Body)
+		}
+	})
+}
