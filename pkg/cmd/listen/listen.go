@@ -322,6 +322,11 @@ func listenRun(ctx context.Context, opts *Options) error {
 		// The app answers Meta's handshake itself, unless --verify-token
 		// asks the listener to check it.
 		cfg.RespondToHandshakes = wb.target != nil
+		// An answer may wait for the app and the delay: the connection must
+		// not be cut before it is written.
+		if need := wb.answerTime() + 10*time.Second; need > listener.DefaultWriteTimeout && need > cfg.WriteTimeout {
+			cfg.WriteTimeout = need
+		}
 	}
 	h := &hooks{until: wb.until, want: max(wb.Count, 1), errOut: ios.ErrOut}
 	if wb.Redact {

@@ -381,3 +381,13 @@ func (wb *Workbench) verdict(h *hooks, st listener.Stats, maxEvents int, timedOu
 	}
 	return nil
 }
+
+// answerTime is the longest an answer can be held back: the forward's
+// timeout, or the delay, whichever is longer.
+func (wb *Workbench) answerTime() time.Duration {
+	d := wb.Delay
+	if wb.target != nil && wb.ForwardTimeout > d {
+		d = wb.ForwardTimeout
+	}
+	return d
+}

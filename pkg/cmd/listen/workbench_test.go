@@ -381,3 +381,21 @@ func Test_listenRun_ForwardAndRecordUnderLoad(t *testing.T) {
 		t.Errorf("%d forward lines, want %d", n, total)
 	}
 }
+
+func TestAnswerTime(t *testing.T) {
+	target, _ := url.Parse("http://127.0.0.1:3000/")
+	tests := []struct {
+		wb   Workbench
+		want time.Duration
+	}{
+		{Workbench{}, 0},
+		{Workbench{Delay: 2 * time.Minute}, 2 * time.Minute},
+		{Workbench{target: target, ForwardTimeout: 90 * time.Second, Delay: time.Second}, 90 * time.Second},
+		{Workbench{ForwardTimeout: 90 * time.Second}, 0}, // not forwarding
+	}
+	for _, tt := range tests {
+		if got := tt.wb.answerTime(); got != tt.want {
+			t.Errorf("%+v: %s, want %s", tt.wb, got, tt.want)
+		}
+	}
+}
