@@ -328,6 +328,10 @@ type Stats struct {
 	Unreadable         int `json:"unreadable"`        // bodies that could not be read in full
 	HandshakesRejected int `json:"handshakes_rejected"`
 	Failures           int `json:"failures"` // decoder or listener panics recovered
+	// Forwarded counts requests passed on to the app; ForwardErrors those
+	// of them that got no answer (app down or too slow).
+	Forwarded     int `json:"forwarded,omitempty"`
+	ForwardErrors int `json:"forward_errors,omitempty"`
 }
 
 // NewStats returns empty counters.
@@ -364,6 +368,12 @@ func (st *Stats) Add(ex *Exchange) {
 	}
 	if ex.DecodePanic != "" || ex.InternalError != "" {
 		st.Failures++
+	}
+	if ex.Forward != nil {
+		st.Forwarded++
+		if ex.Forward.Status == 0 {
+			st.ForwardErrors++
+		}
 	}
 	if ex.Handshake == nil {
 		switch ex.Signature {

@@ -685,6 +685,12 @@ func ListenSummary(st listener.Stats) string {
 	if st.Failures > 0 {
 		fmt.Fprintf(&b, "; %s recovered", evPlural(st.Failures, "failure"))
 	}
+	if st.Forwarded > 0 {
+		fmt.Fprintf(&b, "; %d forwarded", st.Forwarded)
+		if st.ForwardErrors > 0 {
+			fmt.Fprintf(&b, " (%d without an answer)", st.ForwardErrors)
+		}
+	}
 	return b.String()
 }
 

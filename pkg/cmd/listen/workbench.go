@@ -248,7 +248,7 @@ func redactExchange(r *redact.Redactor, ex *listener.Exchange) {
 		q, _ := r.Query(ex.RawQuery)
 		ex.RawQuery = q
 	}
-	if fr := ex.Forward; fr != nil && len(fr.Body) > 0 {
+	if fr := ex.Forward; fr != nil && len(fr.Body) > 0 && ex.Handshake == nil {
 		c := *fr
 		c.Body = r.Body(fr.Body, fr.Header.Get("Content-Type"))
 		ex.Forward = &c
