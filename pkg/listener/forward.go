@@ -96,7 +96,8 @@ func ForwardHeader(in http.Header, remoteAddr, host string) http.Header {
 
 // EndToEndHeader copies in without its hop-by-hop headers (Connection,
 // those Connection names, Keep-Alive, Proxy-*, TE, Trailer,
-// Transfer-Encoding, Upgrade) and without Host, with room for extra more.
+// Transfer-Encoding, Upgrade), without Host and Expect, with room for
+// extra more.
 func EndToEndHeader(in http.Header, extra int) http.Header {
 	out := make(http.Header, len(in)+extra)
 	drop := map[string]bool{}
@@ -109,7 +110,9 @@ func EndToEndHeader(in http.Header, extra int) http.Header {
 	}
 	for k, vs := range in {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
-		if drop[ck] || isHop(ck) || ck == "Host" {
+		// Expect: 100-continue is answered here: the whole body is
+		// already read and goes out at once.
+		if drop[ck] || isHop(ck) || ck == "Host" || ck == "Expect" {
 			continue
 		}
 		out[k] = append([]string(nil), vs...)

@@ -55,13 +55,14 @@ func TestForwardHeader(t *testing.T) {
 		"Transfer-Encoding":   {"chunked"},
 		"Upgrade":             {"h2c"},
 		"Host":                {"listener"},
+		"Expect":              {"100-continue"},
 		"Content-Type":        {"application/json"},
 		"X-Hub-Signature-256": {"sha256=abc"},
 		"X-Multi":             {"a", "b"},
 		"X-Forwarded-For":     {"10.0.0.9"},
 	}
 	out := ForwardHeader(in, "127.0.0.1:5555", "127.0.0.1:4280")
-	for _, k := range []string{"Connection", "X-Secret", "Keep-Alive", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Host"} {
+	for _, k := range []string{"Connection", "X-Secret", "Keep-Alive", "Proxy-Authorization", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Host", "Expect"} {
 		if _, ok := out[k]; ok {
 			t.Errorf("%s passed on", k)
 		}

@@ -114,9 +114,9 @@ flushed, the recording is synced, and a summary goes to stderr.
 Forwarding (--forward-to URL): every accepted callback is passed on to your
 app with the same method, query, headers and body bytes, so signatures
 still verify. Hop-by-hop headers (Connection and those it names,
-Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade) are dropped;
-Host is the app's; X-Forwarded-For, X-Forwarded-Host and X-Forwarded-Proto
-are added. The path is the target's path followed by the request's, the
+Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade) and Expect
+are dropped; Host is the app's; X-Forwarded-For, X-Forwarded-Host and
+X-Forwarded-Proto are added. The path is the target's path followed by the request's, the
 target's query before the request's:
 
   --forward-to http://127.0.0.1:3000/hooks   POST /wa?x=1  ->  /hooks/wa?x=1
