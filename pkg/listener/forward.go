@@ -3,6 +3,7 @@ package listener
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,17 @@ func NewForwarder(target *url.URL, timeout time.Duration) *Forwarder {
 		timeout = DefaultForwardTimeout
 	}
 	return &Forwarder{Target: target, Client: NewForwardClient(256), Timeout: timeout}
+}
+
+// Insecure makes the forwarder accept any TLS certificate of an https
+// target (a development server with a self-signed one).
+func (f *Forwarder) Insecure() {
+	if tr, ok := f.Client.Transport.(*http.Transport); ok {
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.InsecureSkipVerify = true
+	}
 }
 
 // NewForwardClient returns the client a Forwarder uses: up to maxIdle
@@ -187,7 +199,7 @@ func describeForward(err error, ctx context.Context, timeout time.Duration) stri
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Sprintf("timed out after %s", timeout)
 	}
-	return sender.Describe(err, timeout)
+	return strings.Replace(sender.Describe(err, timeout), "(--insecure accepts it)", "(--forward-insecure accepts it)", 1)
 }
 
 // AnswerFrom is the answer to give the caller for a forward result: the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -369,5 +370,24 @@ func TestHandlerPassesHandshakesOn(t *testing.T) {
 	w, _ = serve(t, Config{Respond: respond}, reqSpec{method: "GET", target: "/?hub.mode=subscribe&hub.challenge=42"})
 	if w.Body.String() != "42" {
 		t.Errorf("answer %q", w.Body.String())
+	}
+}
+
+func TestForwarderTLS(t *testing.T) {
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "secure")
+	}))
+	app.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	app.StartTLS()
+	defer app.Close()
+	f := NewForwarder(mustURL(t, app.URL), time.Minute)
+	fr := f.Forward(context.Background(), &Exchange{Method: "POST", Path: "/", Header: http.Header{}, Body: []byte("{}")})
+	if fr.Status != 0 || !strings.Contains(fr.Error, "(--forward-insecure accepts it)") {
+		t.Fatalf("self-signed app: %+v", fr)
+	}
+	f.Insecure()
+	fr = f.Forward(context.Background(), &Exchange{Method: "POST", Path: "/", Header: http.Header{}, Body: []byte("{}")})
+	if fr.Status != 200 || string(fr.Body) != "secure" {
+		t.Fatalf("with Insecure: %+v", fr)
 	}
 }

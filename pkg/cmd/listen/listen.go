@@ -127,7 +127,8 @@ The caller gets the app's real answer (status, body, content type), so the
 sender's retries behave as they would in production; --status overrides
 it. An app that cannot be reached gets the caller a 502, one slower than
 --forward-timeout a 504; the line under the event says why. Redirects are
-not followed, no proxy from the environment is used. Each forward is shown
+not followed, no proxy from the environment is used; --forward-insecure
+accepts the self-signed certificate of an https development server. Each forward is shown
 under its request's events (status, latency, start of the answer); with
 --json it is a line of its own: {"schema":"wa-cb.forward/v1",
 "kind":"forward", "request_id", "url", "status", "latency_ms", "body",

@@ -30,7 +30,9 @@ const EnvRedactKey = "WA_CB_REDACT_KEY"
 type Workbench struct {
 	ForwardTo      string
 	ForwardTimeout time.Duration
-	Record         string
+	// ForwardInsecure accepts any TLS certificate of an https app.
+	ForwardInsecure bool
+	Record          string
 
 	Delay      time.Duration
 	FailEvery  int
@@ -56,6 +58,7 @@ func addWorkbenchFlags(cmd *cobra.Command, wb *Workbench) {
 	fl := cmd.Flags()
 	fl.StringVar(&wb.ForwardTo, "forward-to", "", "Forward every callback to your app at `URL` and answer with its answer")
 	fl.DurationVar(&wb.ForwardTimeout, "forward-timeout", listener.DefaultForwardTimeout, "Answer 504 when the app has not answered after `DURATION`")
+	fl.BoolVar(&wb.ForwardInsecure, "forward-insecure", false, "Accept any TLS certificate of an https --forward-to (a self-signed development server)")
 	fl.StringVar(&wb.Record, "record", "", "Append every exchange to `FILE` as one JSON line (replay it with wa-cb replay)")
 	fl.DurationVar(&wb.Delay, "delay", 0, "Answer each request only after `DURATION` (a slow app)")
 	fl.IntVar(&wb.FailEvery, "fail-every", 0, "Answer every `N`th request with --fail-status")
@@ -83,6 +86,8 @@ func (wb *Workbench) validate(cmd *cobra.Command, getenv func(string) string, ma
 		wb.target = u
 	} else if cmd.Flags().Changed("forward-timeout") {
 		return cmdutil.FlagErrorf("--forward-timeout needs --forward-to")
+	} else if wb.ForwardInsecure {
+		return cmdutil.FlagErrorf("--forward-insecure needs --forward-to")
 	}
 	if wb.ForwardTimeout <= 0 {
 		return cmdutil.FlagErrorf("invalid --forward-timeout %s: want a positive duration", wb.ForwardTimeout)
@@ -154,6 +159,9 @@ func (wb *Workbench) responder(status int) *listener.Workbench {
 	}
 	if wb.target != nil {
 		w.Forward = listener.NewForwarder(wb.target, wb.ForwardTimeout)
+		if wb.ForwardInsecure {
+			w.Forward.Insecure()
+		}
 		if wb.StatusSet {
 			w.Status = status
 		}

@@ -63,6 +63,12 @@ func TestNewCmdListenWorkbenchFlags(t *testing.T) {
 			}
 		}},
 		{name: "bad forward url", args: "--forward-to ftp://x/", wantErr: "--forward-to"},
+		{name: "insecure alone", args: "--forward-insecure", wantErr: "--forward-insecure needs --forward-to"},
+		{name: "insecure", args: "--forward-to https://127.0.0.1:3000 --forward-insecure", check: func(t *testing.T, wb *Workbench) {
+			if !wb.ForwardInsecure || !wb.responder(200).Forward.Client.Transport.(*http.Transport).TLSClientConfig.InsecureSkipVerify {
+				t.Errorf("%+v", wb)
+			}
+		}},
 		{name: "forward without host", args: "--forward-to http:///x", wantErr: "--forward-to"},
 		{name: "forward timeout alone", args: "--forward-timeout 1s", wantErr: "--forward-timeout needs --forward-to"},
 		{name: "zero forward timeout", args: "--forward-to http://127.0.0.1:1 --forward-timeout 0s", wantErr: "invalid --forward-timeout"},
