@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +101,20 @@ func BenchmarkMarshal(b *testing.B) {
 			_, _ = json.Marshal(r)
 		}
 	})
+}
+
+func TestCloseOnADevice(t *testing.T) {
+	if _, err := os.Stat("/dev/null"); err != nil {
+		t.Skip("no /dev/null here")
+	}
+	w, err := Create("/dev/null")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(&Record{RequestID: "a", Request: Request{Method: "GET"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Errorf("closing a recording on a device: %v", err)
+	}
 }

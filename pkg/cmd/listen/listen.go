@@ -297,7 +297,7 @@ func loopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func listenRun(ctx context.Context, opts *Options) error {
+func listenRun(ctx context.Context, opts *Options) (err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -334,14 +334,18 @@ func listenRun(ctx context.Context, opts *Options) error {
 		h.red = redact.New([]byte(wb.RedactKey))
 	}
 	if wb.Record != "" {
-		w, err := record.Create(wb.Record)
-		if err != nil {
-			return fmt.Errorf("cannot open --record file: %w", err)
+		w, oerr := record.Create(wb.Record)
+		if oerr != nil {
+			return fmt.Errorf("cannot open --record file: %w", oerr)
 		}
 		h.rec = w
 		defer func() {
-			if err := w.Close(); err != nil {
-				fmt.Fprintf(ios.ErrOut, "wa-cb: closing the recording failed: %v\n", err)
+			cerr := w.Close()
+			if h.recErr != nil {
+				cerr = h.recErr
+			}
+			if cerr != nil && (err == nil || errors.Is(err, cmdutil.ErrCheckFailed)) {
+				err = fmt.Errorf("recording to %s: %w", wb.Record, cerr)
 			}
 		}()
 	}

@@ -211,6 +211,7 @@ type hooks struct {
 	errOut  io.Writer
 	errOnce sync.Once
 	recOnce sync.Once
+	recErr  error // the first failed write, read once the handlers are done
 }
 
 // answered runs for every exchange once it is answered: it counts --until
@@ -237,7 +238,8 @@ func (h *hooks) answered(ex *listener.Exchange) {
 	if h.rec != nil {
 		if err := h.rec.Write(recordOf(ex)); err != nil {
 			h.recOnce.Do(func() {
-				fmt.Fprintf(h.errOut, "wa-cb: writing the recording failed: %v\n", err)
+				h.recErr = err
+				fmt.Fprintf(h.errOut, "wa-cb: writing the recording failed: %v (the listener goes on; the exit code will be 1)\n", err)
 			})
 		}
 	}

@@ -404,3 +404,24 @@ func TestAnswerTime(t *testing.T) {
 		}
 	}
 }
+
+func Test_listenRun_RecordingFailureIsAnError(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full here")
+	}
+	o := &Options{JSON: true, MaxEvents: 1}
+	o.Workbench.Record = "/dev/full"
+	u, out, errOut, done := runListen(t, context.Background(), o)
+	resp, err := http.Post(u, "application/json", strings.NewReader(cloudText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	err = wait(t, done)
+	if err == nil || !strings.Contains(err.Error(), "recording to /dev/full") || cmdutil.ExitCode(err) != cmdutil.ExitError {
+		t.Fatalf("err %v", err)
+	}
+	if !strings.Contains(errOut.String(), "writing the recording failed") || !strings.Contains(out.String(), `"kind":"message"`) {
+		t.Errorf("stderr %q, stdout %q", errOut, out)
+	}
+}
