@@ -165,6 +165,9 @@ func load(r io.Reader, opts *Options, errOut io.Writer) ([]item, error) {
 			fmt.Fprintf(errOut, "note: request %s not replayed: its body was not recorded (%s)\n", rec.RequestID, rec.Error)
 			continue
 		}
+		// Only the request is sent: let the rest go (a long recording is held
+		// in memory until it is replayed).
+		rec.Events, rec.Forward, rec.Response.Body = nil, nil, ""
 		items = append(items, item{rec: rec, line: line})
 	}
 	return items, nil
