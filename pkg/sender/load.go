@@ -152,16 +152,12 @@ func (l *Load) Run(ctx context.Context) (*LoadReport, error) {
 		tokens = pace(cfg.Rate, cfg.Concurrency, stop)
 	}
 
-	// Latencies are kept per worker; size them for the expected share.
-	share := 1024
-	if cfg.Count > 0 {
-		share = cfg.Count/cfg.Concurrency + 1
-	}
+	lat := newLatencyRecorder()
 	tallies := make([]*tally, cfg.Concurrency)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range tallies {
-		t := newTally(share)
+		t := newTally(lat)
 		tallies[w] = t
 		wg.Add(1)
 		go func() {
@@ -215,7 +211,7 @@ func (l *Load) Run(ctx context.Context) (*LoadReport, error) {
 		ElapsedS:    elapsed.Seconds(),
 		StoppedBy:   stoppedBy.Load().(string),
 	}
-	merge(r, tallies)
+	merge(r, lat, tallies)
 	if secs := elapsed.Seconds(); secs > 0 {
 		r.PerSecond = float64(r.Sent) / secs
 		r.Throughput = float64(r.Succeeded) / secs
@@ -348,9 +344,11 @@ func Classify(err error, timeout time.Duration) (cause, reason string) {
 }
 
 // ForConcurrency returns a copy of client whose transport keeps at least n
-// idle connections per host, so that n workers reuse their connections
-// instead of opening new ones. A client whose transport is not an
-// *http.Transport is returned as is.
+// idle connections per host and opens at most n, so that n workers each
+// reuse one connection instead of opening new ones (without a cap, a
+// request that finds no idle connection dials one even when another is
+// about to be freed). A client whose transport is not an *http.Transport
+// is returned as is.
 func ForConcurrency(client *http.Client, n int) *http.Client {
 	if client == nil {
 		client = &http.Client{Transport: http.DefaultTransport}
@@ -365,6 +363,7 @@ func ForConcurrency(client *http.Client, n int) *http.Client {
 	}
 	tr = tr.Clone()
 	tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, n)
+	tr.MaxConnsPerHost = n
 	if tr.MaxIdleConns != 0 {
 		tr.MaxIdleConns = max(tr.MaxIdleConns, n)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -132,7 +133,7 @@ func TestLoadFailureCauses(t *testing.T) {
 		return Job{Request: Request{Method: http.MethodGet, URL: u}}, nil
 	}
 	client := ForConcurrency(srv.Client(), 4)
-	client.Timeout = 200 * time.Millisecond
+	client.Timeout = time.Second
 	s := &Sender{Client: client}
 	l, err := NewLoad(s, LoadConfig{Count: 2 * len(answers), Concurrency: 4, Next: next})
 	if err != nil {
@@ -340,8 +341,53 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
+// TestRecordedLatencyIsExact checks the bounded-memory latency summary
+// against sorting every latency, with latencies on both sides of the
+// histogram's limit spread over several workers.
+func TestRecordedLatencyIsExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for _, tt := range []struct {
+		name string
+		n    int
+		gen  func() time.Duration
+	}{
+		{"one", 1, func() time.Duration { return 1234567 * time.Nanosecond }},
+		{"sub-millisecond", 5000, func() time.Duration { return time.Duration(rng.Int64N(int64(time.Millisecond))) }},
+		{"half-microseconds", 999, func() time.Duration { return time.Duration(rng.Int64N(2000))*500 + 500 }},
+		{"mostly fast, some slow", 20000, func() time.Duration {
+			if rng.IntN(50) == 0 {
+				return time.Second + time.Duration(rng.Int64N(int64(10*time.Second)))
+			}
+			return time.Duration(rng.Int64N(int64(20 * time.Millisecond)))
+		}},
+		{"all slow", 300, func() time.Duration { return 2*time.Second + time.Duration(rng.Int64N(int64(time.Second))) }},
+		{"at the limit", 4, func() time.Duration {
+			return fineBuckets*time.Microsecond - 500*time.Nanosecond + time.Duration(rng.IntN(2))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lat := newLatencyRecorder()
+			ts := []*tally{newTally(lat), newTally(lat), newTally(lat)}
+			var all []time.Duration
+			for i := 0; i < tt.n; i++ {
+				d := tt.gen()
+				all = append(all, d)
+				ts[rng.IntN(len(ts))].addLatency(d)
+			}
+			got, want := summarizeRecorded(lat, ts), Summarize(all)
+			if got != want {
+				t.Errorf("recorded %+v\n  sorted %+v", got, want)
+			}
+		})
+	}
+	if got := summarizeRecorded(newLatencyRecorder(), []*tally{newTally(nil)}); got != (Latency{}) {
+		t.Errorf("no latencies: %+v", got)
+	}
+}
+
 func TestMergeKeepsTenReasons(t *testing.T) {
-	a, b := newTally(0), newTally(0)
+	lat := newLatencyRecorder()
+	a, b := newTally(lat), newTally(lat)
 	for i := 0; i < 12; i++ {
 		a.add(outcome{cause: CauseOther, reason: fmt.Sprintf("reason %02d", i)})
 	}
@@ -349,7 +395,7 @@ func TestMergeKeepsTenReasons(t *testing.T) {
 	b.add(outcome{cause: CauseOther, reason: "reason 99"})
 	b.add(outcome{ok: true, status: 200, latency: time.Millisecond})
 	var r LoadReport
-	merge(&r, []*tally{a, b})
+	merge(&r, lat, []*tally{a, b})
 	if r.Sent != 15 || r.Failed != 14 || r.Failures.Other != 14 {
 		t.Fatalf("report = %+v", r)
 	}
@@ -366,7 +412,7 @@ func TestForConcurrency(t *testing.T) {
 	base := &http.Client{Timeout: time.Second, Transport: &http.Transport{MaxIdleConns: 10, MaxIdleConnsPerHost: 2}}
 	c := ForConcurrency(base, 50)
 	tr := c.Transport.(*http.Transport)
-	if tr.MaxIdleConnsPerHost != 50 || tr.MaxIdleConns != 50 || c.Timeout != time.Second {
+	if tr.MaxIdleConnsPerHost != 50 || tr.MaxIdleConns != 50 || tr.MaxConnsPerHost != 50 || c.Timeout != time.Second {
 		t.Errorf("transport = %d/%d timeout %v", tr.MaxIdleConnsPerHost, tr.MaxIdleConns, c.Timeout)
 	}
 	if base.Transport.(*http.Transport).MaxIdleConnsPerHost != 2 {

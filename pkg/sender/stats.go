@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,7 +52,8 @@ type LoadReport struct {
 	PerSecond  float64 `json:"per_second"`
 	Throughput float64 `json:"throughput_per_s"`
 	// Latency is over every delivery that got an answer (whatever its
-	// status), computed exactly from all recorded latencies.
+	// status), computed exactly (at the microsecond it is reported in)
+	// from every recorded latency.
 	Latency Latency `json:"latency_ms"`
 
 	// StoppedBy says which limit ended the run: count, duration or
@@ -131,7 +133,8 @@ func msExact(d time.Duration) float64 {
 	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
 }
 
-// tally is one worker's counts; workers never share one, the run merges
+// tally is one worker's counts; workers never share one (except the
+// latency histogram, which is safe for concurrent use), the run merges
 // them at the end.
 type tally struct {
 	sent, succeeded       int
@@ -140,15 +143,121 @@ type tally struct {
 	bytes                 int64
 	statuses, badStatuses map[int]int
 	reasons               map[string]int
-	latencies             []time.Duration
+	lat                   *latencyRecorder
+	slow                  []time.Duration // latencies beyond the histogram
+	latCount              int
+	latSum                time.Duration
+	latMin, latMax        time.Duration
 }
 
-func newTally(capacity int) *tally {
+func newTally(lat *latencyRecorder) *tally {
 	return &tally{
 		statuses:    map[int]int{},
 		badStatuses: map[int]int{},
 		reasons:     map[string]int{},
-		latencies:   make([]time.Duration, 0, capacity),
+		lat:         lat,
+	}
+}
+
+// fineBuckets is how many microseconds the latency histogram counts one
+// by one: latencies up to about a second. Longer ones are kept as they are.
+const fineBuckets = 1 << 20
+
+// latencyRecorder counts latencies per microsecond (rounded to the
+// nearest), so that a run of any length needs 4 MiB for its latencies and
+// its percentiles are still exact at the microsecond they are reported in.
+type latencyRecorder struct {
+	fine *[fineBuckets]atomic.Uint32
+}
+
+func newLatencyRecorder() *latencyRecorder {
+	return &latencyRecorder{fine: new([fineBuckets]atomic.Uint32)}
+}
+
+// micros rounds d to the nearest microsecond.
+func micros(d time.Duration) int64 {
+	if d < 0 {
+		return 0
+	}
+	return int64((d + 500*time.Nanosecond) / time.Microsecond)
+}
+
+func (t *tally) addLatency(d time.Duration) {
+	if d < 0 {
+		d = 0
+	}
+	if t.latCount == 0 || d < t.latMin {
+		t.latMin = d
+	}
+	if d > t.latMax {
+		t.latMax = d
+	}
+	t.latCount++
+	t.latSum += d
+	if us := micros(d); us < fineBuckets {
+		t.lat.fine[us].Add(1)
+		return
+	}
+	t.slow = append(t.slow, d)
+}
+
+// summarizeRecorded computes the latency summary from the histogram and
+// the slow latencies of every tally (all sharing one recorder).
+func summarizeRecorded(lat *latencyRecorder, ts []*tally) Latency {
+	var n int
+	var sum time.Duration
+	var lo, hi time.Duration
+	var slow []time.Duration
+	for _, t := range ts {
+		if t.latCount == 0 {
+			continue
+		}
+		if n == 0 || t.latMin < lo {
+			lo = t.latMin
+		}
+		hi = max(hi, t.latMax)
+		n += t.latCount
+		sum += t.latSum
+		slow = append(slow, t.slow...)
+	}
+	if n == 0 {
+		return Latency{}
+	}
+	slices.Sort(slow)
+	fineCount := n - len(slow)
+	// The nearest-rank percentiles: walk the histogram in order, then the
+	// slow latencies (all longer than anything in the histogram).
+	ranks := []float64{50, 90, 99}
+	out := make([]float64, len(ranks))
+	next := 0
+	want := func(i int) int {
+		return min(max(int(math.Ceil(ranks[i]/100*float64(n))), 1), n)
+	}
+	seen := 0
+	if lat != nil && fineCount > 0 {
+		for us := 0; us < fineBuckets && next < len(ranks); us++ {
+			c := int(lat.fine[us].Load())
+			if c == 0 {
+				continue
+			}
+			seen += c
+			for next < len(ranks) && want(next) <= seen {
+				out[next] = float64(us) / 1000
+				next++
+			}
+		}
+	}
+	for ; next < len(ranks); next++ {
+		out[next] = msExact(slow[want(next)-fineCount-1])
+	}
+	return Latency{
+		Count: n,
+		Min:   msExact(lo),
+		Mean:  msExact(sum / time.Duration(n)),
+		P50:   out[0],
+		P90:   out[1],
+		P99:   out[2],
+		Max:   msExact(hi),
 	}
 }
 
@@ -157,7 +266,7 @@ func (t *tally) add(o outcome) {
 	t.bytes += int64(o.bytes)
 	if o.status > 0 {
 		t.statuses[o.status]++
-		t.latencies = append(t.latencies, o.latency)
+		t.addLatency(o.latency)
 	}
 	switch {
 	case o.ok:
@@ -186,16 +295,12 @@ func addReason(m map[string]int, reason string, n int) {
 	m[moreReasons] += n
 }
 
-// merge folds the worker tallies into a report.
-func merge(r *LoadReport, ts []*tally) {
+// merge folds the worker tallies (all recording latencies into lat) into
+// a report.
+func merge(r *LoadReport, lat *latencyRecorder, ts []*tally) {
 	r.Statuses = map[string]int{}
 	r.Failures.Status = map[string]int{}
 	reasons := map[string]int{}
-	n := 0
-	for _, t := range ts {
-		n += len(t.latencies)
-	}
-	all := make([]time.Duration, 0, n)
 	for _, t := range ts {
 		r.Sent += t.sent
 		r.Succeeded += t.succeeded
@@ -224,11 +329,10 @@ func merge(r *LoadReport, ts []*tally) {
 			}
 			addReason(reasons, k, t.reasons[k])
 		}
-		all = append(all, t.latencies...)
 	}
 	r.Failed = r.Sent - r.Succeeded
 	if len(reasons) > 0 {
 		r.Failures.OtherReasons = reasons
 	}
-	r.Latency = Summarize(all)
+	r.Latency = summarizeRecorded(lat, ts)
 }
