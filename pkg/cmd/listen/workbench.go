@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -288,7 +289,14 @@ func arrivedSummary(st listener.Stats) string {
 		}
 		parts = append(parts, p)
 	}
-	return fmt.Sprintf("arrived: %d requests, %d events: %s", st.Requests, st.Events, strings.Join(parts, ", "))
+	return fmt.Sprintf("arrived: %s, %s: %s", plural(st.Requests, "request"), plural(st.Events, "event"), strings.Join(parts, ", "))
+}
+
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + one + "s"
 }
 
 func sortedKeys(m map[string]int) []string {
@@ -296,11 +304,7 @@ func sortedKeys(m map[string]int) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
+	sort.Strings(keys)
 	return keys
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/record"
 )
 
@@ -423,5 +424,18 @@ func Test_listenRun_RecordingFailureIsAnError(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "writing the recording failed") || !strings.Contains(out.String(), `"kind":"message"`) {
 		t.Errorf("stderr %q, stdout %q", errOut, out)
+	}
+}
+
+func TestArrivedSummary(t *testing.T) {
+	st := listener.NewStats()
+	if got := arrivedSummary(st); got != "nothing arrived" {
+		t.Errorf("empty: %q", got)
+	}
+	st.Requests, st.Events = 1, 3
+	st.Kinds = map[string]int{"status": 2, "message": 1}
+	st.Statuses = map[string]int{"sent": 1, "delivered": 1}
+	if got, want := arrivedSummary(st), "arrived: 1 request, 3 events: 1 message, 2 status (1 delivered, 1 sent)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
