@@ -128,7 +128,9 @@ sender's retries behave as they would in production; --status overrides
 it. An app that cannot be reached gets the caller a 502, one slower than
 --forward-timeout a 504; the line under the event says why. Redirects are
 not followed, no proxy from the environment is used; --forward-insecure
-accepts the self-signed certificate of an https development server. Each forward is shown
+accepts the self-signed certificate of an https development server.
+Requests the listener refuses itself (413, or 401 under
+--require-signature) are not forwarded. Each forward is shown
 under its request's events (status, latency, start of the answer); with
 --json it is a line of its own: {"schema":"wa-cb.forward/v1",
 "kind":"forward", "request_id", "url", "status", "latency_ms", "body",
