@@ -391,3 +391,36 @@ func TestForwarderTLS(t *testing.T) {
 		t.Fatalf("with Insecure: %+v", fr)
 	}
 }
+
+// FuzzForwardHeader: whatever the Connection header names, no hop-by-hop
+// header is passed on and every other header is, unchanged.
+func FuzzForwardHeader(f *testing.F) {
+	f.Add("keep-alive, X-A", "X-A", "v")
+	f.Add(",,  ,x-b ,", "X-B", "1")
+	f.Add("close", "Proxy-Foo", "bar")
+	f.Add("Upgrade", "X-Hub-Signature-256", "sha256=00")
+	f.Fuzz(func(t *testing.T, connection, name, value string) {
+		in := http.Header{"Connection": {connection}}
+		if name != "" {
+			in[name] = []string{value}
+		}
+		out := ForwardHeader(in, "127.0.0.1:1", "h")
+		named := map[string]bool{}
+		for _, n := range strings.Split(connection, ",") {
+			named[http.CanonicalHeaderKey(strings.TrimSpace(n))] = true
+		}
+		for k := range out {
+			ck := http.CanonicalHeaderKey(k)
+			if isHop(ck) || ck == "Host" || ck == "Expect" || (named[ck] && !strings.HasPrefix(ck, "X-Forwarded-")) {
+				t.Fatalf("%q passed on (Connection: %q)", k, connection)
+			}
+		}
+		ck := http.CanonicalHeaderKey(name)
+		keep := name != "" && !isHop(ck) && ck != "Host" && ck != "Expect" && !named[ck] && !strings.HasPrefix(ck, "X-Forwarded-")
+		if keep {
+			if got, ok := out[name]; !ok || len(got) != 1 || got[0] != value {
+				t.Fatalf("%q: %q not passed on unchanged: %v", name, value, out)
+			}
+		}
+	})
+}
