@@ -100,6 +100,7 @@ const (
 	StoppedByCount     = "count"
 	StoppedByDuration  = "duration"
 	StoppedByInterrupt = "interrupt"
+	StoppedByError     = "error" // Next failed
 )
 
 // Run delivers until a limit is reached or ctx is done, then waits for
@@ -184,7 +185,7 @@ func (l *Load) Run(ctx context.Context) (*LoadReport, error) {
 				job, err := cfg.Next(int(seq))
 				if err != nil {
 					errOnce.Do(func() { runErr = err })
-					halt(StoppedByInterrupt)
+					halt(StoppedByError)
 					return
 				}
 				o := l.s.deliverLoad(ctx, client, expect, now, job)

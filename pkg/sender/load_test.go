@@ -265,7 +265,7 @@ func TestLoadNextError(t *testing.T) {
 	}
 	l, _ := NewLoad(&Sender{Client: srv.Client()}, LoadConfig{Count: 100, Concurrency: 1, Next: next})
 	r, err := l.Run(context.Background())
-	if !errors.Is(err, boom) || r == nil || r.Sent != 5 {
+	if !errors.Is(err, boom) || r == nil || r.Sent != 5 || r.StoppedBy != StoppedByError {
 		t.Errorf("err = %v report = %+v", err, r)
 	}
 }

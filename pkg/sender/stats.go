@@ -56,8 +56,8 @@ type LoadReport struct {
 	// from every recorded latency.
 	Latency Latency `json:"latency_ms"`
 
-	// StoppedBy says which limit ended the run: count, duration or
-	// interrupt.
+	// StoppedBy says what ended the run: count, duration, interrupt or
+	// error.
 	StoppedBy string `json:"stopped_by"`
 }
 
