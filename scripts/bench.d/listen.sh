@@ -7,6 +7,9 @@
 #   throughput of listen vs the bare server (target >= 0.7), the p99
 #   answer latency and the CPU time each server spent per request (less
 #   sensitive to other load),
+#   throughput of listen --json --record FILE vs the bare server (a second
+#   listener driven in the same rounds; target >= 0.5) and its recording
+#   lines vs requests answered (target 1.00),
 #   listen's RSS after 100k requests vs after 10k (flat: target <= 1.25),
 #   events written vs requests answered (nothing dropped: target 1.00).
 # Knobs: LISTEN_BENCH_CONNS (50), LISTEN_BENCH_N (15000 per round),
@@ -47,17 +50,22 @@ wait_file() {
   exit 1
 }
 
-rm -f "$out/listen.url" "$out/baseline.url"
+rm -f "$out/listen.url" "$out/baseline.url" "$out/record.url" "$out/record.ndjson"
 "$bin" listen --port 0 --ready-file "$out/listen.url" --json >"$out/events.ndjson" 2>"$out/listen.err" &
 lpid=$!
 pids+=("$lpid")
+"$bin" listen --port 0 --ready-file "$out/record.url" --json --record "$out/record.ndjson" >"$out/events-record.ndjson" 2>"$out/record.err" &
+rpid=$!
+pids+=("$rpid")
 "$out/baseline" -ready "$out/baseline.url" &
 bpid=$!
 pids+=("$bpid")
 wait_file "$out/listen.url"
 wait_file "$out/baseline.url"
+wait_file "$out/record.url"
 lurl="$(cat "$out/listen.url")"
 burl="$(cat "$out/baseline.url")"
+rurl="$(cat "$out/record.url")"
 
 total=0
 drive() { # URL N -> "requests-per-second p99-ms"
@@ -74,6 +82,8 @@ rss_mib() {
 # 10k requests (also the warm-up), then the first RSS reading.
 drive "$lurl" 10000 >/dev/null
 drive "$burl" 10000 >/dev/null
+drive "$rurl" 10000 >/dev/null
+rtotal=10000
 total=10000
 rss10k="$(rss_mib "$lpid")"
 
@@ -81,6 +91,7 @@ rss10k="$(rss_mib "$lpid")"
 # of each, so that noise from other processes on the machine counts least.
 best_l=0
 best_b=0
+best_r=0
 p99_l=999999
 p99_b=999999
 lc0="$(cpu_ticks "$lpid")"
@@ -93,6 +104,9 @@ for r in $(seq 1 "$rounds"); do
     b="$(drive "$burl" "$per_round")"
     l="$(drive "$lurl" "$per_round")"
   fi
+  rec="$(drive "$rurl" "$per_round")"
+  rtotal=$((rtotal + per_round))
+  best_r="$(awk -v a="$best_r" -v b="${rec% *}" 'BEGIN { print (b > a ? b : a) }')"
   total=$((total + per_round))
   best_l="$(awk -v a="$best_l" -v b="${l% *}" 'BEGIN { print (b > a ? b : a) }')"
   best_b="$(awk -v a="$best_b" -v b="${b% *}" 'BEGIN { print (b > a ? b : a) }')"
@@ -114,10 +128,15 @@ rss100k="$(rss_mib "$lpid")"
 kill -INT "$lpid"
 wait "$lpid" || true
 kill -INT "$bpid" 2>/dev/null || true
+kill -INT "$rpid"
+wait "$rpid" || true
 lines="$(wc -l <"$out/events.ndjson" | tr -d ' ')"
+rlines="$(wc -l <"$out/record.ndjson" | tr -d ' ')"
 
 awk -v l="$best_l" -v b="$best_b" -v c="$conns" 'BEGIN {
   printf "listen --json throughput (%d connections, Cloud text POST): %.0f vs %.0f req/s = %.2f (target >= 0.7)\n", c, l, b, l / b }'
+awk -v l="$best_r" -v b="$best_b" -v c="$conns" 'BEGIN {
+  printf "listen --json --record throughput (%d connections, Cloud text POST): %.0f vs %.0f req/s = %.2f (target >= 0.5)\n", c, l, b, l / b }'
 awk -v l="$p99_l" -v b="$p99_b" 'BEGIN {
   printf "answer latency p99 under that load, listen --json vs bare server: %.2f vs %.2f ms = %.2f (target none: for reference, lower is better)\n", l, b, (b > 0 ? l / b : 0) }'
 awk -v l="$lcpu" -v b="$bcpu" -v t="$tick" -v n="$((rounds * per_round))" 'BEGIN {
@@ -126,4 +145,6 @@ awk -v a="$rss100k" -v b="$rss10k" 'BEGIN {
   printf "listen RSS after 100k requests vs after 10k: %.1f vs %.1f MiB = %.2f (target <= 1.25)\n", a, b, a / b }'
 awk -v a="$lines" -v b="$total" 'BEGIN {
   printf "listen events written vs requests answered: %d vs %d lines = %.2f (target 1.00)\n", a, b, a / b }'
+awk -v a="$rlines" -v b="$rtotal" 'BEGIN {
+  printf "listen --record lines written vs requests answered: %d vs %d lines = %.2f (target 1.00)\n", a, b, a / b }'
 tail -n 1 "$out/listen.err" | sed 's/^/  listen: /'

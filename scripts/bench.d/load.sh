@@ -11,7 +11,7 @@
 #   request of each (for reference) and the p99 latency each measured (for
 #   reference).
 # Knobs: LOAD_BENCH_CONNS (50), LOAD_BENCH_SECONDS (4 per run),
-# LOAD_BENCH_ROUNDS (3; the best round of each side counts),
+# LOAD_BENCH_ROUNDS (5; the best round of each side counts),
 # VEGETA (a vegeta binary to use instead of installing the pinned one).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,7 +34,7 @@ fi
 
 conns="${LOAD_BENCH_CONNS:-50}"
 secs="${LOAD_BENCH_SECONDS:-4}"
-rounds="${LOAD_BENCH_ROUNDS:-3}"
+rounds="${LOAD_BENCH_ROUNDS:-5}"
 
 pids=()
 cleanup() {
