@@ -121,6 +121,7 @@ func (l *Load) Run(ctx context.Context) (*LoadReport, error) {
 	if expect == nil {
 		expect = Is2xx
 	}
+	rt := roundTripper(client)
 
 	stop := make(chan struct{})
 	var stopOnce sync.Once
@@ -188,7 +189,7 @@ func (l *Load) Run(ctx context.Context) (*LoadReport, error) {
 					halt(StoppedByError)
 					return
 				}
-				o := l.s.deliverLoad(ctx, client, expect, now, job)
+				o := l.s.deliverLoad(ctx, client, rt, expect, now, job)
 				if o.cancelled {
 					return
 				}
@@ -270,14 +271,22 @@ type outcome struct {
 // deliverLoad is Deliver without the per-delivery report: the answer is
 // drained (so the connection is reused) but not kept, except to check an
 // Echo.
-func (s *Sender) deliverLoad(ctx context.Context, client *http.Client, expect func(int) bool, now func() time.Time, job Job) outcome {
+func (s *Sender) deliverLoad(ctx context.Context, client *http.Client, rt http.RoundTripper, expect func(int) bool, now func() time.Time, job Job) outcome {
 	req := job.Request
 	o := outcome{bytes: len(req.Body)}
+	// With rt (see roundTripper), the client's timeout is the request
+	// context's.
+	rctx := ctx
+	if rt != nil && client.Timeout > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, client.Timeout)
+		defer cancel()
+	}
 	var body io.Reader
 	if req.Body != nil {
 		body = bytes.NewReader(req.Body)
 	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, body)
+	hr, err := http.NewRequestWithContext(rctx, req.Method, req.URL, body)
 	if err != nil {
 		o.cause, o.reason = CauseOther, err.Error()
 		return o
@@ -292,7 +301,12 @@ func (s *Sender) deliverLoad(ctx context.Context, client *http.Client, expect fu
 		SignHeaders(hr.Header, s.Secret, req.Body)
 	}
 	start := now()
-	resp, err := client.Do(hr)
+	var resp *http.Response
+	if rt != nil {
+		resp, err = rt.RoundTrip(hr)
+	} else {
+		resp, err = client.Do(hr)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			o.cancelled = true
@@ -371,4 +385,19 @@ func ForConcurrency(client *http.Client, n int) *http.Client {
 	c := *client
 	c.Transport = tr
 	return &c
+}
+
+// roundTripper is the client's transport when delivering through it
+// directly changes nothing: no cookie jar, and redirects are not followed
+// (the client's CheckRedirect returns http.ErrUseLastResponse); nil
+// otherwise. Going straight to the transport saves the copy of the
+// headers the client makes for redirects that never happen.
+func roundTripper(client *http.Client) http.RoundTripper {
+	if client.Jar != nil || client.Transport == nil || client.CheckRedirect == nil {
+		return nil
+	}
+	if client.CheckRedirect(nil, nil) != http.ErrUseLastResponse {
+		return nil
+	}
+	return client.Transport
 }

@@ -132,10 +132,24 @@ func TestLoadFailureCauses(t *testing.T) {
 		}
 		return Job{Request: Request{Method: http.MethodGet, URL: u}}, nil
 	}
-	client := ForConcurrency(srv.Client(), 4)
-	client.Timeout = time.Second
+	// Through the client, and straight to its transport (a client that
+	// does not follow redirects, as wa-cb's).
+	for _, direct := range []bool{false, true} {
+		client := ForConcurrency(srv.Client(), 4)
+		client.Timeout = time.Second
+		if direct {
+			client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		}
+		if (roundTripper(client) != nil) != direct {
+			t.Fatalf("direct=%v: roundTripper = %v", direct, roundTripper(client))
+		}
+		t.Run(fmt.Sprintf("direct=%v", direct), func(t *testing.T) { checkFailureCauses(t, client, next, len(answers)) })
+	}
+}
+
+func checkFailureCauses(t *testing.T, client *http.Client, next func(int) (Job, error), n int) {
 	s := &Sender{Client: client}
-	l, err := NewLoad(s, LoadConfig{Count: 2 * len(answers), Concurrency: 4, Next: next})
+	l, err := NewLoad(s, LoadConfig{Count: 2 * n, Concurrency: 4, Next: next})
 	if err != nil {
 		t.Fatal(err)
 	}
