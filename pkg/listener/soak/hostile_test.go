@@ -395,3 +395,89 @@ func TestManyIdleConnections(t *testing.T) {
 		t.Errorf("%d events, want 10", n)
 	}
 }
+
+// TestSlowBodyClients holds connections open that send their body a byte
+// at a time, and checks that normal callbacks are answered meanwhile and
+// that every stalled body is cut off by ReadTimeout and still reported.
+func TestSlowBodyClients(t *testing.T) {
+	t.Parallel() // mostly waiting for the read timeout
+	const slow = 8
+	const readTimeout = 2 * time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := listener.NewServer(ln, listener.Config{ReadTimeout: readTimeout, ShutdownTimeout: time.Second}, io.Discard)
+	var mu sync.Mutex
+	var normal, stalled int
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := srv.Run(ctx, func(ex *listener.Exchange, _ bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case ex.Path == "/slow-body" && ex.ReadError != "" && ex.Answer.Status == http.StatusBadRequest:
+				stalled++
+			case ex.Path == "/normal" && ex.Answer.Status == http.StatusOK:
+				normal++
+			default:
+				t.Errorf("unexpected exchange %s %s: answered %d, read error %q", ex.Method, ex.Path, ex.Answer.Status, ex.ReadError)
+			}
+		})
+		done <- err
+	}()
+	base := srv.URL()
+
+	cuts := make(chan error, slow)
+	stopWriting := make(chan struct{})
+	for i := 0; i < slow; i++ {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		head := "POST /slow-body HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+		if _, err := io.WriteString(conn, head); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for {
+				select {
+				case <-stopWriting:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+				if _, err := io.WriteString(conn, " "); err != nil {
+					return
+				}
+			}
+		}()
+		go func() {
+			_ = conn.SetReadDeadline(time.Now().Add(readTimeout + 20*time.Second))
+			_, err := io.Copy(io.Discard, conn)
+			cuts <- err
+		}()
+	}
+
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	for i := 0; i < 20; i++ {
+		normalCallback(t, client, base, i)
+	}
+	for i := 0; i < slow; i++ {
+		if err := <-cuts; err != nil && !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("slow body %d: not cut off by the server: %v", i, err)
+		}
+	}
+	close(stopWriting)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if normal != 20 || stalled != slow {
+		t.Errorf("%d normal and %d stalled exchanges reported, want 20 and %d", normal, stalled, slow)
+	}
+}
