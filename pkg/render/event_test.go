@@ -271,7 +271,11 @@ func FuzzEventCard(f *testing.F) {
 			DecodeError: decodeErr, Media: &callback.Media{Caption: name, URL: text},
 			Extra: map[string]string{from: text}}, "invalid")
 		v := EventView{Event: ev, Answer: 200, RawBody: body, RawQuery: text}
-		want := min(max(width, 32), 100)
+		layout := width
+		if layout == 0 {
+			layout = 80 // an unknown width lays out at 80 columns (see build)
+		}
+		want := min(max(layout, 32), 100)
 		for _, color := range []bool{false, true} {
 			out := NewEventPrinterFor(build(io.Discard, color, width), true).Event(v)
 			for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
