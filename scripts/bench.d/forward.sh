@@ -15,13 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-out="${WA_CB_BENCH_OUT:-$(mktemp -d)}/forward"
-mkdir -p "$out"
-bin="${WA_CB_BIN:-}"
-if [ -z "$bin" ]; then
-  go build -o "$out/wa-cb" ./cmd/wa-cb
-  bin="$out/wa-cb"
-fi
+. scripts/bench-lib.sh
+bench_init forward
 
 # 1. go test -bench
 go test -run '^$' -bench 'BenchmarkForward$|BenchmarkDirect$' -benchtime "${FORWARD_BENCH_TIME:-2s}" ./pkg/listener >"$out/gobench.txt"
@@ -42,23 +37,7 @@ go build -o "$out/baseline" ./scripts/internal/baseline
 conns="${FORWARD_BENCH_CONNS:-50}"
 per_round="${FORWARD_BENCH_N:-10000}"
 rounds="${FORWARD_BENCH_ROUNDS:-3}"
-cat > "$out/cloud-text.json" <<'JSON'
-{"object":"whatsapp_business_account","entry":[{"id":"5467539754836534","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"1122334455667"},"contacts":[{"profile":{"name":"Test Name"},"wa_id":"972987654321"}],"messages":[{"from":"972987654321","id":"wamid.HBgMOTcyOTg3NjU0MzIxFQIAEhgUM0EwRjY0QjMyRUI3MEQ2MEVGQjEA","timestamp":"1697043223","text":{"body":"Hello, I would like to know the status of my order 4821."},"type":"text"}]},"field":"messages"}]}]}
-JSON
-
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-wait_file() {
-  for _ in $(seq 1 500); do
-    [ -s "$1" ] && return 0
-    sleep 0.02
-  done
-  echo "bench forward: $1 never appeared" >&2
-  exit 1
-}
+write_cloud_text "$out/cloud-text.json"
 
 rm -f "$out/baseline.url" "$out/listen.url" "$out/record.ndjson"
 "$out/baseline" -ready "$out/baseline.url" &

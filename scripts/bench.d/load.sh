@@ -18,13 +18,8 @@ cd "$(dirname "$0")/../.."
 
 VEGETA_VERSION=v12.13.0
 
-out="${WA_CB_BENCH_OUT:-$(mktemp -d)}/load"
-mkdir -p "$out"
-bin="${WA_CB_BIN:-}"
-if [ -z "$bin" ]; then
-  go build -o "$out/wa-cb" ./cmd/wa-cb
-  bin="$out/wa-cb"
-fi
+. scripts/bench-lib.sh
+bench_init load
 go build -o "$out/baseline" ./scripts/internal/baseline
 vegeta="${VEGETA:-}"
 if [ -z "$vegeta" ]; then
@@ -35,12 +30,6 @@ fi
 conns="${LOAD_BENCH_CONNS:-50}"
 secs="${LOAD_BENCH_SECONDS:-4}"
 rounds="${LOAD_BENCH_ROUNDS:-5}"
-
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT
 
 rm -f "$out/baseline.url"
 "$out/baseline" -ready "$out/baseline.url" &

@@ -15,13 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-out="${WA_CB_BENCH_OUT:-$(mktemp -d)}/validate-url"
-mkdir -p "$out"
-bin="${WA_CB_BIN:-}"
-if [ -z "$bin" ]; then
-  go build -o "$out/wa-cb" ./cmd/wa-cb
-  bin="$out/wa-cb"
-fi
+. scripts/bench-lib.sh
+bench_init validate-url
 go build -o "$out/urlbench" ./scripts/internal/urlbench
 ub="$out/urlbench"
 

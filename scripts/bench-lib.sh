@@ -1,0 +1,39 @@
+# Shared by the sections of scripts/bench (scripts/bench.d/*.sh); sourced,
+# not run. It sets up a section's output folder and wa-cb binary, stops the
+# servers a section starts, and waits for their ready files.
+
+# bench_init NAME: sets $out (the section's folder) and $bin (wa-cb, built
+# unless scripts/bench already did), and stops every PID in $pids on exit.
+bench_init() {
+  section="$1"
+  out="${WA_CB_BENCH_OUT:-$(mktemp -d)}/$section"
+  mkdir -p "$out"
+  bin="${WA_CB_BIN:-}"
+  if [ -z "$bin" ]; then
+    go build -o "$out/wa-cb" ./cmd/wa-cb
+    bin="$out/wa-cb"
+  fi
+  pids=()
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+
+# wait_file FILE: waits up to 10 s for a server to write its ready file.
+wait_file() {
+  for _ in $(seq 1 500); do
+    [ -s "$1" ] && return 0
+    sleep 0.02
+  done
+  echo "bench $section: $1 never appeared" >&2
+  exit 1
+}
+
+# write_cloud_text FILE: the Cloud API text callback the load sections send.
+write_cloud_text() {
+  cat > "$1" <<'JSON'
+{"object":"whatsapp_business_account","entry":[{"id":"5467539754836534","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"1122334455667"},"contacts":[{"profile":{"name":"Test Name"},"wa_id":"972987654321"}],"messages":[{"from":"972987654321","id":"wamid.HBgMOTcyOTg3NjU0MzIxFQIAEhgUM0EwRjY0QjMyRUI3MEQ2MEVGQjEA","timestamp":"1697043223","text":{"body":"Hello, I would like to know the status of my order 4821."},"type":"text"}]},"field":"messages"}]}]}
+JSON
+}
