@@ -378,9 +378,13 @@ func (p *EventPrinter) card(v EventView) string {
 		head += " " + p.colorFor(ev, sub)
 	}
 	head += "  " + s.Dim.Sprint(evClean(evOrDash(ev.Source)))
-	if ev.DecodeError != "" || v.Failure != "" {
+	switch {
+	case ev.DecodeError != "" && v.Failure == "" && ev.Kind != "" && ev.Kind != "unknown":
+		// Repaired or partly read: the fields shown are real, some are missing.
+		head += "  " + s.Warn.Sprint("! partly decoded")
+	case ev.DecodeError != "" || v.Failure != "":
 		head += "  " + s.Bad.Sprint("✗ not decoded")
-	} else if evBad(v) {
+	case evBad(v):
 		head = s.Bad.Sprint("✗") + " " + head // flagged without relying on colour
 	}
 	right := ""
