@@ -46,7 +46,7 @@ func (w *Workbench) Respond(ctx context.Context, ex *Exchange) Answer {
 	n := w.n.Add(1)
 	fail := ""
 	if w.FailEvery > 0 && n%uint64(w.FailEvery) == 0 {
-		fail = fmt.Sprintf("simulated failure (every %s request)", ordinal(w.FailEvery))
+		fail = fmt.Sprintf("simulated failure (every %s request)", Ordinal(w.FailEvery))
 		if w.FailEvery == 1 {
 			fail = "simulated failure (every request)"
 		}
@@ -111,8 +111,8 @@ func (w *Workbench) init() {
 	w.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 }
 
-// ordinal writes 2 as "2nd", 3 as "3rd", 11 as "11th".
-func ordinal(n int) string {
+// Ordinal writes 2 as "2nd", 3 as "3rd", 11 as "11th".
+func Ordinal(n int) string {
 	suffix := "th"
 	if n%100 < 11 || n%100 > 13 {
 		switch n % 10 {

@@ -319,7 +319,7 @@ func (wb *Workbench) notes(status int) []string {
 		out = append(out, n+"; 502 when it is down, 504 after "+wb.ForwardTimeout.String()+")")
 	}
 	if wb.FailEvery > 0 {
-		out = append(out, fmt.Sprintf("Failing every %s request with %d", ordinalWord(wb.FailEvery), wb.FailStatus))
+		out = append(out, fmt.Sprintf("Failing every %s request with %d", listener.Ordinal(wb.FailEvery), wb.FailStatus))
 	}
 	if wb.FailRate > 0 {
 		n := fmt.Sprintf("Failing a share of %g of requests with %d", wb.FailRate, wb.FailStatus)
@@ -351,24 +351,6 @@ func (wb *Workbench) notes(status int) []string {
 		out = append(out, n)
 	}
 	return out
-}
-
-func ordinalWord(n int) string {
-	if n == 1 {
-		return "1st"
-	}
-	suffix := "th"
-	if n%100 < 11 || n%100 > 13 {
-		switch n % 10 {
-		case 1:
-			suffix = "st"
-		case 2:
-			suffix = "nd"
-		case 3:
-			suffix = "rd"
-		}
-	}
-	return strconv.Itoa(n) + suffix
 }
 
 // verdict is the outcome of a run with --until, --max-events or
