@@ -197,16 +197,26 @@ func decodeForm(body, rawQuery string, notes *[]string) []Event {
 		*notes = append(*notes, local...)
 		return evs
 	}
-	if rawQuery != "" {
-		qps, _ := parseQuery(rawQuery)
-		var qnotes []string
-		if evs, ok := classifyParams(qps, nil, &qnotes); ok {
-			*notes = append(*notes, qnotes...)
-			return evs
-		}
+	if evs, ok := queryCallback(rawQuery, notes); ok {
+		return evs
 	}
 	*notes = append(*notes, local...)
 	return []Event{unknownEvent(paramsJSON(ps, isVerifyToken))}
+}
+
+// queryCallback decodes the URL query as the callback, for bodies that
+// hold none; it reports false when the query holds no known callback either.
+func queryCallback(rawQuery string, notes *[]string) ([]Event, bool) {
+	if rawQuery == "" {
+		return nil, false
+	}
+	qps, _ := parseQuery(rawQuery)
+	var qnotes []string
+	evs, ok := classifyParams(qps, nil, &qnotes)
+	if ok {
+		*notes = append(*notes, qnotes...)
+	}
+	return evs, ok
 }
 
 // decodeParamsBody decodes a body read as flat parameters (multipart or
@@ -224,13 +234,8 @@ func decodeParamsBody(what string, body []byte, rawQuery string, notes *[]string
 			return evs
 		}
 	}
-	if rawQuery != "" {
-		qps, _ := parseQuery(rawQuery)
-		var qnotes []string
-		if evs, ok := classifyParams(qps, nil, &qnotes); ok {
-			*notes = append(*notes, qnotes...)
-			return evs
-		}
+	if evs, ok := queryCallback(rawQuery, notes); ok {
+		return evs
 	}
 	*notes = append(*notes, local...)
 	if len(ps) == 0 && err == nil {
