@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"io"
 	"net/http"
 	"os"
 	"time"
@@ -50,4 +51,18 @@ func NewHTTPClient(timeout time.Duration, maxIdle int) *http.Client {
 			return http.ErrUseLastResponse
 		},
 	}
+}
+
+// OpenInput opens the file a command was given, or returns stdin for "-".
+// A file that cannot be opened is a configuration error (exit 2). Call the
+// returned close function when done.
+func OpenInput(path string, stdin io.Reader) (io.Reader, func() error, error) {
+	if path == "-" {
+		return stdin, func() error { return nil }, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, ConfigErrorf("%v", err)
+	}
+	return f, f.Close, nil
 }

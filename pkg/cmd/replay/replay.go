@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -206,17 +205,11 @@ func replayRun(ctx context.Context, opts *Options) error {
 		ctx = context.Background()
 	}
 	ios := opts.IO
-	var r io.Reader
-	if opts.Path == "-" {
-		r = ios.In
-	} else {
-		fh, err := os.Open(opts.Path)
-		if err != nil {
-			return cmdutil.ConfigErrorf("%v", err)
-		}
-		defer fh.Close()
-		r = fh
+	r, closeInput, err := cmdutil.OpenInput(opts.Path, ios.In)
+	if err != nil {
+		return err
 	}
+	defer closeInput()
 	items, err := load(r, opts, ios.ErrOut)
 	if err != nil {
 		return err

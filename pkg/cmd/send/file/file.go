@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -76,18 +75,15 @@ body is signed (X-Hub-Signature-256).`,
 }
 
 func fileRun(ctx context.Context, opts *Options) error {
-	var r io.Reader
 	name := opts.Path
 	if opts.Path == "-" {
-		r, name = opts.IO.In, "stdin"
-	} else {
-		fh, err := os.Open(opts.Path)
-		if err != nil {
-			return cmdutil.ConfigErrorf("%v", err)
-		}
-		defer fh.Close()
-		r = fh
+		name = "stdin"
 	}
+	r, closeInput, err := cmdutil.OpenInput(opts.Path, opts.IO.In)
+	if err != nil {
+		return err
+	}
+	defer closeInput()
 	data, err := io.ReadAll(io.LimitReader(r, MaxPayload+1))
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", name, err)
