@@ -8,13 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -170,7 +167,7 @@ signatures no longer verify.`,
   $ wa-cb listen --redact --json | tee shareable.ndjson`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			host, port, err := splitAddr(addr, opts.Port, cmd.Flags().Changed("port"))
+			host, port, err := cmdutil.SplitAddr(addr, opts.Port, cmd.Flags().Changed("port"), DefaultHost)
 			if err != nil {
 				return err
 			}
@@ -232,71 +229,6 @@ signatures no longer verify.`,
 	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to requests without a valid signature")
 	addWorkbenchFlags(cmd, &opts.Workbench)
 	return cmd
-}
-
-// splitAddr reads --addr (HOST or HOST:PORT) and --port.
-func splitAddr(addr string, port int, portSet bool) (string, int, error) {
-	host := strings.TrimSpace(addr)
-	if host == "" {
-		host = DefaultHost
-	}
-	// A URL is accepted too (the one a listener printed, say).
-	lower := strings.ToLower(host)
-	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
-		u, err := url.Parse(host)
-		if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-			return "", 0, cmdutil.FlagErrorf("invalid --addr %q: want HOST, HOST:PORT or http://HOST:PORT/", addr)
-		}
-		host = u.Host
-	}
-	if h, p, err := net.SplitHostPort(host); err == nil {
-		n, perr := strconv.Atoi(p)
-		if perr != nil || n < 0 || n > 65535 {
-			return "", 0, cmdutil.FlagErrorf("invalid port in --addr %q", addr)
-		}
-		if portSet && n != port {
-			return "", 0, cmdutil.FlagErrorf("--addr %q names port %d and --port says %d: give the port once", addr, n, port)
-		}
-		host, port = h, n
-	} else {
-		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	}
-	if port < 0 || port > 65535 {
-		return "", 0, cmdutil.FlagErrorf("invalid --port %d: want 0 to 65535", port)
-	}
-	if strings.ContainsAny(host, " /?#@") {
-		return "", 0, cmdutil.FlagErrorf("invalid --addr %q: want a host name or IP address", addr)
-	}
-	return host, port, nil
-}
-
-// addrInUse reports whether a bind failed because the port is taken
-// (EADDRINUSE, or WSAEADDRINUSE on Windows).
-func addrInUse(err error) bool {
-	const wsaeaddrinuse = syscall.Errno(10048)
-	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, wsaeaddrinuse)
-}
-
-// exposureWarning is the warning for a listener other machines can reach
-// ("" on loopback).
-func exposureWarning(host, addr string) string {
-	if loopback(host) {
-		return ""
-	}
-	what := "is reachable from other machines"
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		what = "listens on every network interface"
-	}
-	return fmt.Sprintf("warning: %s %s; use --addr 127.0.0.1 to keep it local", addr, what)
-}
-
-// loopback reports whether host only reaches this machine.
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func listenRun(ctx context.Context, opts *Options) (err error) {
@@ -364,7 +296,7 @@ func listenRun(ctx context.Context, opts *Options) (err error) {
 	addr := net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
 	srv, err := listener.Listen(addr, cfg, ios.ErrOut)
 	if err != nil {
-		if addrInUse(err) {
+		if cmdutil.AddrInUse(err) {
 			return fmt.Errorf("%w (is another listener running? pick another --port, or --port 0 for a free one)", err)
 		}
 		return err
@@ -374,7 +306,7 @@ func listenRun(ctx context.Context, opts *Options) (err error) {
 		return cmdutil.ConfigErrorf("--forward-to %s is this listener itself: every callback would loop", wb.ForwardTo)
 	}
 	h.met = srv.Stop
-	if w := exposureWarning(opts.Host, addr); w != "" {
+	if w := cmdutil.ExposureWarning(opts.Host, addr); w != "" {
 		fmt.Fprintln(ios.ErrOut, w)
 	}
 	base := srv.URL()
@@ -393,7 +325,7 @@ func listenRun(ctx context.Context, opts *Options) (err error) {
 		fmt.Fprintln(ios.ErrOut, note)
 	}
 	if opts.ReadyFile != "" {
-		if err := writeReady(opts.ReadyFile, base); err != nil {
+		if err := cmdutil.WriteReadyFile(opts.ReadyFile, base); err != nil {
 			srv.Close()
 			return fmt.Errorf("cannot write --ready-file: %w", err)
 		}
@@ -448,34 +380,6 @@ func abortOnSecondSignal(ctx context.Context, srv *listener.Server, stopped <-ch
 		srv.Abort()
 	case <-stopped:
 	}
-}
-
-// writeReady writes the URL atomically, so a watcher never reads half.
-func writeReady(path, url string) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".wa-cb-ready-*")
-	if err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if _, err := tmp.WriteString(url + "\n"); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
 }
 
 // output renders exchanges on the consumer goroutine.

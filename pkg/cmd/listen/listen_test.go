@@ -276,14 +276,6 @@ func Test_listenRun_PortInUse(t *testing.T) {
 	}
 }
 
-func TestLoopback(t *testing.T) {
-	for host, want := range map[string]bool{"127.0.0.1": true, "localhost": true, "::1": true, "127.5.0.1": true, "0.0.0.0": false, "::": false, "192.168.1.2": false, "example.com": false} {
-		if got := loopback(host); got != want {
-			t.Errorf("loopback(%q) = %v", host, got)
-		}
-	}
-}
-
 func TestOutputRecoversRenderPanic(t *testing.T) {
 	ios, _, out, errOut := iostreams.Test()
 	o := newOutput(&Options{IO: ios})
@@ -393,21 +385,6 @@ func TestOutputWriteFailureStops(t *testing.T) {
 	}
 	if stops != 1 || o.err == nil {
 		t.Fatalf("stops %d err %v", stops, o.err)
-	}
-}
-
-func TestExposureWarning(t *testing.T) {
-	tests := []struct{ host, addr, want string }{
-		{"127.0.0.1", "127.0.0.1:4280", ""},
-		{"localhost", "localhost:0", ""},
-		{"0.0.0.0", "0.0.0.0:4280", "warning: 0.0.0.0:4280 listens on every network interface; use --addr 127.0.0.1 to keep it local"},
-		{"::", "[::]:4280", "warning: [::]:4280 listens on every network interface; use --addr 127.0.0.1 to keep it local"},
-		{"192.168.1.20", "192.168.1.20:4280", "warning: 192.168.1.20:4280 is reachable from other machines; use --addr 127.0.0.1 to keep it local"},
-	}
-	for _, tt := range tests {
-		if got := exposureWarning(tt.host, tt.addr); got != tt.want {
-			t.Errorf("exposureWarning(%q) = %q, want %q", tt.host, got, tt.want)
-		}
 	}
 }
 

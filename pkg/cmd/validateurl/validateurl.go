@@ -153,12 +153,34 @@ documentation, benchmarking, reserved, nat64, public.`)
 
 // buildWhitelist gathers every source; nil means no whitelist was given.
 func buildWhitelist(opts *Options) (*urlcheck.Whitelist, []urlcheck.EntryWarning, error) {
-	b := urlcheck.Builder{Exact: opts.Exact}
-	for _, list := range opts.Whitelist {
+	return BuildWhitelist(WhitelistSources{Lists: opts.Whitelist, Files: opts.WhitelistFiles, Exact: opts.Exact, Getenv: opts.Getenv, Open: opts.Open})
+}
+
+// WhitelistSources are the places a whitelist is read from: --whitelist
+// values, --whitelist-file names and the WA_CB_WHITELIST environment
+// variable. Every command that judges callback URLs reads them so.
+type WhitelistSources struct {
+	Lists  []string // --whitelist values, each comma-separated
+	Files  []string // --whitelist-file names
+	Exact  bool     // entries match only their own host
+	Getenv func(string) string
+	// Open opens a whitelist file; nil means os.Open.
+	Open func(name string) (io.ReadCloser, error)
+}
+
+// BuildWhitelist reads every source; nil means no whitelist was given. A
+// bad entry or an unreadable file is a configuration error (exit 2).
+func BuildWhitelist(src WhitelistSources) (*urlcheck.Whitelist, []urlcheck.EntryWarning, error) {
+	open := src.Open
+	if open == nil {
+		open = func(name string) (io.ReadCloser, error) { return os.Open(name) }
+	}
+	b := urlcheck.Builder{Exact: src.Exact}
+	for _, list := range src.Lists {
 		b.AddList(list, "--whitelist")
 	}
-	for _, name := range opts.WhitelistFiles {
-		f, err := opts.Open(name)
+	for _, name := range src.Files {
+		f, err := open(name)
 		if err != nil {
 			return nil, nil, cmdutil.ConfigErrorf("cannot read whitelist file: %w", err)
 		}
@@ -168,8 +190,8 @@ func buildWhitelist(opts *Options) (*urlcheck.Whitelist, []urlcheck.EntryWarning
 			return nil, nil, cmdutil.ConfigErrorf("cannot read whitelist file %s: %w", name, err)
 		}
 	}
-	if opts.Getenv != nil {
-		if v := opts.Getenv(EnvWhitelist); v != "" {
+	if src.Getenv != nil {
+		if v := src.Getenv(EnvWhitelist); v != "" {
 			b.AddList(v, EnvWhitelist)
 		}
 	}

@@ -1,0 +1,110 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// SplitAddr reads a server command's --addr (HOST, HOST:PORT or
+// http://HOST:PORT/) and --port; portSet says whether --port was given,
+// so a port named twice with different values is an error. An empty addr
+// means defaultHost.
+func SplitAddr(addr string, port int, portSet bool, defaultHost string) (string, int, error) {
+	host := strings.TrimSpace(addr)
+	if host == "" {
+		host = defaultHost
+	}
+	// A URL is accepted too (the one a server printed, say).
+	lower := strings.ToLower(host)
+	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
+		u, err := url.Parse(host)
+		if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			return "", 0, FlagErrorf("invalid --addr %q: want HOST, HOST:PORT or http://HOST:PORT/", addr)
+		}
+		host = u.Host
+	}
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		n, perr := strconv.Atoi(p)
+		if perr != nil || n < 0 || n > 65535 {
+			return "", 0, FlagErrorf("invalid port in --addr %q", addr)
+		}
+		if portSet && n != port {
+			return "", 0, FlagErrorf("--addr %q names port %d and --port says %d: give the port once", addr, n, port)
+		}
+		host, port = h, n
+	} else {
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	}
+	if port < 0 || port > 65535 {
+		return "", 0, FlagErrorf("invalid --port %d: want 0 to 65535", port)
+	}
+	if strings.ContainsAny(host, " /?#@") {
+		return "", 0, FlagErrorf("invalid --addr %q: want a host name or IP address", addr)
+	}
+	return host, port, nil
+}
+
+// AddrInUse reports whether a bind failed because the port is taken
+// (EADDRINUSE, or WSAEADDRINUSE on Windows).
+func AddrInUse(err error) bool {
+	const wsaeaddrinuse = syscall.Errno(10048)
+	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, wsaeaddrinuse)
+}
+
+// ExposureWarning is the warning for a server other machines can reach
+// ("" on loopback).
+func ExposureWarning(host, addr string) string {
+	if IsLoopbackHost(host) {
+		return ""
+	}
+	what := "is reachable from other machines"
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		what = "listens on every network interface"
+	}
+	return fmt.Sprintf("warning: %s %s; use --addr 127.0.0.1 to keep it local", addr, what)
+}
+
+// IsLoopbackHost reports whether host only reaches this machine.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// WriteReadyFile writes a server's URL to path (--ready-file) atomically,
+// so a watcher never reads half of it.
+func WriteReadyFile(path, url string) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".wa-cb-ready-*")
+	if err != nil {
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if _, err := tmp.WriteString(url + "\n"); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
