@@ -35,6 +35,9 @@ type Forwarder struct {
 	Client  *http.Client
 	Timeout time.Duration // per request (default DefaultForwardTimeout)
 	Now     func() time.Time
+	// Hint adds the command's advice to a failed forward's Error (the flag
+	// that accepts an untrusted certificate, say).
+	Hint sender.Hint
 }
 
 // NewForwarder builds a Forwarder to target with its own keep-alive
@@ -177,7 +180,7 @@ func (f *Forwarder) Forward(ctx context.Context, ex *Exchange) *ForwardResult {
 	resp, err := client.Do(req)
 	if err != nil {
 		res.Latency = now().Sub(start)
-		res.Error = describeForward(err, ctx, timeout)
+		res.Error = f.describe(err, ctx, timeout)
 		return res
 	}
 	defer resp.Body.Close()
@@ -190,16 +193,16 @@ func (f *Forwarder) Forward(ctx context.Context, ex *Exchange) *ForwardResult {
 	res.Header = resp.Header
 	res.Body = b
 	if rerr != nil {
-		res.Error = "reading the answer: " + describeForward(rerr, ctx, timeout)
+		res.Error = "reading the answer: " + f.describe(rerr, ctx, timeout)
 	}
 	return res
 }
 
-func describeForward(err error, ctx context.Context, timeout time.Duration) string {
+func (f *Forwarder) describe(err error, ctx context.Context, timeout time.Duration) string {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Sprintf("timed out after %s", timeout)
 	}
-	return strings.Replace(sender.Describe(err, timeout), "(--insecure accepts it)", "(--forward-insecure accepts it)", 1)
+	return sender.DescribeWithHint(err, timeout, f.Hint)
 }
 
 // AnswerFrom is the answer to give the caller for a forward result: the

@@ -67,7 +67,7 @@ func BenchmarkForward(b *testing.B) {
 	app := benchApp()
 	defer app.Close()
 	target, _ := url.Parse(app.URL + "/hooks")
-	wb := &Workbench{Forward: NewForwarder(target, 10*time.Second)}
+	wb := &Responder{Forward: NewForwarder(target, 10*time.Second)}
 	srv, err := Listen("127.0.0.1:0", Config{Respond: wb.Respond}, io.Discard)
 	if err != nil {
 		b.Fatal(err)

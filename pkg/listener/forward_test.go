@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/sender"
 )
 
 func mustURL(t *testing.T, s string) *url.URL {
@@ -165,6 +167,12 @@ func TestForwarderKeepsRedirectsAndLargeAnswers(t *testing.T) {
 	}))
 	defer app.Close()
 	f := NewForwarder(mustURL(t, app.URL), time.Minute)
+	f.Hint = func(err error) string {
+		if _, ok := err.(*sender.CertificateError); ok {
+			return "--forward-insecure accepts it"
+		}
+		return ""
+	}
 	fr := f.Forward(context.Background(), &Exchange{Method: "POST", Path: "/moved", Header: http.Header{}})
 	if fr.Status != http.StatusFound {
 		t.Errorf("redirect followed: %+v", fr)
@@ -226,8 +234,8 @@ func TestAnswerFromWithoutContentType(t *testing.T) {
 	}
 }
 
-func TestWorkbenchFailEvery(t *testing.T) {
-	w := &Workbench{FailEvery: 3, FailStatus: 503}
+func TestResponderFailEvery(t *testing.T) {
+	w := &Responder{FailEvery: 3, FailStatus: 503}
 	var got []int
 	for i := 0; i < 7; i++ {
 		got = append(got, w.Respond(context.Background(), &Exchange{ReceivedAt: time.Now()}).Status)
@@ -238,15 +246,15 @@ func TestWorkbenchFailEvery(t *testing.T) {
 			t.Fatalf("statuses %v, want %v", got, want)
 		}
 	}
-	a := (&Workbench{FailEvery: 1}).Respond(context.Background(), &Exchange{})
+	a := (&Responder{FailEvery: 1}).Respond(context.Background(), &Exchange{})
 	if a.Status != 500 || a.Reason != "simulated failure (every request)" {
 		t.Errorf("answer %+v", a)
 	}
 }
 
-func TestWorkbenchFailRateSeeded(t *testing.T) {
+func TestResponderFailRateSeeded(t *testing.T) {
 	run := func(seed uint64) []int {
-		w := &Workbench{FailRate: 0.5, Seed: seed}
+		w := &Responder{FailRate: 0.5, Seed: seed}
 		var out []int
 		for i := 0; i < 200; i++ {
 			out = append(out, w.Respond(context.Background(), &Exchange{}).Status)
@@ -279,38 +287,38 @@ func TestWorkbenchFailRateSeeded(t *testing.T) {
 			t.Fatalf("status %d", s)
 		}
 	}
-	if a := (&Workbench{FailRate: 1}).Respond(context.Background(), &Exchange{}); a.Status != 500 || a.Reason != "simulated failure (rate 1)" {
+	if a := (&Responder{FailRate: 1}).Respond(context.Background(), &Exchange{}); a.Status != 500 || a.Reason != "simulated failure (rate 1)" {
 		t.Errorf("rate 1: %+v", a)
 	}
 }
 
-func TestWorkbenchStatusAndForward(t *testing.T) {
+func TestResponderStatusAndForward(t *testing.T) {
 	var c capture
 	app := httptest.NewServer(c.handler(500, "text/plain", "boom"))
 	defer app.Close()
 	fw := NewForwarder(mustURL(t, app.URL), time.Minute)
 
 	ex := &Exchange{Method: "POST", Path: "/", Header: http.Header{}, Body: []byte("{}")}
-	a := (&Workbench{Forward: fw}).Respond(context.Background(), ex)
+	a := (&Responder{Forward: fw}).Respond(context.Background(), ex)
 	if a.Status != 500 || string(a.Body) != "boom" || ex.Forward == nil || ex.Forward.Status != 500 {
 		t.Errorf("relayed answer %+v, forward %+v", a, ex.Forward)
 	}
 	ex = &Exchange{Method: "POST", Path: "/", Header: http.Header{}, Body: []byte("{}")}
-	a = (&Workbench{Forward: fw, Status: 200}).Respond(context.Background(), ex)
+	a = (&Responder{Forward: fw, Status: 200}).Respond(context.Background(), ex)
 	if a.Status != 200 || a.Reason != "--status" || ex.Forward.Status != 500 {
 		t.Errorf("--status answer %+v, forward %+v", a, ex.Forward)
 	}
 	// a simulated failure still forwards: the app sees every callback
 	ex = &Exchange{Method: "POST", Path: "/", Header: http.Header{}, Body: []byte("{}")}
-	a = (&Workbench{Forward: fw, FailEvery: 1, FailStatus: 429}).Respond(context.Background(), ex)
+	a = (&Responder{Forward: fw, FailEvery: 1, FailStatus: 429}).Respond(context.Background(), ex)
 	if a.Status != 429 || ex.Forward == nil {
 		t.Errorf("failure answer %+v, forward %+v", a, ex.Forward)
 	}
 }
 
-func TestWorkbenchDelay(t *testing.T) {
+func TestResponderDelay(t *testing.T) {
 	// already past: no wait
-	a := (&Workbench{Delay: time.Second}).Respond(context.Background(), &Exchange{ReceivedAt: time.Now().Add(-time.Hour)})
+	a := (&Responder{Delay: time.Second}).Respond(context.Background(), &Exchange{ReceivedAt: time.Now().Add(-time.Hour)})
 	if a.Reason != "delayed 1s" {
 		t.Errorf("reason %q", a.Reason)
 	}
@@ -318,7 +326,7 @@ func TestWorkbenchDelay(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan Answer)
 	go func() {
-		done <- (&Workbench{Delay: time.Hour, Status: 204}).Respond(ctx, &Exchange{ReceivedAt: time.Now()})
+		done <- (&Responder{Delay: time.Hour, Status: 204}).Respond(ctx, &Exchange{ReceivedAt: time.Now()})
 	}()
 	cancel()
 	select {
@@ -381,6 +389,12 @@ func TestForwarderTLS(t *testing.T) {
 	app.StartTLS()
 	defer app.Close()
 	f := NewForwarder(mustURL(t, app.URL), time.Minute)
+	f.Hint = func(err error) string {
+		if _, ok := err.(*sender.CertificateError); ok {
+			return "--forward-insecure accepts it"
+		}
+		return ""
+	}
 	fr := f.Forward(context.Background(), &Exchange{Method: "POST", Path: "/", Header: http.Header{}, Body: []byte("{}")})
 	if fr.Status != 0 || !strings.Contains(fr.Error, "(--forward-insecure accepts it)") {
 		t.Fatalf("self-signed app: %+v", fr)

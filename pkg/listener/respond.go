@@ -10,12 +10,12 @@ import (
 	"time"
 )
 
-// Workbench answers accepted requests like the developer's app would, or
+// Responder answers accepted requests like the developer's app would, or
 // like a failing one: it forwards each request to the app (when Forward
 // is set) and relays the app's answer, unless Status overrides it, a
 // simulated failure takes its place, or Delay holds it back. Use its
 // Respond method as Config.Respond.
-type Workbench struct {
+type Responder struct {
 	// Forward, when set, passes every accepted request on to the app.
 	Forward *Forwarder
 	// Status, when not 0, answers every request with this status instead of
@@ -41,7 +41,7 @@ type Workbench struct {
 }
 
 // Respond decides the answer to ex and fills ex.Forward.
-func (w *Workbench) Respond(ctx context.Context, ex *Exchange) Answer {
+func (w *Responder) Respond(ctx context.Context, ex *Exchange) Answer {
 	w.once.Do(w.init)
 	n := w.n.Add(1)
 	fail := ""
@@ -103,7 +103,7 @@ func (w *Workbench) Respond(ctx context.Context, ex *Exchange) Answer {
 	return a
 }
 
-func (w *Workbench) init() {
+func (w *Responder) init() {
 	seed := w.Seed
 	if seed == 0 {
 		seed = rand.Uint64()

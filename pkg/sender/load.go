@@ -313,7 +313,7 @@ func (s *Sender) deliverLoad(ctx context.Context, client *http.Client, rt http.R
 			return o
 		}
 		o.latency = now().Sub(start)
-		o.cause, o.reason = Classify(err, client.Timeout)
+		o.cause, o.reason = classify(err, client.Timeout, s.Hint)
 		return o
 	}
 	var answer string
@@ -330,7 +330,7 @@ func (s *Sender) deliverLoad(ctx context.Context, client *http.Client, rt http.R
 	case rerr != nil && ctx.Err() != nil:
 		o.cancelled = true
 	case rerr != nil:
-		cause, reason := Classify(rerr, client.Timeout)
+		cause, reason := classify(rerr, client.Timeout, s.Hint)
 		o.cause, o.reason = cause, "reading the response: "+reason
 		if cause == CauseTimeout {
 			o.reason = ""
@@ -348,6 +348,11 @@ func (s *Sender) deliverLoad(ctx context.Context, client *http.Client, rt http.R
 // Classify sorts a transport error into a failure cause (CauseTimeout,
 // CauseRefused or CauseOther) and, for CauseOther, a short reason.
 func Classify(err error, timeout time.Duration) (cause, reason string) {
+	return classify(err, timeout, nil)
+}
+
+// classify is Classify with the Sender's hint in the reason.
+func classify(err error, timeout time.Duration, hint Hint) (cause, reason string) {
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
@@ -355,7 +360,7 @@ func Classify(err error, timeout time.Duration) (cause, reason string) {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return CauseRefused, ""
 	}
-	return CauseOther, Describe(err, timeout)
+	return CauseOther, DescribeWithHint(err, timeout, hint)
 }
 
 // ForConcurrency returns a copy of client whose transport keeps at least n

@@ -95,6 +95,8 @@ type Sender struct {
 	Expect func(status int) bool
 	// Now is the clock for latency (monotonic readings); nil means time.Now.
 	Now func() time.Time
+	// Hint adds the command's advice to a failed delivery's Error.
+	Hint Hint
 }
 
 // Deliver sends req and reports the result. sign asks for an
@@ -135,7 +137,7 @@ func (s *Sender) Deliver(ctx context.Context, req Request, sign bool) Result {
 	if err != nil {
 		res.Latency = now().Sub(start)
 		res.LatencyMS = ms(res.Latency)
-		res.Error = Describe(err, client.Timeout)
+		res.Error = DescribeWithHint(err, client.Timeout, s.Hint)
 		return res
 	}
 	preview, n, rerr := readPreview(resp.Body)
@@ -147,7 +149,7 @@ func (s *Sender) Deliver(ctx context.Context, req Request, sign bool) Result {
 	res.Response = preview
 	res.ResponseBytes = n
 	if rerr != nil {
-		res.Error = "reading the response: " + Describe(rerr, client.Timeout)
+		res.Error = "reading the response: " + DescribeWithHint(rerr, client.Timeout, s.Hint)
 	}
 	expect := s.Expect
 	if expect == nil {
@@ -226,9 +228,9 @@ func Describe(err error, timeout time.Duration) string {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return "the server closed the connection without answering"
 	}
-	var certErr *tls.CertificateVerificationError
-	if errors.As(err, &certErr) {
-		return "TLS certificate not trusted: " + certErr.Err.Error() + " (--insecure accepts it)"
+	var certErr *CertificateError
+	if errors.As(Typed(err), &certErr) {
+		return certErr.Error()
 	}
 	var hostErr x509.HostnameError
 	if errors.As(err, &hostErr) {
@@ -250,6 +252,45 @@ func Describe(err error, timeout time.Duration) string {
 		return opErr.Err.Error()
 	}
 	return err.Error()
+}
+
+// CertificateError is a server's TLS certificate that is not trusted
+// (self-signed, unknown authority, expired): a development server's, as a
+// rule. Commands say how to accept it, in their own flag words (see Hint).
+type CertificateError struct{ Err error }
+
+func (e *CertificateError) Error() string { return "TLS certificate not trusted: " + e.Err.Error() }
+func (e *CertificateError) Unwrap() error { return e.Err }
+
+// Typed returns a transport error as the sender's typed error when it is
+// one (a *CertificateError for an untrusted certificate), else err itself.
+func Typed(err error) error {
+	var ce *CertificateError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return &CertificateError{Err: certErr.Err}
+	}
+	return err
+}
+
+// Hint is a caller's advice for a failed delivery, e.g. the flag that
+// accepts a *CertificateError; it gets the error as Typed returns it and returns ""
+// when it has none.
+type Hint func(err error) string
+
+// DescribeWithHint is Describe followed by the hint's advice in
+// parentheses, when it has one.
+func DescribeWithHint(err error, timeout time.Duration, hint Hint) string {
+	msg := Describe(err, timeout)
+	if hint != nil {
+		if h := hint(Typed(err)); h != "" {
+			msg += " (" + h + ")"
+		}
+	}
+	return msg
 }
 
 // JoinURL builds the delivery URL: the target's path followed by the

@@ -243,7 +243,12 @@ func TestDeliverTLS(t *testing.T) {
 	defer tlsSrv.Close()
 	plain := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	defer plain.Close()
-	s := &Sender{Client: &http.Client{Timeout: 5 * time.Second}}
+	s := &Sender{Client: &http.Client{Timeout: 5 * time.Second}, Hint: func(err error) string {
+		if _, ok := err.(*CertificateError); ok {
+			return "--insecure accepts it"
+		}
+		return ""
+	}}
 	res := s.Deliver(context.Background(), Request{Method: "GET", URL: tlsSrv.URL}, false)
 	if !strings.HasPrefix(res.Error, "TLS certificate not trusted: ") || !strings.HasSuffix(res.Error, "(--insecure accepts it)") {
 		t.Errorf("self-signed: %q", res.Error)

@@ -21,12 +21,10 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
-	"github.com/wa-cb/wa-cb/pkg/jqmatch"
 	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/record"
 	"github.com/wa-cb/wa-cb/pkg/redact"
 	"github.com/wa-cb/wa-cb/pkg/render"
-	"github.com/wa-cb/wa-cb/pkg/sender"
 )
 
 // Defaults of the listen address.
@@ -59,15 +57,85 @@ type Options struct {
 	// --redact.
 	Workbench Workbench
 
-	// Config is the engine configuration built from the flags; tests may
-	// adjust it (clock, ids, decoder) before listenRun.
+	// Config is the engine configuration, built once from the flags by
+	// complete; tests may adjust it (clock, ids, decoder) before listenRun.
 	Config listener.Config
+
+	addr, maxBody string // --addr and --max-body as given
+}
+
+// complete parses and checks the flags, once: changed tells which were
+// given. It fills the parsed fields (host, port, body limit, secrets from
+// the environment, the workbench's target and --until matcher) and builds
+// Config. Every usage error exits 2 before anything listens.
+func (o *Options) complete(changed func(string) bool) error {
+	host, port, err := cmdutil.SplitAddr(o.addr, o.Port, changed("port"), DefaultHost)
+	if err != nil {
+		return err
+	}
+	o.Host, o.Port = host, port
+	if o.Status < 200 || o.Status > 599 {
+		return cmdutil.FlagErrorf("invalid --status %d: want an HTTP status from 200 to 599", o.Status)
+	}
+	n, err := listener.ParseSize(o.maxBody)
+	if err != nil {
+		return cmdutil.FlagErrorf("invalid --max-body: %v", err)
+	}
+	if n > maxBodyCeiling {
+		return cmdutil.FlagErrorf("invalid --max-body %s: at most 1GiB", o.maxBody)
+	}
+	o.MaxBody = n
+	if o.MaxEvents < 0 {
+		return cmdutil.FlagErrorf("invalid --max-events %d: want 0 (no limit) or more", o.MaxEvents)
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if !changed("verify-token") {
+		o.VerifyToken = getenv("WA_CB_VERIFY_TOKEN")
+	}
+	if !changed("app-secret") {
+		o.AppSecret = getenv("WA_CB_APP_SECRET")
+	}
+	if o.RequireSignature && o.AppSecret == "" {
+		return cmdutil.FlagErrorf("--require-signature needs --app-secret or WA_CB_APP_SECRET")
+	}
+	if err := o.Workbench.validate(changed, getenv, o.MaxEvents); err != nil {
+		return err
+	}
+	o.Config = o.config()
+	return nil
+}
+
+// config is the engine configuration the flags ask for.
+func (o *Options) config() listener.Config {
+	cfg := listener.Config{
+		Status:           o.Status,
+		MaxBody:          o.MaxBody,
+		MaxEvents:        o.MaxEvents,
+		VerifyToken:      o.VerifyToken,
+		AppSecret:        o.AppSecret,
+		RequireSignature: o.RequireSignature,
+	}
+	wb := &o.Workbench
+	if wb.responds() {
+		cfg.Respond = wb.responder(o.Status).Respond
+		// The app answers Meta's handshake itself, unless --verify-token
+		// asks the listener to check it.
+		cfg.RespondToHandshakes = wb.target != nil
+		// An answer may wait for the app and the delay: the connection must
+		// not be cut before it is written.
+		if need := wb.answerTime() + 10*time.Second; need > listener.DefaultWriteTimeout {
+			cfg.WriteTimeout = need
+		}
+	}
+	return cfg
 }
 
 // NewCmdListen builds `wa-cb listen`.
 func NewCmdListen(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Getenv: f.Getenv}
-	var addr, maxBody string
 	cmd := &cobra.Command{
 		Use:   "listen",
 		Short: "Run a local listener that decodes and shows every callback",
@@ -167,48 +235,8 @@ signatures no longer verify.`,
   $ wa-cb listen --redact --json | tee shareable.ndjson`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			host, port, err := cmdutil.SplitAddr(addr, opts.Port, cmd.Flags().Changed("port"), DefaultHost)
-			if err != nil {
+			if err := opts.complete(cmd.Flags().Changed); err != nil {
 				return err
-			}
-			opts.Host, opts.Port = host, port
-			if opts.Status < 200 || opts.Status > 599 {
-				return cmdutil.FlagErrorf("invalid --status %d: want an HTTP status from 200 to 599", opts.Status)
-			}
-			n, err := listener.ParseSize(maxBody)
-			if err != nil {
-				return cmdutil.FlagErrorf("invalid --max-body: %v", err)
-			}
-			if n > maxBodyCeiling {
-				return cmdutil.FlagErrorf("invalid --max-body %s: at most 1GiB", maxBody)
-			}
-			opts.MaxBody = n
-			if opts.MaxEvents < 0 {
-				return cmdutil.FlagErrorf("invalid --max-events %d: want 0 (no limit) or more", opts.MaxEvents)
-			}
-			getenv := opts.Getenv
-			if getenv == nil {
-				getenv = os.Getenv
-			}
-			if !cmd.Flags().Changed("verify-token") {
-				opts.VerifyToken = getenv("WA_CB_VERIFY_TOKEN")
-			}
-			if !cmd.Flags().Changed("app-secret") {
-				opts.AppSecret = getenv("WA_CB_APP_SECRET")
-			}
-			if opts.RequireSignature && opts.AppSecret == "" {
-				return cmdutil.FlagErrorf("--require-signature needs --app-secret or WA_CB_APP_SECRET")
-			}
-			if err := opts.Workbench.validate(cmd, getenv, opts.MaxEvents); err != nil {
-				return err
-			}
-			opts.Config = listener.Config{
-				Status:           opts.Status,
-				MaxBody:          opts.MaxBody,
-				MaxEvents:        opts.MaxEvents,
-				VerifyToken:      opts.VerifyToken,
-				AppSecret:        opts.AppSecret,
-				RequireSignature: opts.RequireSignature,
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -217,11 +245,11 @@ signatures no longer verify.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&addr, "addr", DefaultHost, "`HOST`, HOST:PORT or http://HOST:PORT/ to listen on")
+	fl.StringVar(&opts.addr, "addr", DefaultHost, "`HOST`, HOST:PORT or http://HOST:PORT/ to listen on")
 	fl.IntVar(&opts.Port, "port", DefaultPort, "`PORT` to listen on (0 picks a free one)")
 	fl.StringVar(&opts.ReadyFile, "ready-file", "", "Write the listener's URL to `PATH` once it is listening")
 	fl.IntVar(&opts.Status, "status", 200, "HTTP `STATUS` to answer callbacks with")
-	fl.StringVar(&maxBody, "max-body", "3MiB", "Largest body to accept (`SIZE`, e.g. 512KiB, 3MiB); larger ones get 413")
+	fl.StringVar(&opts.maxBody, "max-body", "3MiB", "Largest body to accept (`SIZE`, e.g. 512KiB, 3MiB); larger ones get 413")
 	fl.IntVar(&opts.MaxEvents, "max-events", 0, "Exit after `N` events (0: run until stopped)")
 	fl.BoolVar(&opts.JSON, "json", false, "Print one wa-cb.event/v1 JSON object per line")
 	fl.StringVar(&opts.VerifyToken, "verify-token", "", "`TOKEN` expected in Meta's subscription handshake (env WA_CB_VERIFY_TOKEN)")
@@ -231,57 +259,47 @@ signatures no longer verify.`,
 	return cmd
 }
 
+// listenRun listens with the options complete built: build binds the
+// listener and opens the recording, announce says on stderr what it does
+// and writes the ready file, serve runs it to the end.
 func listenRun(ctx context.Context, opts *Options) (err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ios := opts.IO
+	r, err := build(opts)
+	if err != nil {
+		return err
+	}
+	defer func() { err = r.closeRecording(err) }()
+	if err := r.announce(); err != nil {
+		return err
+	}
+	return r.serve(ctx)
+}
+
+// run is one listener being run: the server and the per-run hooks.
+type run struct {
+	opts  *Options
+	srv   *listener.Server
+	hooks *hooks
+	addr  string // HOST:PORT as asked for
+}
+
+// build opens the recording and binds the listener, with the per-run
+// Answered hook (--until, --redact, --record) on top of opts.Config.
+func build(opts *Options) (*run, error) {
 	wb := &opts.Workbench
 	cfg := opts.Config
-	if wb.until == nil && wb.Until != "" {
-		m, err := jqmatch.Compile(wb.Until)
-		if err != nil {
-			return cmdutil.FlagErrorf("--until: %v", err)
-		}
-		wb.until = m
-	}
-	if wb.target == nil && wb.ForwardTo != "" {
-		u, err := sender.ParseTarget(wb.ForwardTo)
-		if err != nil {
-			return cmdutil.FlagErrorf("--forward-to: %v", err)
-		}
-		wb.target = u
-	}
-	if wb.responds() && cfg.Respond == nil {
-		cfg.Respond = wb.responder(opts.Status).Respond
-		// The app answers Meta's handshake itself, unless --verify-token
-		// asks the listener to check it.
-		cfg.RespondToHandshakes = wb.target != nil
-		// An answer may wait for the app and the delay: the connection must
-		// not be cut before it is written.
-		if need := wb.answerTime() + 10*time.Second; need > listener.DefaultWriteTimeout && need > cfg.WriteTimeout {
-			cfg.WriteTimeout = need
-		}
-	}
-	h := &hooks{until: wb.until, want: max(wb.Count, 1), errOut: ios.ErrOut}
+	h := &hooks{until: wb.until, want: max(wb.Count, 1), errOut: opts.IO.ErrOut}
 	if wb.Redact {
 		h.red = redact.New([]byte(wb.RedactKey))
 	}
 	if wb.Record != "" {
-		w, oerr := record.Create(wb.Record)
-		if oerr != nil {
-			return fmt.Errorf("cannot open --record file: %w", oerr)
+		w, err := record.Create(wb.Record)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open --record file: %w", err)
 		}
 		h.rec = w
-		defer func() {
-			cerr := w.Close()
-			if h.recErr != nil {
-				cerr = h.recErr
-			}
-			if cerr != nil && (err == nil || errors.Is(err, cmdutil.ErrCheckFailed)) {
-				err = fmt.Errorf("recording to %s: %w", wb.Record, cerr)
-			}
-		}()
 	}
 	if h.until != nil || h.red != nil || h.rec != nil {
 		prev := cfg.Answered
@@ -292,45 +310,78 @@ func listenRun(ctx context.Context, opts *Options) (err error) {
 			h.answered(ex)
 		}
 	}
-
-	addr := net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
-	srv, err := listener.Listen(addr, cfg, ios.ErrOut)
+	r := &run{opts: opts, hooks: h, addr: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))}
+	srv, err := listener.Listen(r.addr, cfg, opts.IO.ErrOut)
 	if err != nil {
+		r.closeRecording(nil)
 		if cmdutil.AddrInUse(err) {
-			return fmt.Errorf("%w (is another listener running? pick another --port, or --port 0 for a free one)", err)
+			return nil, fmt.Errorf("%w (is another listener running? pick another --port, or --port 0 for a free one)", err)
 		}
-		return err
+		return nil, err
 	}
 	if selfForward(wb.target, srv.Addr()) {
 		srv.Close()
-		return cmdutil.ConfigErrorf("--forward-to %s is this listener itself: every callback would loop", wb.ForwardTo)
+		r.closeRecording(nil)
+		return nil, cmdutil.ConfigErrorf("--forward-to %s is this listener itself: every callback would loop", wb.ForwardTo)
 	}
+	r.srv = srv
 	h.met = srv.Stop
-	if w := cmdutil.ExposureWarning(opts.Host, addr); w != "" {
-		fmt.Fprintln(ios.ErrOut, w)
+	return r, nil
+}
+
+// closeRecording syncs and closes the recording, if any: a recording that
+// failed turns a successful run (or a failed check) into an error.
+func (r *run) closeRecording(err error) error {
+	w := r.hooks.rec
+	if w == nil {
+		return err
 	}
-	base := srv.URL()
-	fmt.Fprintf(ios.ErrOut, "Listening on %s ... (Ctrl-C to stop)\n", base)
-	if ios.IsStderrTTY() {
-		fmt.Fprintf(ios.ErrOut, "Try it from another terminal: wa-cb send fixture cloud-incoming-text --to %s\n", base)
+	r.hooks.rec = nil
+	cerr := w.Close()
+	if r.hooks.recErr != nil {
+		cerr = r.hooks.recErr
+	}
+	if cerr != nil && (err == nil || errors.Is(err, cmdutil.ErrCheckFailed)) {
+		return fmt.Errorf("recording to %s: %w", r.opts.Workbench.Record, cerr)
+	}
+	return err
+}
+
+// announce says on stderr where the listener listens and how it answers,
+// then writes the ready file: once it exists, the listener is ready.
+func (r *run) announce() error {
+	opts, errOut := r.opts, r.opts.IO.ErrOut
+	if w := cmdutil.ExposureWarning(opts.Host, r.addr); w != "" {
+		fmt.Fprintln(errOut, w)
+	}
+	base := r.srv.URL()
+	fmt.Fprintf(errOut, "Listening on %s ... (Ctrl-C to stop)\n", base)
+	if opts.IO.IsStderrTTY() {
+		fmt.Fprintf(errOut, "Try it from another terminal: wa-cb send fixture cloud-incoming-text --to %s\n", base)
 	}
 	if opts.AppSecret != "" {
 		mode := "marking"
 		if opts.RequireSignature {
 			mode = "requiring"
 		}
-		fmt.Fprintf(ios.ErrOut, "Checking X-Hub-Signature-256 (%s valid signatures)\n", mode)
+		fmt.Fprintf(errOut, "Checking X-Hub-Signature-256 (%s valid signatures)\n", mode)
 	}
-	for _, note := range wb.notes(opts.Status) {
-		fmt.Fprintln(ios.ErrOut, note)
+	for _, note := range opts.Workbench.notes(opts.Status) {
+		fmt.Fprintln(errOut, note)
 	}
 	if opts.ReadyFile != "" {
 		if err := cmdutil.WriteReadyFile(opts.ReadyFile, base); err != nil {
-			srv.Close()
+			r.srv.Close()
 			return fmt.Errorf("cannot write --ready-file: %w", err)
 		}
 	}
+	return nil
+}
 
+// serve runs the listener until it stops (a signal, --max-events, --until
+// met, --timeout) and returns the run's outcome.
+func (r *run) serve(ctx context.Context) error {
+	opts, srv, wb := r.opts, r.srv, &r.opts.Workbench
 	// Each request allocates its exchange while the live heap stays small,
 	// so the default GOGC would collect every few hundred requests; a higher
 	// target spends far less CPU on it for a few MiB more. GOGC still wins.
@@ -353,14 +404,14 @@ func listenRun(ctx context.Context, opts *Options) (err error) {
 	stats, runErr := srv.Run(ctx, out.consume)
 	close(stopped)
 	out.flush()
-	fmt.Fprintf(ios.ErrOut, "Stopped: %s\n", render.ListenSummary(stats))
+	fmt.Fprintf(opts.IO.ErrOut, "Stopped: %s\n", render.ListenSummary(stats))
 	if runErr != nil {
 		return runErr
 	}
 	if out.err != nil {
 		return fmt.Errorf("writing output: %w", out.err)
 	}
-	return wb.verdict(h, stats, opts.MaxEvents, timedOut.Load(), ios.ErrOut)
+	return wb.verdict(r.hooks, stats, opts.MaxEvents, timedOut.Load(), opts.IO.ErrOut)
 }
 
 // abortOnSecondSignal: the first Ctrl-C (or SIGTERM) cancels ctx and starts

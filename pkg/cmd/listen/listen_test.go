@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +131,23 @@ func TestHelpHasExamples(t *testing.T) {
 	}
 }
 
+// parseOptions builds the Options of `wa-cb listen ARGS...` the way the
+// command does, with an empty environment, on 127.0.0.1:0.
+func parseOptions(t *testing.T, args ...string) *Options {
+	t.Helper()
+	ios, _, _, _ := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: ios, Getenv: func(string) string { return "" }}
+	var got *Options
+	cmd := NewCmdListen(f, func(_ context.Context, o *Options) error { got = o; return nil })
+	cmd.SetArgs(append([]string{"--port", "0"}, args...))
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("listen %q: %v", args, err)
+	}
+	return got
+}
+
 // runListen starts listenRun on 127.0.0.1:0 and returns the URL, the
 // output buffers and a channel with its error.
 func runListen(t *testing.T, ctx context.Context, o *Options) (string, *bytes.Buffer, *bytes.Buffer, <-chan error) {
@@ -138,11 +157,6 @@ func runListen(t *testing.T, ctx context.Context, o *Options) (string, *bytes.Bu
 	o.Host = "127.0.0.1"
 	o.Port = 0
 	o.ReadyFile = filepath.Join(t.TempDir(), "url")
-	if o.Status == 0 {
-		o.Status = 200
-	}
-	o.Config.Status = o.Status
-	o.Config.MaxEvents = o.MaxEvents
 	done := make(chan error, 1)
 	go func() { done <- listenRun(ctx, o) }()
 	deadline := time.Now().Add(10 * time.Second)
@@ -177,7 +191,7 @@ func wait(t *testing.T, done <-chan error) error {
 const cloudText = `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"1"},"contacts":[{"profile":{"name":"Test Name"},"wa_id":"972987654321"}],"messages":[{"from":"972987654321","id":"wamid.xyzxyz","timestamp":"1697043223","text":{"body":"Body <b> & Text"},"type":"text"}]}}]}]}`
 
 func Test_listenRun_JSON(t *testing.T) {
-	url, out, errOut, done := runListen(t, context.Background(), &Options{JSON: true, MaxEvents: 2})
+	url, out, errOut, done := runListen(t, context.Background(), parseOptions(t, "--json", "--max-events", "2"))
 	resp, err := http.Post(url+"hook", "application/json", strings.NewReader(cloudText))
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +232,7 @@ func Test_listenRun_JSON(t *testing.T) {
 }
 
 func Test_listenRun_PlainAndTooLarge(t *testing.T) {
-	o := &Options{MaxEvents: 2}
+	o := parseOptions(t, "--max-events", "2")
 	o.Config.MaxBody = 100
 	url, out, errOut, done := runListen(t, context.Background(), o)
 	resp, err := http.Post(url+"big", "application/json", strings.NewReader(strings.Repeat("x", 200)))
@@ -249,7 +263,7 @@ func Test_listenRun_PlainAndTooLarge(t *testing.T) {
 
 func Test_listenRun_CancelStopsGracefully(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	_, _, errOut, done := runListen(t, ctx, &Options{})
+	_, _, errOut, done := runListen(t, ctx, parseOptions(t))
 	cancel()
 	if err := wait(t, done); err != nil {
 		t.Fatal(err)
@@ -265,8 +279,7 @@ func Test_listenRun_PortInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	ios, _, _, _ := iostreams.Test()
-	o := &Options{IO: ios, Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port}
+	o := parseOptions(t, "--port", strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	err = listenRun(context.Background(), o)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), "--port 0") {
 		t.Fatalf("error %v", err)
@@ -326,7 +339,7 @@ func TestOutputJSONNeverLosesALine(t *testing.T) {
 // exactly one JSON line per request, each with its own request id.
 func Test_listenRun_UnderLoad(t *testing.T) {
 	const senders, each = 16, 25
-	url, out, _, done := runListen(t, context.Background(), &Options{JSON: true, MaxEvents: senders * each})
+	url, out, _, done := runListen(t, context.Background(), parseOptions(t, "--json", "--max-events", strconv.Itoa(senders*each)))
 	errs := make(chan error, senders)
 	for i := 0; i < senders; i++ {
 		go func() {

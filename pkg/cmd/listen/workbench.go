@@ -74,8 +74,8 @@ func addWorkbenchFlags(cmd *cobra.Command, wb *Workbench) {
 }
 
 // validate checks the workbench flags (usage errors exit 2).
-func (wb *Workbench) validate(cmd *cobra.Command, getenv func(string) string, maxEvents int) error {
-	wb.StatusSet = cmd.Flags().Changed("status")
+func (wb *Workbench) validate(changed func(string) bool, getenv func(string) string, maxEvents int) error {
+	wb.StatusSet = changed("status")
 	if wb.ForwardTo != "" {
 		u, err := sender.ParseTarget(wb.ForwardTo)
 		if err != nil {
@@ -85,7 +85,7 @@ func (wb *Workbench) validate(cmd *cobra.Command, getenv func(string) string, ma
 			return cmdutil.FlagErrorf("--forward-to: want an http:// or https:// URL")
 		}
 		wb.target = u
-	} else if cmd.Flags().Changed("forward-timeout") {
+	} else if changed("forward-timeout") {
 		return cmdutil.FlagErrorf("--forward-timeout needs --forward-to")
 	} else if wb.ForwardInsecure {
 		return cmdutil.FlagErrorf("--forward-insecure needs --forward-to")
@@ -105,10 +105,10 @@ func (wb *Workbench) validate(cmd *cobra.Command, getenv func(string) string, ma
 	if wb.FailStatus < 200 || wb.FailStatus > 599 {
 		return cmdutil.FlagErrorf("invalid --fail-status %d: want an HTTP status from 200 to 599", wb.FailStatus)
 	}
-	if cmd.Flags().Changed("fail-status") && wb.FailEvery == 0 && wb.FailRate == 0 {
+	if changed("fail-status") && wb.FailEvery == 0 && wb.FailRate == 0 {
 		return cmdutil.FlagErrorf("--fail-status needs --fail-every or --fail-rate")
 	}
-	if cmd.Flags().Changed("seed") && wb.FailRate == 0 {
+	if changed("seed") && wb.FailRate == 0 {
 		return cmdutil.FlagErrorf("--seed needs --fail-rate")
 	}
 	if wb.Until != "" {
@@ -117,22 +117,22 @@ func (wb *Workbench) validate(cmd *cobra.Command, getenv func(string) string, ma
 			return cmdutil.FlagErrorf("--until: %v", err)
 		}
 		wb.until = m
-	} else if cmd.Flags().Changed("until") {
+	} else if changed("until") {
 		return cmdutil.FlagErrorf("--until: empty expression")
 	}
 	if wb.Count < 1 {
 		return cmdutil.FlagErrorf("invalid --count %d: want 1 or more", wb.Count)
 	}
-	if cmd.Flags().Changed("count") && wb.until == nil {
+	if changed("count") && wb.until == nil {
 		return cmdutil.FlagErrorf("--count needs --until")
 	}
-	if wb.Timeout < 0 || (cmd.Flags().Changed("timeout") && wb.Timeout == 0) {
+	if wb.Timeout < 0 || (changed("timeout") && wb.Timeout == 0) {
 		return cmdutil.FlagErrorf("invalid --timeout %s: want a positive duration", wb.Timeout)
 	}
 	if wb.Timeout > 0 && wb.until == nil && maxEvents == 0 {
 		return cmdutil.FlagErrorf("--timeout needs --until or --max-events")
 	}
-	if cmd.Flags().Changed("redact-key") {
+	if changed("redact-key") {
 		if wb.RedactKey == "" {
 			return cmdutil.FlagErrorf("--redact-key: empty key")
 		}
@@ -150,8 +150,8 @@ func (wb *Workbench) responds() bool {
 }
 
 // responder builds the listener's answering hook.
-func (wb *Workbench) responder(status int) *listener.Workbench {
-	w := &listener.Workbench{
+func (wb *Workbench) responder(status int) *listener.Responder {
+	w := &listener.Responder{
 		Delay:      wb.Delay,
 		FailEvery:  wb.FailEvery,
 		FailRate:   wb.FailRate,
@@ -160,6 +160,7 @@ func (wb *Workbench) responder(status int) *listener.Workbench {
 	}
 	if wb.target != nil {
 		w.Forward = listener.NewForwarder(wb.target, wb.ForwardTimeout)
+		w.Forward.Hint = cmdutil.InsecureHint("--forward-insecure")
 		if wb.ForwardInsecure {
 			w.Forward.Insecure()
 		}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/record"
+	"github.com/wa-cb/wa-cb/pkg/sender"
 )
 
 func TestNewCmdListenWorkbenchFlags(t *testing.T) {
@@ -156,9 +158,7 @@ func Test_listenRun_ForwardToItself(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	ios, _, _, _ := iostreams.Test()
-	o := &Options{IO: ios, Host: "127.0.0.1", Port: port, Status: 200}
-	o.Workbench.ForwardTo = fmt.Sprintf("http://localhost:%d/x", port)
+	o := parseOptions(t, "--port", strconv.Itoa(port), "--forward-to", fmt.Sprintf("http://localhost:%d/x", port))
 	err = listenRun(context.Background(), o)
 	if err == nil || !strings.Contains(err.Error(), "this listener itself") || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Fatalf("err %v", err)
@@ -166,10 +166,7 @@ func Test_listenRun_ForwardToItself(t *testing.T) {
 }
 
 func Test_listenRun_UntilTimesOut(t *testing.T) {
-	o := &Options{JSON: true}
-	o.Workbench.Until = `.kind == "status"`
-	o.Workbench.Count = 1
-	o.Workbench.Timeout = 50 * time.Millisecond
+	o := parseOptions(t, "--json", "--until", `.kind == "status"`, "--count", "1", "--timeout", "50ms")
 	u, _, errOut, done := runListen(t, context.Background(), o)
 	// The listener may already have timed out: the request is not needed.
 	if resp, err := http.Post(u, "application/json", strings.NewReader(cloudText)); err == nil {
@@ -185,10 +182,8 @@ func Test_listenRun_UntilTimesOut(t *testing.T) {
 }
 
 func Test_listenRun_UntilMet(t *testing.T) {
-	o := &Options{JSON: true}
-	o.Workbench.Until = `.kind == "message" and .text == "Body <b> & Text"`
-	o.Workbench.Count = 2
-	o.Workbench.Redact = true // --until sees the events as received
+	// --until sees the events as received
+	o := parseOptions(t, "--json", "--until", `.kind == "message" and .text == "Body <b> & Text"`, "--count", "2", "--redact")
 	u, out, _, done := runListen(t, context.Background(), o)
 	for i := 0; i < 2; i++ {
 		resp, err := http.Post(u, "application/json", strings.NewReader(cloudText))
@@ -208,10 +203,7 @@ func Test_listenRun_UntilMet(t *testing.T) {
 func Test_listenRun_RedactConsistent(t *testing.T) {
 	rec := filepath.Join(t.TempDir(), "rec.ndjson")
 	tokens := func() []string {
-		o := &Options{JSON: true, MaxEvents: 2}
-		o.Workbench.Redact = true
-		o.Workbench.RedactKey = "fixed"
-		o.Workbench.Record = rec
+		o := parseOptions(t, "--json", "--max-events", "2", "--redact", "--redact-key", "fixed", "--record", rec)
 		u, out, _, done := runListen(t, context.Background(), o)
 		for i := 0; i < 2; i++ {
 			resp, err := http.Post(u, "application/json", strings.NewReader(cloudText))
@@ -275,10 +267,7 @@ func Test_listenRun_ForwardAndRecordUnderLoad(t *testing.T) {
 	defer app.Close()
 
 	rec := filepath.Join(t.TempDir(), "load.ndjson")
-	o := &Options{JSON: true, MaxEvents: total}
-	o.Workbench.ForwardTo = app.URL + "/app"
-	o.Workbench.ForwardTimeout = 30 * time.Second
-	o.Workbench.Record = rec
+	o := parseOptions(t, "--json", "--max-events", strconv.Itoa(total), "--forward-to", app.URL+"/app", "--forward-timeout", "30s", "--record", rec)
 	u, out, _, done := runListen(t, context.Background(), o)
 
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
@@ -410,8 +399,7 @@ func Test_listenRun_RecordingFailureIsAnError(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full here")
 	}
-	o := &Options{JSON: true, MaxEvents: 1}
-	o.Workbench.Record = "/dev/full"
+	o := parseOptions(t, "--json", "--max-events", "1", "--record", "/dev/full")
 	u, out, errOut, done := runListen(t, context.Background(), o)
 	resp, err := http.Post(u, "application/json", strings.NewReader(cloudText))
 	if err != nil {
@@ -437,5 +425,14 @@ func TestArrivedSummary(t *testing.T) {
 	st.Statuses = map[string]int{"sent": 1, "delivered": 1}
 	if got, want := arrivedSummary(st), "arrived: 1 request, 3 events: 1 message, 2 status (1 delivered, 1 sent)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// The forward's untrusted-certificate advice names listen's own flag.
+func TestForwardHintNamesTheFlag(t *testing.T) {
+	o := parseOptions(t, "--forward-to", "https://127.0.0.1:3000")
+	fw := o.Workbench.responder(200).Forward
+	if got := fw.Hint(&sender.CertificateError{Err: errors.New("x509: unknown authority")}); got != "--forward-insecure accepts it" {
+		t.Errorf("hint %q", got)
 	}
 }
