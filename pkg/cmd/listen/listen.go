@@ -256,6 +256,13 @@ signatures no longer verify.`,
 	fl.StringVar(&opts.AppSecret, "app-secret", "", "App `SECRET` to check X-Hub-Signature-256 with (env WA_CB_APP_SECRET)")
 	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to requests without a valid signature")
 	addWorkbenchFlags(cmd, &opts.Workbench)
+	cmdutil.FlagGroup(cmd, "Listening", "addr", "port", "max-body", "ready-file")
+	cmdutil.FlagGroup(cmd, "Output", "json", "redact", "redact-key")
+	cmdutil.FlagGroup(cmd, "Answering", "status", "delay", "fail-every", "fail-rate", "fail-status", "seed")
+	cmdutil.FlagGroup(cmd, "Forwarding", "forward-to", "forward-timeout", "forward-insecure")
+	cmdutil.FlagGroup(cmd, "Recording", "record")
+	cmdutil.FlagGroup(cmd, "Assertion", "until", "count", "timeout", "max-events")
+	cmdutil.FlagGroup(cmd, "Security", "app-secret", "verify-token", "require-signature")
 	return cmd
 }
 

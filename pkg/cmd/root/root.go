@@ -53,9 +53,8 @@ Everything runs offline on this machine.`,
 	cmd.PersistentFlags().StringVar(&colorMode, "color", "auto", "Colour output: `auto`, always or never")
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(
 		[]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &cmdutil.FlagError{Err: err}
-	})
+	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
+	cmdutil.UseFlagGroups(cmd)
 
 	cmd.AddCommand(version.NewCmdVersion(f, info, nil))
 	// Subcommands are registered below, one line each.
@@ -65,11 +64,17 @@ Everything runs offline on this machine.`,
 	cmd.AddCommand(validateurlCmd.NewCmdValidateURL(f, nil))
 	cmd.AddCommand(listenCmd.NewCmdListen(f, nil), decodeCmd.NewCmdDecode(f, nil))
 
+	// cobra adds these when it runs; adding them now lets strict and the
+	// generated docs see them.
+	cmd.InitDefaultHelpCmd()
+	cmd.InitDefaultCompletionCmd()
+	addBuiltinExamples(cmd)
+	strict(cmd)
 	return cmd
 }
 
 // Execute runs the command tree and returns the exit code, printing the
-// error (and usage, for usage errors) to stderr.
+// error to stderr on one line; a usage error ends with where to read more.
 func Execute(cmd *cobra.Command, f *cmdutil.Factory, args []string) int {
 	cmd.SetArgs(args)
 	c, err := cmd.ExecuteC()
@@ -80,9 +85,32 @@ func Execute(cmd *cobra.Command, f *cmdutil.Factory, args []string) int {
 	if cmdutil.IsSilent(err) {
 		return code
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "wa-cb: %v\n", err)
 	if cmdutil.IsFlagError(err) && c != nil {
-		fmt.Fprintf(f.IOStreams.ErrOut, "\n%s", c.UsageString())
+		fmt.Fprintf(f.IOStreams.ErrOut, "wa-cb: %v (see %s --help)\n", err, c.CommandPath())
+		return code
 	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "wa-cb: %v\n", err)
 	return code
+}
+
+// addBuiltinExamples gives cobra's own help and completion commands the
+// examples every wa-cb command has.
+func addBuiltinExamples(root *cobra.Command) {
+	shells := map[string]string{
+		"bash":       "  $ source <(wa-cb completion bash)",
+		"zsh":        "  $ wa-cb completion zsh > \"${fpath[1]}/_wa-cb\"",
+		"fish":       "  $ wa-cb completion fish > ~/.config/fish/completions/wa-cb.fish",
+		"powershell": "  PS> wa-cb completion powershell | Out-String | Invoke-Expression",
+	}
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Example = "  $ wa-cb help listen"
+		case "completion":
+			c.Example = shells["bash"] + "\n" + shells["zsh"]
+			for _, sh := range c.Commands() {
+				sh.Example = shells[sh.Name()]
+			}
+		}
+	}
 }

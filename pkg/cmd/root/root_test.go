@@ -1,0 +1,98 @@
+package root
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/wa-cb/wa-cb/pkg/cmd/version"
+	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+)
+
+func newTestRoot(t *testing.T) (*cobra.Command, *cmdutil.Factory) {
+	t.Helper()
+	ios, _, _, _ := iostreams.Test()
+	f := cmdutil.NewFactory("test", ios)
+	f.Getenv = func(string) string { return "" }
+	return NewCmdRoot(f, version.Info{Version: "test"}), f
+}
+
+func walk(c *cobra.Command, fn func(*cobra.Command)) {
+	fn(c)
+	for _, sub := range c.Commands() {
+		walk(sub, fn)
+	}
+}
+
+// A runnable command says which arguments it takes, so a stray one is a
+// usage error rather than silently ignored.
+func TestEveryRunnableCommandDeclaresArgs(t *testing.T) {
+	root, _ := newTestRoot(t)
+	walk(root, func(c *cobra.Command) {
+		if c.Runnable() && c.Args == nil && c.Name() != "help" {
+			t.Errorf("%s: no Args check", c.CommandPath())
+		}
+	})
+}
+
+// Every flag of a command with flag groups is in a group: a flag added later
+// without one shows up under "Other flags", which this test reports.
+func TestGroupedCommandsGroupEveryFlag(t *testing.T) {
+	root, _ := newTestRoot(t)
+	walk(root, func(c *cobra.Command) {
+		if c.Annotations["wa-cb:flag-groups"] == "" {
+			return
+		}
+		c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
+			if fl.Name != "help" && !fl.Hidden && cmdutil.FlagGroupOf(fl) == "" {
+				t.Errorf("%s: --%s is in no flag group", c.CommandPath(), fl.Name)
+			}
+		})
+	})
+}
+
+func TestStrictUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"lisen"}, `unknown command "lisen" for wa-cb; did you mean listen? (see wa-cb --help)`},
+		{[]string{"send", "fixtur", "x"}, `unknown command "fixtur" for wa-cb send; did you mean fixture? (see wa-cb send --help)`},
+		{[]string{"fixtures", "bogus"}, `unknown command "bogus" for wa-cb fixtures; its commands are list, show (see wa-cb fixtures --help)`},
+		{[]string{"listen", "extra"}, `listen takes no arguments, got "extra" (see wa-cb listen --help)`},
+		{[]string{"send", "file", "a", "b"}, `send file takes 1 argument, got 2 (see wa-cb send file --help)`},
+		{[]string{"send", "fixture"}, `send fixture takes at least 1 argument, got 0 (see wa-cb send fixture --help)`},
+		{[]string{"listen", "--cout", "2"}, `unknown flag --cout; did you mean --count? (see wa-cb listen --help)`},
+		{[]string{"listen", "--port"}, `--port needs a value (see wa-cb listen --help)`},
+		{[]string{"listen", "--port", "x"}, `invalid --port "x": want a whole number such as 10 (see wa-cb listen --help)`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			root, f := newTestRoot(t)
+			code := Execute(root, f, tt.args)
+			errOut := f.IOStreams.ErrOut.(interface{ String() string }).String()
+			if code != cmdutil.ExitUsage {
+				t.Errorf("exit %d, want %d", code, cmdutil.ExitUsage)
+			}
+			if want := "wa-cb: " + tt.want + "\n"; errOut != want {
+				t.Errorf("stderr\n got %q\nwant %q", errOut, want)
+			}
+			if out := f.IOStreams.Out.(interface{ String() string }).String(); out != "" {
+				t.Errorf("stdout %q, want nothing", out)
+			}
+		})
+	}
+}
+
+func TestGroupCommandWithoutArgsShowsHelp(t *testing.T) {
+	root, f := newTestRoot(t)
+	if code := Execute(root, f, []string{"send"}); code != cmdutil.ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if out := f.IOStreams.Out.(interface{ String() string }).String(); !strings.Contains(out, "Commands:") {
+		t.Errorf("help not shown:\n%s", out)
+	}
+}
