@@ -6,7 +6,11 @@
 // json-tagged structs that both the pretty renderer and --json consume.
 package callback
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
+)
 
 // Schema is the value of every event's "schema" field.
 const Schema = "wa-cb.event/v1"
@@ -82,6 +86,9 @@ type Event struct {
 	Method     string `json:"method,omitempty"`
 	Path       string `json:"path,omitempty"`
 	Signature  string `json:"signature,omitempty"`
+	// Lifecycle says what a status means for its message's story (set by
+	// the listener on status events that carry an id).
+	Lifecycle *lifecycle.Note `json:"lifecycle,omitempty"`
 }
 
 // Media describes an image, audio, voice, video, document or sticker.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 )
 
 // Handler is the listener's http.Handler. It accepts every method and path,
@@ -126,7 +127,12 @@ func (h *Handler) decide(r *http.Request, ex *Exchange) {
 	}
 	ex.Events, ex.DecodePanic = SafeDecode(cfg.Decode, h.request(ex))
 
-	if hs := handshake(r, ex.RawQuery); hs != nil {
+	hs := handshake(r, ex.RawQuery)
+	if ex.Signature == callback.SignatureMissing && (hs != nil || !Signs(ex.Events)) {
+		// Nothing was to be signed: not "missing", just not applicable.
+		ex.Signature = ""
+	}
+	if hs != nil {
 		ex.Handshake = hs
 		h.checkHandshake(hs)
 		passOn := hs.Outcome == HandshakeUnchecked && cfg.Respond != nil && cfg.RespondToHandshakes
@@ -153,11 +159,7 @@ func (h *Handler) decide(r *http.Request, ex *Exchange) {
 		}
 		return
 	}
-	if cfg.RequireSignature && ex.Signature != callback.SignatureValid {
-		reason := "signature " + ex.Signature
-		if ex.Signature == "" {
-			reason = "signature not checked"
-		}
+	if reason := h.unsigned(ex); reason != "" {
 		ex.Answer = Answer{Status: http.StatusUnauthorized, Body: []byte("wa-cb: " + reason + "\n"), Reason: reason}
 		return
 	}
@@ -166,6 +168,21 @@ func (h *Handler) decide(r *http.Request, ex *Exchange) {
 		return
 	}
 	ex.Answer = Answer{Status: cfg.Status}
+}
+
+// unsigned says why Config.RequireSignature refuses a request that is not
+// a handshake, or "" when it passes: a valid signature, or none needed.
+func (h *Handler) unsigned(ex *Exchange) string {
+	if !h.cfg.RequireSignature {
+		return ""
+	}
+	switch {
+	case h.cfg.AppSecret == "":
+		return "signature not checked"
+	case ex.Signature == "" || ex.Signature == callback.SignatureValid:
+		return ""
+	}
+	return "signature " + ex.Signature
 }
 
 // respond asks Config.Respond for the answer.
@@ -241,6 +258,10 @@ func (h *Handler) facts(ex *Exchange) {
 		ev.Method = ex.Method
 		ev.Path = ex.Path
 		ev.Signature = ex.Signature
+		if h.cfg.Lifecycle != nil && ev.Kind == callback.KindStatus && ev.ID != "" {
+			n := h.cfg.Lifecycle.Observe(ev.ID, ev.Status, lifecycle.TimeOf(ev.Timestamp, at))
+			ev.Lifecycle = &n
+		}
 	}
 }
 

@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 )
 
 // DefaultMaxBody is the largest request body accepted by default: 3 MiB,
@@ -76,10 +77,16 @@ type Config struct {
 	// AppSecret, when set, checks X-Hub-Signature-256 over the raw body of
 	// every request and marks each event valid, invalid or missing.
 	AppSecret string
-	// RequireSignature answers 401 to requests whose signature is not valid
-	// (they are still decoded and emitted). Handshake GETs are exempt: Meta
-	// does not sign them.
+	// RequireSignature answers 401 to requests that need a signature and
+	// lack a valid one, and to every request with an invalid one (they are
+	// still decoded and emitted). Only Meta Cloud signs its notifications:
+	// requests of families that never sign (Kaleyra v1 and v2, Meta
+	// on-premises) and handshake GETs need none; a request whose family is
+	// unknown does. See Signs.
 	RequireSignature bool
+	// Lifecycle, when set, follows every status event's message and sets the
+	// event's lifecycle note, in arrival order.
+	Lifecycle *lifecycle.Tracker
 	// MaxEvents makes Server.Run stop after this many events (0: no limit).
 	MaxEvents int
 

@@ -162,9 +162,13 @@ the event is marked "handshake": "unchecked". With --forward-to and no
 ("handshake": "passed-on").
 
 With --app-secret (or WA_CB_APP_SECRET) every request's
-X-Hub-Signature-256 is checked over the raw body bytes;
---require-signature answers 401 to requests that are not validly signed
-(handshake GETs excepted). Refused requests are still shown.
+X-Hub-Signature-256 is checked over the raw body bytes. Only Meta Cloud
+signs its notifications: Kaleyra (v1 and v2), Meta on-premises and the
+handshake GET never do, so they are not marked "missing".
+--require-signature answers 401 to Cloud requests (and requests of no
+known family) without a valid signature, and to any request whose
+signature is invalid; Kaleyra and on-premises callbacks pass. Refused
+requests are still shown.
 
 Bodies over --max-body (default 3MiB, Meta's maximum) are answered 413,
 reported on stderr, counted in the summary, and with --json emitted as an
@@ -254,7 +258,7 @@ signatures no longer verify.`,
 	fl.BoolVar(&opts.JSON, "json", false, "Print one wa-cb.event/v1 JSON object per line")
 	fl.StringVar(&opts.VerifyToken, "verify-token", "", "`TOKEN` expected in Meta's subscription handshake (env WA_CB_VERIFY_TOKEN)")
 	fl.StringVar(&opts.AppSecret, "app-secret", "", "App `SECRET` to check X-Hub-Signature-256 with (env WA_CB_APP_SECRET)")
-	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to requests without a valid signature")
+	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to Meta Cloud requests without a valid signature (Kaleyra and on-premises never sign and pass)")
 	addWorkbenchFlags(cmd, &opts.Workbench)
 	cmdutil.FlagGroup(cmd, "Listening", "addr", "port", "max-body", "ready-file")
 	cmdutil.FlagGroup(cmd, "Output", "json", "redact", "redact-key")
