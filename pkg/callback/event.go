@@ -33,7 +33,32 @@ const (
 	KindTemplateStatus = "template-status"
 	KindQuality        = "quality"
 	KindUnknown        = "unknown"
+
+	// Meta's account-level webhook fields, one kind each.
+	KindTemplateQuality    = "template-quality"    // message_template_quality_update
+	KindTemplateCategory   = "template-category"   // template_category_update
+	KindTemplateComponents = "template-components" // message_template_components_update
+	KindAccountUpdate      = "account-update"      // account_update
+	KindAccountAlert       = "account-alert"       // account_alerts
+	KindAccountReview      = "account-review"      // account_review_update
+	KindCapability         = "business-capability" // business_capability_update
+	KindDisplayName        = "display-name"        // phone_number_name_update
+	KindSecurity           = "security"            // security
+
+	// Arrays of a messages-shaped change value other than messages and
+	// statuses: one event per element.
+	KindEcho           = "message-echo"    // message_echoes (smb_message_echoes)
+	KindUserPreference = "user-preference" // user_preferences
+	KindHistory        = "history"         // history (one event per chunk)
+	KindStateSync      = "state-sync"      // state_sync (smb_app_state_sync)
 )
+
+// Kinds lists every kind an event may have, in the order the schema
+// documents them.
+var Kinds = []string{KindMessage, KindStatus, KindError, KindVerification, KindTemplateStatus,
+	KindQuality, KindUnknown, KindTemplateQuality, KindTemplateCategory, KindTemplateComponents,
+	KindAccountUpdate, KindAccountAlert, KindAccountReview, KindCapability, KindDisplayName,
+	KindSecurity, KindEcho, KindUserPreference, KindHistory, KindStateSync}
 
 // Signature states set by the listener when an app secret is configured.
 const (
@@ -52,9 +77,17 @@ type Event struct {
 	Type   string `json:"type,omitempty"`
 	Status string `json:"status,omitempty"`
 
-	ID             string `json:"id,omitempty"`
-	From           string `json:"from,omitempty"`
-	To             string `json:"to,omitempty"`
+	ID   string `json:"id,omitempty"`
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+
+	// Business-scoped user ids, for users known by them rather than (or
+	// beside) a phone number.
+	FromUserID       string `json:"from_user_id,omitempty"`
+	FromParentUserID string `json:"from_parent_user_id,omitempty"`
+	ToUserID         string `json:"to_user_id,omitempty"`
+	ToParentUserID   string `json:"to_parent_user_id,omitempty"`
+
 	Name           string `json:"name,omitempty"`
 	BusinessNumber string `json:"business_number,omitempty"`
 	Timestamp      string `json:"timestamp,omitempty"`

@@ -29,6 +29,28 @@ func loadRequest(t testing.TB, path string) Request {
 	}
 }
 
+// checkDecode decodes r and checks its events against wants: each a JSON
+// object whose keys must match the event (null: the field must be
+// absent); the number of wants is the number of events.
+func checkDecode(t *testing.T, r Request, wants []string) {
+	t.Helper()
+	evs := Decode(r)
+	checkInvariants(t, r, evs)
+	got := eventsJSON(t, evs)
+	if len(got) != len(wants) {
+		t.Fatalf("got %d events, want %d:\n%s", len(got), len(wants), jsonText(got))
+	}
+	for i, w := range wants {
+		var want any
+		if err := json.Unmarshal([]byte(w), &want); err != nil {
+			t.Fatalf("bad want %d: %v", i, err)
+		}
+		if d := matchJSON(got[i], want, "event["+itoa(i)+"]"); d != "" {
+			t.Errorf("%s\nevent: %s", d, jsonText(got[i]))
+		}
+	}
+}
+
 // checkInvariants asserts what every decoded request must satisfy.
 func checkInvariants(t testing.TB, r Request, evs []Event) {
 	t.Helper()

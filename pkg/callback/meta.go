@@ -1,8 +1,10 @@
 package callback
 
 import (
+	"cmp"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -85,7 +87,31 @@ func (m *mdec) unknownPart(i int32, why string) {
 	m.events = append(m.events, ev)
 }
 
-// change decodes one {field, value} change object.
+// accountFields maps Meta's account-level webhook fields to their kind and
+// to the value members, in order of preference, whose lower-cased value
+// becomes the event's status.
+var accountFields = map[string]struct {
+	kind   string
+	status []string
+}{
+	"message_template_status_update":     {KindTemplateStatus, []string{"event"}},
+	"phone_number_quality_update":        {KindQuality, []string{"event"}},
+	"message_template_quality_update":    {KindTemplateQuality, []string{"new_quality_score"}},
+	"template_category_update":           {KindTemplateCategory, []string{"new_category", "correct_category"}},
+	"message_template_components_update": {KindTemplateComponents, nil},
+	"account_update":                     {KindAccountUpdate, []string{"event"}},
+	"account_alerts":                     {KindAccountAlert, []string{"alert_type"}},
+	"account_review_update":              {KindAccountReview, []string{"decision"}},
+	"business_capability_update":         {KindCapability, nil},
+	"phone_number_name_update":           {KindDisplayName, []string{"decision"}},
+	"security":                           {KindSecurity, []string{"event"}},
+}
+
+// change decodes one {field, value} change object. The value decides more
+// than the field: whatever holds messages, statuses or other arrays of
+// events (field "messages", but also "status", "smb_message_echoes",
+// "user_preferences", "history", or a field newer than this decoder) is
+// decoded by what it holds.
 func (m *mdec) change(c int32, entryTime int32) {
 	d := m.d
 	m.business, m.contacts, m.names = "", -1, nil
@@ -95,39 +121,52 @@ func (m *mdec) change(c int32, entryTime int32) {
 	}
 	field := d.gets(c, "field")
 	value := d.get(c, "value")
-	switch field {
-	case "messages", "":
-		if !d.isObject(value) {
-			ev := m.newEvent(KindUnknown)
-			ev.Raw = d.raw(c)
-			setExtra(&ev, "field", field)
-			m.events = append(m.events, ev)
-			return
-		}
-		m.messagesValue(value, c)
-	case "message_template_status_update":
-		m.flatEvent(KindTemplateStatus, value, c, entryTime)
-	case "phone_number_quality_update":
-		m.flatEvent(KindQuality, value, c, entryTime)
-	default:
-		ev := m.newEvent(KindUnknown)
-		ev.BusinessNumber = d.gets(d.get(value, "metadata"), "display_phone_number")
-		if value >= 0 {
-			ev.Raw = d.raw(value)
-		} else {
-			ev.Raw = d.raw(c)
-		}
-		setExtra(&ev, "field", field)
-		if entryTime >= 0 {
-			setTime(&ev, d.str(entryTime))
-		}
-		m.events = append(m.events, ev)
+	if af, ok := accountFields[field]; ok && !holdsEvents(d, value) {
+		m.flatEvent(af.kind, af.status, value, c, entryTime)
+		return
 	}
+	if d.isObject(value) && (field == "messages" || field == "" || holdsEvents(d, value)) {
+		m.messagesValue(value, c)
+		return
+	}
+	ev := m.newEvent(KindUnknown)
+	ev.BusinessNumber = d.gets(d.get(value, "metadata"), "display_phone_number")
+	if d.isObject(value) {
+		ev.Raw = d.raw(value)
+		flatFacts(d, value, &ev)
+	} else {
+		ev.Raw = d.raw(c)
+	}
+	setExtra(&ev, "field", field)
+	if entryTime >= 0 {
+		setTime(&ev, d.str(entryTime))
+	}
+	m.events = append(m.events, ev)
 }
 
-// flatEvent turns a template-status or quality change value into one event
-// whose Extra holds the value's scalar members.
-func (m *mdec) flatEvent(kind string, value, c int32, entryTime int32) {
+// holdsEvents reports whether a change value holds an array member other
+// than contacts: messages, statuses, errors or any newer kind of them.
+func holdsEvents(d *jdoc, value int32) bool {
+	if !d.isObject(value) || d.get(value, "messaging_product") < 0 && d.get(value, "messages") < 0 &&
+		d.get(value, "statuses") < 0 {
+		// Account-level values (restriction_info, ...) hold arrays of
+		// facts, not of events: only a messaging value or one with
+		// messages or statuses counts.
+		return false
+	}
+	for f := d.first(value); f >= 0; f = d.next(f) {
+		if d.isArray(f) && !d.keyIs(f, "contacts") {
+			return true
+		}
+	}
+	return false
+}
+
+// flatEvent turns an account-level change value (template status, quality,
+// account update, ...) into one event whose Extra holds the value's facts:
+// scalar members under their own names, members of nested objects as
+// "parent.member", arrays of scalars joined with ", ".
+func (m *mdec) flatEvent(kind string, statusKeys []string, value, c int32, entryTime int32) {
 	d := m.d
 	ev := m.newEvent(kind)
 	if !d.isObject(value) {
@@ -136,27 +175,86 @@ func (m *mdec) flatEvent(kind string, value, c int32, entryTime int32) {
 		return
 	}
 	ev.Raw = d.raw(value)
-	for f := d.first(value); f >= 0; f = d.next(f) {
-		k := d.kind(f)
-		if k == jObject || k == jArray || k == jNull {
-			continue
+	flatFacts(d, value, &ev)
+	for _, k := range statusKeys {
+		if v := d.gets(value, k); v != "" {
+			ev.Status = strings.ToLower(v)
+			break
 		}
-		setExtra(&ev, d.key(f), d.str(f))
 	}
-	ev.Status = strings.ToLower(d.gets(value, "event"))
-	if kind == KindTemplateStatus {
-		ev.ID = d.gets(value, "message_template_id")
-	} else if n := d.gets(value, "display_phone_number"); n != "" {
+	ev.ID = d.gets(value, "message_template_id")
+	if n := cmp.Or(d.gets(value, "display_phone_number"), d.gets(value, "phone_number")); n != "" {
 		ev.BusinessNumber = n
 	}
-	if entryTime >= 0 {
+	if ts := d.gets(value, "timestamp"); ts != "" {
+		setTime(&ev, ts)
+	} else if entryTime >= 0 {
 		setTime(&ev, d.str(entryTime))
 	}
 	m.events = append(m.events, ev)
 }
 
+// flatFacts copies the facts of an object into Extra: scalars as
+// themselves, a nested object's scalars as "key.member", an array of
+// scalars joined with ", ", and an array of objects as "key.member" with
+// the members' values joined with ", ". Deeper structure stays in raw.
+func flatFacts(d *jdoc, obj int32, ev *Event) {
+	for f := d.first(obj); f >= 0; f = d.next(f) {
+		key := d.key(f)
+		switch d.kind(f) {
+		case jNull:
+		case jObject:
+			for g := d.first(f); g >= 0; g = d.next(g) {
+				if k := d.kind(g); k == jArray {
+					setExtra(ev, key+"."+d.key(g), joinScalars(d, g))
+				} else if k != jObject && k != jNull {
+					setExtra(ev, key+"."+d.key(g), d.str(g))
+				}
+			}
+		case jArray:
+			if d.isObject(d.first(f)) {
+				var keys []string
+				for e := d.first(f); e >= 0; e = d.next(e) {
+					for g := d.first(e); g >= 0; g = d.next(g) {
+						if k := d.key(g); !slices.Contains(keys, k) && d.kind(g) != jObject && d.kind(g) != jArray {
+							keys = append(keys, k)
+						}
+					}
+				}
+				for _, k := range keys {
+					var vals []string
+					for e := d.first(f); e >= 0; e = d.next(e) {
+						if v := d.gets(e, k); v != "" {
+							vals = append(vals, v)
+						}
+					}
+					setExtra(ev, key+"."+k, strings.Join(vals, ", "))
+				}
+			} else {
+				setExtra(ev, key, joinScalars(d, f))
+			}
+		default:
+			setExtra(ev, key, d.str(f))
+		}
+	}
+}
+
+// joinScalars joins the scalar elements of an array with ", ".
+func joinScalars(d *jdoc, arr int32) string {
+	var b strings.Builder
+	for e := d.first(arr); e >= 0; e = d.next(e) {
+		if v := d.str(e); v != "" {
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(v)
+		}
+	}
+	return b.String()
+}
+
 // messagesValue decodes a messages change value: metadata, contacts, then
-// messages, statuses and errors in document order.
+// messages, statuses, errors and the other arrays in document order.
 func (m *mdec) messagesValue(value, c int32) {
 	d := m.d
 	meta := d.get(value, "metadata")
@@ -175,13 +273,19 @@ func (m *mdec) messagesValue(value, c int32) {
 	}
 }
 
-// members emits events for the messages, statuses and errors arrays of obj
-// in document order and reports whether it emitted any.
+// members emits events for the arrays of obj in document order (messages,
+// statuses, errors, message echoes, user preferences, history chunks,
+// state syncs; an array this decoder does not know gives one unknown event
+// per element, named in extra "array") and reports whether it emitted any.
 func (m *mdec) members(obj int32) bool {
 	d := m.d
 	before := len(m.events)
 	for f := d.first(obj); f >= 0; f = d.next(f) {
+		if !d.isArray(f) {
+			continue
+		}
 		switch {
+		case d.keyIs(f, "contacts"):
 		case d.keyIs(f, "messages"):
 			for x := d.first(f); x >= 0; x = d.next(x) {
 				m.events = append(m.events, m.message(x))
@@ -198,9 +302,119 @@ func (m *mdec) members(obj int32) bool {
 				ev.Raw = d.raw(x)
 				m.events = append(m.events, ev)
 			}
+		case d.keyIs(f, "message_echoes"):
+			for x := d.first(f); x >= 0; x = d.next(x) {
+				m.events = append(m.events, m.echo(x))
+			}
+		case d.keyIs(f, "user_preferences"):
+			m.each(f, KindUserPreference, m.userPreference)
+		case d.keyIs(f, "history"):
+			m.each(f, KindHistory, m.history)
+		case d.keyIs(f, "state_sync"):
+			m.each(f, KindStateSync, m.stateSync)
+		default:
+			name := d.key(f)
+			for x := d.first(f); x >= 0; x = d.next(x) {
+				ev := m.newEvent(KindUnknown)
+				ev.Raw = d.raw(x)
+				setExtra(&ev, "array", name)
+				if d.isObject(x) {
+					ev.ID = d.gets(x, "id")
+					setTime(&ev, d.gets(x, "timestamp"))
+				}
+				m.events = append(m.events, ev)
+			}
 		}
 	}
 	return len(m.events) > before
+}
+
+// echo decodes a message the business sent from another client (the
+// WhatsApp Business app beside the API): a message from the business
+// number to the customer.
+func (m *mdec) echo(x int32) Event {
+	d := m.d
+	ev := m.message(x)
+	ev.Kind = KindEcho
+	if !d.isObject(x) {
+		return ev
+	}
+	ev.To = d.gets(x, "to")
+	ev.ToUserID = d.gets(x, "to_user_id")
+	ev.ToParentUserID = d.gets(x, "to_parent_user_id")
+	// The contacts of an echo are its recipient's.
+	ev.Name = m.nameFor(ev.To, ev.ToUserID)
+	return ev
+}
+
+// each emits one event of kind per element of arr; fill reads the
+// elements that are objects (raw holds every element as sent).
+func (m *mdec) each(arr int32, kind string, fill func(ev *Event, x int32)) {
+	d := m.d
+	for x := d.first(arr); x >= 0; x = d.next(x) {
+		ev := m.newEvent(kind)
+		ev.Raw = d.raw(x)
+		if d.isObject(x) {
+			fill(&ev, x)
+		}
+		m.events = append(m.events, ev)
+	}
+}
+
+// userPreference reads a customer's messaging preference (marketing
+// messages stopped or resumed).
+func (m *mdec) userPreference(ev *Event, x int32) {
+	d := m.d
+	ev.From = d.gets(x, "wa_id")
+	ev.FromUserID = d.gets(x, "user_id")
+	ev.FromParentUserID = d.gets(x, "parent_user_id")
+	ev.Name = m.nameFor(ev.From, ev.FromUserID)
+	ev.Status = strings.ToLower(d.gets(x, "value"))
+	setTime(ev, d.gets(x, "timestamp"))
+	setExtra(ev, "category", d.gets(x, "category"))
+	setExtra(ev, "detail", d.gets(x, "detail"))
+}
+
+// history reads one chunk of a chat history shared on onboarding: its
+// phase, order and progress, and how many threads and messages it holds
+// (the messages themselves stay in raw: they are past, not new).
+func (m *mdec) history(ev *Event, x int32) {
+	d := m.d
+	meta := d.get(x, "metadata")
+	for _, k := range [...]string{"phase", "chunk_order", "progress"} {
+		setExtra(ev, k, d.gets(meta, k))
+	}
+	threads, messages := 0, 0
+	for t := d.first(d.get(x, "threads")); t >= 0; t = d.next(t) {
+		threads++
+		for mm := d.first(d.get(t, "messages")); mm >= 0; mm = d.next(mm) {
+			messages++
+		}
+	}
+	if d.isArray(d.get(x, "threads")) {
+		setExtra(ev, "threads", strconv.Itoa(threads))
+		setExtra(ev, "messages", strconv.Itoa(messages))
+	}
+	ev.Error, ev.Errors = errorsOf(d, d.get(x, "errors"))
+}
+
+// stateSync reads one change of the WhatsApp Business app's state (a
+// contact added or removed) shared with the API.
+func (m *mdec) stateSync(ev *Event, x int32) {
+	d := m.d
+	ev.Type = d.gets(x, "type")
+	ev.Status = strings.ToLower(d.gets(x, "action"))
+	setTime(ev, d.gets(d.get(x, "metadata"), "timestamp"))
+	if ct := d.get(x, ev.Type); d.isObject(ct) {
+		sc := SharedContact{Name: cmp.Or(d.gets(ct, "full_name"),
+			strings.TrimSpace(d.gets(ct, "first_name")+" "+d.gets(ct, "last_name")))}
+		if ph := d.gets(ct, "phone_number"); ph != "" {
+			sc.Phones = []string{ph}
+		}
+		if sc.Name != "" || len(sc.Phones) > 0 {
+			ev.Contacts = []SharedContact{sc}
+		}
+	}
 }
 
 // setContacts selects the contacts array names are looked up in; a long
@@ -224,23 +438,30 @@ func (m *mdec) setContacts(arr int32) {
 	}
 }
 
-// nameFor finds the profile name of a sender in the contacts array: the
-// entry whose wa_id matches, else the only entry.
-func (m *mdec) nameFor(from string) string {
+// nameFor finds the profile name of a user in the contacts array: the
+// entry whose wa_id (or, for a user known only by it, user_id) matches,
+// else the only entry.
+func (m *mdec) nameFor(from, userID string) string {
 	d := m.d
 	if m.names != nil {
 		if n, ok := m.names[from]; ok && from != "" {
 			return n
 		}
-		return ""
+		if from != "" || userID == "" {
+			return ""
+		}
 	}
 	count, single := 0, int32(-1)
 	for c := d.first(m.contacts); c >= 0; c = d.next(c) {
 		count++
 		single = c
-		if from != "" && d.strIs(d.get(c, "wa_id"), from) {
+		if from != "" && d.strIs(d.get(c, "wa_id"), from) ||
+			from == "" && userID != "" && d.strIs(d.get(c, "user_id"), userID) {
 			return d.gets(d.get(c, "profile"), "name")
 		}
+	}
+	if m.names != nil {
+		return ""
 	}
 	if count == 1 {
 		return d.gets(d.get(single, "profile"), "name")
@@ -273,8 +494,10 @@ func (m *mdec) message(x int32) Event {
 	}
 	ev.ID = d.gets(x, "id")
 	ev.From = d.gets(x, "from")
+	ev.FromUserID = d.gets(x, "from_user_id")
+	ev.FromParentUserID = d.gets(x, "from_parent_user_id")
 	setTime(&ev, d.gets(x, "timestamp"))
-	ev.Name = m.nameFor(ev.From)
+	ev.Name = m.nameFor(ev.From, ev.FromUserID)
 	typ := strings.ToLower(d.gets(x, "type"))
 	if typ == "" {
 		for _, t := range knownTypes {
@@ -309,10 +532,11 @@ func (m *mdec) message(x int32) Event {
 	if id := d.get(x, "identity"); d.isObject(id) {
 		setExtra(&ev, "identity_acknowledged", d.gets(id, "acknowledged"))
 		setExtra(&ev, "identity_hash", d.gets(id, "hash"))
-		setExtra(&ev, "identity_created", d.gets(id, "created_timestamp"))
+		setExtra(&ev, "identity_created", identityTime(cmp.Or(d.gets(id, "created_timestamp"), d.gets(id, "created_at"))))
 	}
 	setExtra(&ev, "group_id", d.gets(x, "group_id"))
-	setExtra(&ev, "from_user_id", d.gets(x, "from_user_id"))
+	// Kept in extra too, where earlier versions put it.
+	setExtra(&ev, "from_user_id", ev.FromUserID)
 	ev.Error, ev.Errors = errorsOf(d, d.get(x, "errors"))
 
 	body := d.get(x, typ)
@@ -344,7 +568,10 @@ func (m *mdec) message(x int32) Event {
 		interactiveOf(d, body, &ev)
 	case typ == "button":
 		if d.isObject(body) {
-			ev.Reply = &Reply{Kind: "button", Title: d.gets(body, "text"), Payload: d.gets(body, "payload")}
+			// The payload is the quick-reply button's id: reply.id is
+			// the one key to route every kind of reply on.
+			p := d.gets(body, "payload")
+			ev.Reply = &Reply{Kind: "button", ID: p, Title: d.gets(body, "text"), Payload: p}
 			ev.Text = ev.Reply.Title
 		}
 	case typ == "reaction":
@@ -575,6 +802,8 @@ func (m *mdec) status(x int32) Event {
 	if ev.To == "" {
 		ev.To = d.gets(d.get(x, "message"), "recipient_id")
 	}
+	ev.ToUserID = d.gets(x, "recipient_user_id")
+	ev.ToParentUserID = d.gets(x, "recipient_parent_user_id")
 	setTime(&ev, d.gets(x, "timestamp"))
 	conv, pr := d.get(x, "conversation"), d.get(x, "pricing")
 	if d.isObject(conv) || d.isObject(pr) {
@@ -708,23 +937,45 @@ func (m *mdec) kaleyraV2(root int32) {
 	}
 }
 
-// normStatus lower-cases a status and spells not-sent with a hyphen.
+// normStatus normalises the spellings of the statuses wa-cb knows (case,
+// Kaleyra's NOT-SENT, not_sent, "Not Sent"); any other status is kept
+// exactly as sent, so that a new one is seen for what it is.
 func normStatus(s string) string {
-	s = strings.TrimSpace(s)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c >= 'A' && c <= 'Z') || c == '_' || c == ' ' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				switch c := b[j]; {
-				case c >= 'A' && c <= 'Z':
-					b[j] = c + 'a' - 'A'
-				case c == '_' || c == ' ':
-					b[j] = '-'
-				}
-			}
-			return string(b)
+	switch s {
+	case "sent", "delivered", "read", "failed", "deleted", "not-sent", "warning", "played":
+		return s // the common case: no allocation
+	}
+	t := strings.TrimSpace(s)
+	k := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		case r == '_' || r == ' ':
+			return '-'
 		}
+		return r
+	}, t)
+	switch k {
+	case "sent", "delivered", "read", "failed", "deleted", "not-sent", "warning", "played":
+		return k
+	case "notsent":
+		return "not-sent"
+	}
+	return t
+}
+
+// identityTime reads identity.created_timestamp, which Meta's Cloud API
+// sends as a string of Unix seconds and the on-premises client as a number
+// of milliseconds: both become RFC 3339; anything else is kept as sent.
+func identityTime(s string) string {
+	t := strings.TrimSpace(s)
+	if len(t) >= 13 && !strings.Contains(t, ".") {
+		if ts := unixTime(t[:len(t)-3]); ts != "" {
+			return ts
+		}
+	}
+	if ts := unixTime(t); ts != "" {
+		return ts
 	}
 	return s
 }
