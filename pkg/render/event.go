@@ -14,6 +14,7 @@ import (
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 	"github.com/wa-cb/wa-cb/pkg/listener"
 )
 
@@ -134,6 +135,10 @@ type evField struct {
 	key   string
 	value string
 	tone  evTone
+	// breaks: a word too long for the card may be cut across lines (free
+	// text). Otherwise words (ids, URLs, numbers) are never cut: one too
+	// long runs past the frame, so a copy of the line holds all of it.
+	breaks bool
 }
 
 // evBad reports whether the event is flagged (red border, ✗ or ! mark).
@@ -163,20 +168,39 @@ func evFields(v EventView) []evField {
 	var fs []evField
 	add := func(k, val string, t evTone) {
 		if val != "" {
-			fs = append(fs, evField{k, evClean(val), t})
+			fs = append(fs, evField{key: k, value: evClean(val), tone: t})
+		}
+	}
+	addText := func(k, val string, t evTone) {
+		if val != "" {
+			fs = append(fs, evField{key: k, value: evClean(val), tone: t, breaks: true})
 		}
 	}
 	add("id", ev.ID, evToneNormal)
 	add("from", ev.From, evToneNormal)
-	add("name", ev.Name, evToneNormal)
+	addText("name", ev.Name, evToneNormal)
 	add("to", ev.To, evToneNormal)
 	add("business", ev.BusinessNumber, evToneNormal)
-	add("sent at", ev.Timestamp, evToneDim)
-	add("text", ev.Text, evToneNormal)
+	add(evTimeLabel(ev), ev.Timestamp, evToneDim)
+	if n := ev.Lifecycle; n != nil && n.Seq > 0 {
+		t := evToneDim
+		if n.Anomalous() {
+			t = evToneWarn
+		}
+		add("lifecycle", evLifecycle(n), t)
+	}
+	addText("text", ev.Text, evToneNormal)
+	for i, c := range ev.Contacts {
+		key := "contact"
+		if len(ev.Contacts) > 1 {
+			key = fmt.Sprintf("contact %d", i+1)
+		}
+		add(key, evJoinDot(c.Name, strings.Join(c.Phones, ", ")), evToneNormal)
+	}
 	if m := ev.Media; m != nil {
 		add("media", evJoinDot(m.MimeType, evPrefixed("id ", m.ID), m.Filename, evFlag(m.Voice, "voice"), evFlag(m.Animated, "animated")), evToneNormal)
 		if m.Caption != "" && m.Caption != ev.Text {
-			add("caption", m.Caption, evToneNormal)
+			addText("caption", m.Caption, evToneNormal)
 		}
 		add("media url", m.URL, evToneInfo)
 		add("sha256", m.SHA256, evToneDim)
@@ -206,14 +230,14 @@ func evFields(v EventView) []evField {
 			evPrefixed("mentions ", strings.Join(c.Mentions, ", "))), evToneNormal)
 	}
 	if ev.Error != nil {
-		add("error", evErrText(*ev.Error), evToneBad)
+		addText("error", evErrText(*ev.Error), evToneBad)
 	}
 	if len(ev.Errors) > 1 {
 		for i, e := range ev.Errors {
 			if i == 0 && ev.Error != nil && e == *ev.Error {
 				continue
 			}
-			add(fmt.Sprintf("error %d", i+1), evErrText(e), evToneBad)
+			addText(fmt.Sprintf("error %d", i+1), evErrText(e), evToneBad)
 		}
 	}
 	if pr := ev.Pricing; pr != nil {
@@ -221,8 +245,10 @@ func evFields(v EventView) []evField {
 		if pr.Billable != nil {
 			billable = map[bool]string{true: "billable", false: "not billable"}[*pr.Billable]
 		}
-		add("pricing", evJoinDot(pr.Model, pr.Category, billable, pr.Origin, evPrefixed("price ", pr.Price), evPrefixed("conversation ", pr.Conversation)), evToneDim)
+		add("pricing", evJoinDot(evPrefixed("model ", pr.Model), evPrefixed("category ", pr.Category), billable,
+			evPrefixed("origin ", pr.Origin), evPrefixed("price ", pr.Price), evPrefixed("conversation ", pr.Conversation)), evToneDim)
 	}
+	promoted := evPromote(ev, add)
 	if vf := ev.Verification; vf != nil {
 		token := "no verify token sent"
 		if vf.TokenPresent {
@@ -246,8 +272,8 @@ func evFields(v EventView) []evField {
 	if len(ev.Extra) > 0 {
 		keys := make([]string, 0, len(ev.Extra))
 		for k := range ev.Extra {
-			if k == "handshake" && v.Handshake != "" {
-				continue // shown as "verified"
+			if k == "handshake" && v.Handshake != "" || promoted[k] {
+				continue // shown as "verified", or in a row of its own
 			}
 			keys = append(keys, k)
 		}
@@ -259,10 +285,98 @@ func evFields(v EventView) []evField {
 		add("extra", strings.Join(parts, " · "), evToneDim)
 	}
 	if v.Failure != "" {
-		add("failure", v.Failure, evToneBad)
+		addText("failure", v.Failure, evToneBad)
 	}
-	add("decode error", ev.DecodeError, evToneBad)
+	addText("decode error", ev.DecodeError, evToneBad)
 	return fs
+}
+
+// evTimeLabel names the event's own time by what happened then: a
+// message was sent, a status or template/quality event happened ("read
+// at", "approved at").
+func evTimeLabel(ev *callback.Event) string {
+	st := ev.Status
+	if st == "" || len(st) > evKeyWidth-4 || strings.Trim(st, "abcdefghijklmnopqrstuvwxyz_-") != "" {
+		if ev.Kind == callback.KindMessage {
+			return "sent at"
+		}
+		return "at"
+	}
+	return strings.ReplaceAll(st, "_", " ") + " at"
+}
+
+// evLifecycle tells a status's place in its message's story:
+// "#2 · after sent +812ms · out of order · missing delivered".
+func evLifecycle(n *lifecycle.Note) string {
+	after := ""
+	if n.Previous != "" {
+		after = "after " + n.Previous
+		if n.SincePreviousMS != nil {
+			after += " " + evSince(*n.SincePreviousMS)
+		}
+	}
+	flags := make([]string, len(n.Flags))
+	for i, f := range n.Flags {
+		flags[i] = strings.ReplaceAll(f, "_", " ")
+	}
+	return evJoinDot("#"+strconv.Itoa(n.Seq), after, strings.Join(flags, " · "), evPrefixed("missing ", strings.Join(n.Missing, ", ")))
+}
+
+// evSince formats a signed gap between two statuses: +812ms, +4.2s,
+// +3m12s, -1s.
+func evSince(ms int64) string {
+	sign := "+"
+	if ms < 0 {
+		sign, ms = "-", -ms
+	}
+	d := time.Duration(ms) * time.Millisecond
+	switch {
+	case d < time.Second:
+		return sign + strconv.FormatInt(ms, 10) + "ms"
+	case d < time.Minute:
+		return sign + strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+	}
+	return sign + d.Round(time.Second).String()
+}
+
+// evPromote adds rows for the extra facts that matter most to template and
+// quality events, and reports which extra keys they (or other rows) show,
+// so the extra row does not repeat them.
+func evPromote(ev *callback.Event, add func(k, val string, t evTone)) map[string]bool {
+	x := ev.Extra
+	if len(x) == 0 {
+		return nil
+	}
+	shown := map[string]bool{}
+	take := func(k string) string {
+		v, ok := x[k]
+		if ok {
+			shown[k] = true
+		}
+		return v
+	}
+	switch ev.Kind {
+	case callback.KindTemplateStatus:
+		name, lang := take("message_template_name"), take("message_template_language")
+		if lang != "" {
+			lang = "(" + lang + ")"
+		}
+		add("template", strings.TrimSpace(name+" "+lang), evToneNormal)
+		add("reason", take("reason"), evToneWarn)
+	case callback.KindQuality:
+		limit, old := take("current_limit"), take("old_limit")
+		add("limit", evJoinDot(limit, evPrefixed("was ", old)), evToneWarn)
+	}
+	if e, ok := x["event"]; ok && strings.EqualFold(e, ev.Status) {
+		shown["event"] = true // the title shows it
+	}
+	if n, ok := x["display_phone_number"]; ok && n == ev.BusinessNumber {
+		shown["display_phone_number"] = true
+	}
+	if p, ok := x["price"]; ok && ev.Pricing != nil && p == ev.Pricing.Price {
+		shown["price"] = true
+	}
+	return shown
 }
 
 func evRequestFields(v EventView, plainForm bool) []evField {
@@ -274,21 +388,22 @@ func evRequestFields(v EventView, plainForm bool) []evField {
 		if v.Total > 1 {
 			pos = fmt.Sprintf("event %d of %d", v.Index, v.Total)
 		}
-		fs = append(fs, evField{"request", evClean(evJoinDot(where, ev.RequestID, pos)), evToneDim})
+		fs = append(fs, evField{key: "request", value: evClean(evJoinDot(where, ev.RequestID, pos)), tone: evToneDim})
 	}
 	if plainForm && ev.ReceivedAt != "" {
-		fs = append(fs, evField{"received", ev.ReceivedAt, evToneDim})
+		fs = append(fs, evField{key: "received", value: ev.ReceivedAt, tone: evToneDim})
 	}
-	if v.Answer != 0 {
+	if v.Answer != 0 && (plainForm || v.AnswerReason != "") {
+		// A card's title already shows the status; its row only says why.
 		t := evToneGood
 		if v.Answer >= 400 {
 			t = evToneBad
 		} else if v.Answer >= 300 {
 			t = evToneWarn
 		}
-		fs = append(fs, evField{"answered", evClean(evJoinDot(strconv.Itoa(v.Answer), v.AnswerReason)), t})
+		fs = append(fs, evField{key: "answered", value: evClean(evJoinDot(strconv.Itoa(v.Answer), v.AnswerReason)), tone: t})
 	}
-	if ev.Signature != "" {
+	if ev.Signature != "" && !evUnsignedFamily(ev) {
 		t := evToneGood
 		switch ev.Signature {
 		case callback.SignatureInvalid:
@@ -296,12 +411,19 @@ func evRequestFields(v EventView, plainForm bool) []evField {
 		case callback.SignatureMissing:
 			t = evToneWarn
 		}
-		fs = append(fs, evField{"signature", ev.Signature, t})
+		fs = append(fs, evField{key: "signature", value: ev.Signature, tone: t})
 	}
 	if v.Line > 0 {
-		fs = append(fs, evField{"line", strconv.Itoa(v.Line), evToneDim})
+		fs = append(fs, evField{key: "line", value: strconv.Itoa(v.Line), tone: evToneDim})
 	}
 	return fs
+}
+
+// evUnsignedFamily: a "missing" signature on an event of a family that never
+// signs (Kaleyra, on-premises, the handshake) is no news and not shown.
+func evUnsignedFamily(ev *callback.Event) bool {
+	return ev.Signature == callback.SignatureMissing &&
+		(ev.Kind == callback.KindVerification || !listener.SourceSigns(ev.Source))
 }
 
 // evRawPayload is the undecodable payload to show, or "".
@@ -418,8 +540,17 @@ func (p *EventPrinter) card(v EventView) string {
 			lines = append(lines, key+p.paint(f.tone, val)+strings.Repeat(" ", valWidth-w))
 			return
 		}
-		val = p.paint(f.tone, val)
-		lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Top, key, valStyle.Render(val)))
+		if f.breaks {
+			val = p.paint(f.tone, val)
+			lines = append(lines, lipgloss.JoinHorizontal(lipgloss.Top, key, valStyle.Render(val)))
+			return
+		}
+		for i, l := range evWrapWords(val, valWidth) {
+			if i > 0 {
+				key = strings.Repeat(" ", evKeyWidth)
+			}
+			lines = append(lines, key+p.paint(f.tone, l)+strings.Repeat(" ", max(0, valWidth-lipgloss.Width(l))))
+		}
 	}
 	for _, f := range evFields(v) {
 		row(f)
@@ -448,7 +579,7 @@ func evFrame(s *Styles, card lipgloss.Style, lines []string, width int) string {
 		split = append(split, strings.Split(l, "\n")...)
 	}
 	for _, l := range split {
-		if lipgloss.Width(l) != inner {
+		if lipgloss.Width(l) < inner {
 			return card.Width(width-2).Render(strings.Join(lines, "\n")) + "\n"
 		}
 	}
@@ -462,7 +593,9 @@ func evFrame(s *Styles, card lipgloss.Style, lines []string, width int) string {
 	for _, l := range split {
 		out.WriteString(left)
 		out.WriteString(l)
-		out.WriteString(right)
+		if lipgloss.Width(l) == inner {
+			out.WriteString(right)
+		} // else a word that may not be cut runs past the frame, alone
 		out.WriteByte('\n')
 	}
 	out.WriteString(paint(b.BottomLeft + strings.Repeat(b.Bottom, width-2) + b.BottomRight))
@@ -555,6 +688,31 @@ func evUnsafeRune(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// evWrapWords lays s out in lines of at most width columns, breaking only
+// at spaces and newlines: a word wider than width gets a line of its own,
+// whole, so that ids and URLs are never cut. Tabs become four spaces.
+func evWrapWords(s string, width int) []string {
+	s = strings.ReplaceAll(s, "\t", "    ")
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line, lw := "", -1
+		for _, word := range strings.Split(para, " ") {
+			ww := lipgloss.Width(word)
+			switch {
+			case lw < 0:
+				line, lw = word, ww
+			case lw+1+ww <= width:
+				line, lw = line+" "+word, lw+1+ww
+			default:
+				out = append(out, line)
+				line, lw = word, ww
+			}
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // evLimitLines keeps the first max lines of s and says how many were left.
