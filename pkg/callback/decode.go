@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
 )
 
 // Request is one raw callback request as the listener received it.
@@ -246,14 +248,14 @@ func decodeParamsBody(what string, body []byte, rawQuery string, notes *[]string
 
 // parseLenient parses JSON strictly, then through the repair. note is empty
 // for valid JSON; d is nil when nothing could be read.
-func parseLenient(body []byte) (d *jdoc, note string) {
+func parseLenient(body []byte) (d *jsonspan.Doc, note string) {
 	var pre string
 	if !utf8.Valid(body) {
 		off := firstInvalidUTF8(body)
 		body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
 		pre = "body is not valid UTF-8 (first invalid byte at offset " + strconv.Itoa(off) + "); invalid bytes replaced with U+FFFD"
 	}
-	d, err := parseJSON(body)
+	d, err := jsonspan.Parse(body)
 	if err == nil {
 		return d, pre
 	}
@@ -265,7 +267,7 @@ func parseLenient(body []byte) (d *jdoc, note string) {
 	}
 	fixed, what, ok := repairJSON(body)
 	if ok {
-		if d2, err2 := parseJSON(fixed); err2 == nil {
+		if d2, err2 := jsonspan.Parse(fixed); err2 == nil {
 			if what == "" {
 				what = "rewritten"
 			}
@@ -295,63 +297,63 @@ func decodeJSON(body []byte, notes *[]string) []Event {
 	if d == nil {
 		return []Event{unknownEvent(stringJSON(body))}
 	}
-	defer d.release()
+	defer d.Release()
 	const root = 0
-	if !d.isObject(root) {
-		return []Event{unknownEvent(d.raw(root))}
+	if !d.IsObject(root) {
+		return []Event{unknownEvent(d.Raw(root))}
 	}
 	m := &mdec{d: d, contacts: -1}
 	switch {
-	case d.get(root, "object") >= 0 && d.get(root, "entry") >= 0,
-		isCloudEntries(d, d.get(root, "entry")):
+	case d.Member(root, "object") >= 0 && d.Member(root, "entry") >= 0,
+		isCloudEntries(d, d.Member(root, "entry")):
 		// Hand-made test payloads often leave "object" out; an entry
 		// array of {changes: [...]} is Cloud all the same.
 		m.source = SourceCloud
 		m.cloud(root)
-	case d.get(root, "meta_object") < 0 && d.isObject(d.get(root, "value")) && d.get(root, "field") >= 0:
+	case d.Member(root, "meta_object") < 0 && d.IsObject(d.Member(root, "value")) && d.Member(root, "field") >= 0:
 		// A single Cloud change {field, value} forwarded on its own.
 		m.source = SourceCloud
 		m.change(root, -1)
-	case d.get(root, "meta_object") >= 0:
+	case d.Member(root, "meta_object") >= 0:
 		m.source = SourceKaleyraV2
 		m.kaleyraV2(root)
-	case d.get(root, "messaging_product") >= 0 && (d.isArray(d.get(root, "messages")) ||
-		d.isArray(d.get(root, "statuses")) || d.isArray(d.get(root, "errors"))):
+	case d.Member(root, "messaging_product") >= 0 && (d.IsArray(d.Member(root, "messages")) ||
+		d.IsArray(d.Member(root, "statuses")) || d.IsArray(d.Member(root, "errors"))):
 		// A Cloud change value forwarded on its own.
 		m.source = SourceCloud
 		m.messagesValue(root, -1)
-	case d.isArray(d.get(root, "messages")) || d.isArray(d.get(root, "statuses")) ||
-		d.isArray(d.get(root, "errors")) || onlyOnPremKeys(d, root):
+	case d.IsArray(d.Member(root, "messages")) || d.IsArray(d.Member(root, "statuses")) ||
+		d.IsArray(d.Member(root, "errors")) || onlyOnPremKeys(d, root):
 		m.source = SourceOnPrem
 		m.onprem(root)
 	default:
 		if ps, ok := flatParams(d, root); ok {
 			// classifyParams renders raw itself for the handshake, so
 			// the verify token is masked there too.
-			if evs, ok := classifyParams(ps, d.raw(root), notes); ok {
+			if evs, ok := classifyParams(ps, d.Raw(root), notes); ok {
 				return evs
 			}
 		}
-		return []Event{unknownEvent(d.raw(root))}
+		return []Event{unknownEvent(d.Raw(root))}
 	}
 	return m.events
 }
 
 // isCloudEntries reports whether entry is an array whose first element is
 // an object holding a changes array.
-func isCloudEntries(d *jdoc, entry int32) bool {
-	if !d.isArray(entry) {
+func isCloudEntries(d *jsonspan.Doc, entry int32) bool {
+	if !d.IsArray(entry) {
 		return false
 	}
-	e := d.first(entry)
-	return e >= 0 && d.isObject(e) && d.isArray(d.get(e, "changes"))
+	e := d.First(entry)
+	return e >= 0 && d.IsObject(e) && d.IsArray(d.Member(e, "changes"))
 }
 
-func onlyOnPremKeys(d *jdoc, root int32) bool {
+func onlyOnPremKeys(d *jsonspan.Doc, root int32) bool {
 	n := 0
-	for f := d.first(root); f >= 0; f = d.next(f) {
+	for f := d.First(root); f >= 0; f = d.Next(f) {
 		n++
-		if !d.keyIs(f, "contacts") && !d.keyIs(f, "messages") && !d.keyIs(f, "statuses") && !d.keyIs(f, "errors") {
+		if !d.KeyIs(f, "contacts") && !d.KeyIs(f, "messages") && !d.KeyIs(f, "statuses") && !d.KeyIs(f, "errors") {
 			return false
 		}
 	}
@@ -361,10 +363,10 @@ func onlyOnPremKeys(d *jdoc, root int32) bool {
 // flatParams reads a callback-profile JSON object as parameters: strings
 // as themselves, numbers and booleans as written, objects and arrays as
 // their JSON text.
-func flatParams(d *jdoc, root int32) (params, bool) {
+func flatParams(d *jsonspan.Doc, root int32) (params, bool) {
 	var ps params
-	for f := d.first(root); f >= 0; f = d.next(f) {
-		ps = append(ps, param{key: d.key(f), value: d.text(f)})
+	for f := d.First(root); f >= 0; f = d.Next(f) {
+		ps = append(ps, param{key: d.Key(f), value: d.Text(f)})
 	}
 	return ps, len(ps) > 0
 }

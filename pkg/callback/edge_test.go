@@ -292,27 +292,6 @@ func TestParamsJSON(t *testing.T) {
 	}
 }
 
-// The parser accepts exactly what encoding/json accepts (within the depth
-// limit) and reports an offset inside the input.
-func TestParseJSONAgreesWithEncodingJSON(t *testing.T) {
-	docs := []string{
-		`{}`, `[]`, `0`, `-0`, `-0.5e+10`, `1E5`, `"a\u00e9\n"`, `true`, `null`, ` {"a" : [1 , 2] } `,
-		`{"a":}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `-`, `+1`, `1e`, `"\x"`, `"\u12"`, `"abc`,
-		`{"a" 1}`, `{a:1}`, `[1 2]`, `tru`, `nul`, `falsey`, `{"a":1}}`, `"` + "\x01" + `"`, ``, ` `,
-		`[` + strings.Repeat(`{"a":`, 50) + `1` + strings.Repeat(`}`, 50) + `]`, `{"":""}`, `"\/"`,
-		`[1e999]`, `["\ud800"]`,
-	}
-	for _, doc := range docs {
-		_, err := parseJSON([]byte(doc))
-		if (err == nil) != json.Valid([]byte(doc)) {
-			t.Errorf("parseJSON(%q) err=%v, json.Valid=%v", doc, err, json.Valid([]byte(doc)))
-		}
-		if err != nil && (err.off < 0 || err.off > len(doc)) {
-			t.Errorf("parseJSON(%q) offset %d out of range", doc, err.off)
-		}
-	}
-}
-
 func TestRepairJSON(t *testing.T) {
 	tests := []struct {
 		in, out, what string

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
 )
 
 // tokenMarker is a verify token the fuzzers add to inputs; it must never
@@ -44,7 +46,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		evs := decode(req)
 		checkFuzzEvents(t, evs)
 		// Whatever decodes strictly must keep raw as exact sub-slices.
-		if _, err := parseJSON(body); err == nil && json.Valid(body) {
+		if _, err := jsonspan.Parse(body); err == nil && json.Valid(body) {
 			for _, ev := range evs {
 				if len(ev.Raw) > 0 && ev.Kind != KindVerification && ev.DecodeError == "" &&
 					ev.Source != SourceKaleyraV1 && !strings.Contains(string(body), string(ev.Raw)) {
@@ -92,11 +94,9 @@ func FuzzDecodeRequest(f *testing.F) {
 	})
 }
 
-// FuzzParseJSON checks the tree parser against encoding/json and the
-// repair against valid input: the parser accepts exactly what json.Valid
-// accepts (for UTF-8 input within the depth limit), and the repair leaves
-// valid JSON unchanged.
-func FuzzParseJSON(f *testing.F) {
+// FuzzRepairJSON checks the repair: what it makes of invalid JSON is valid
+// when the parser accepts it, and it leaves valid JSON unchanged.
+func FuzzRepairJSON(f *testing.F) {
 	for _, s := range []string{`{}`, `[1,2,{"a":"b"}]`, `{"a":1,}`, `[{"a":1]`, `"\ud83d\ude2e"`, `-0.5e+1`, `{"a":"x`, `01`, ` null `} {
 		f.Add([]byte(s))
 	}
@@ -104,39 +104,15 @@ func FuzzParseJSON(f *testing.F) {
 		if !utf8.Valid(b) {
 			return
 		}
-		d, err := parseJSON(b)
-		valid := json.Valid(b)
-		if err != nil && strings.Contains(err.msg, "nesting deeper") {
-			return
-		}
-		if (err == nil) != valid {
-			t.Fatalf("parseJSON err=%v but json.Valid=%v for %q", err, valid, b)
-		}
-		if err != nil {
-			if err.off < 0 || err.off > len(b) {
-				t.Fatalf("error offset %d outside the input", err.off)
-			}
-			if out, _, ok := repairJSON(b); ok {
-				if _, err2 := parseJSON(out); err2 == nil && !json.Valid(out) {
+		out, what, ok := repairJSON(b)
+		if _, err := jsonspan.Parse(b); err != nil {
+			if ok {
+				if _, err2 := jsonspan.Parse(out); err2 == nil && !json.Valid(out) {
 					t.Fatalf("repair output accepted but invalid: %q", out)
 				}
 			}
 			return
 		}
-		// Every string decodes like encoding/json decodes it.
-		for i := range d.nodes {
-			if d.nodes[i].kind != jString {
-				continue
-			}
-			var want string
-			if err := json.Unmarshal(d.raw(int32(i)), &want); err != nil {
-				t.Fatalf("node %d: %v", i, err)
-			}
-			if got := d.str(int32(i)); got != want {
-				t.Fatalf("string %s decodes to %q, encoding/json says %q", d.raw(int32(i)), got, want)
-			}
-		}
-		out, what, ok := repairJSON(b)
 		if !ok || string(out) != string(b) || what != "" {
 			t.Fatalf("repair changed valid JSON %q into %q (%s, %v)", b, out, what, ok)
 		}

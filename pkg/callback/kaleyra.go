@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"encoding/json"
 	"strings"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
 )
 
 // Decoding of parameter-shaped callbacks: Kaleyra v1 query strings, form
@@ -145,15 +147,15 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 		if v[0] == '[' || v[0] == '{' {
 			if d, root := lenientParam("message", v, notes); d != nil {
 				msg, contacts := root, int32(-1)
-				if d.isObject(root) && d.isArray(d.get(root, "messages")) {
+				if d.IsObject(root) && d.IsArray(d.Member(root, "messages")) {
 					// the on-premises envelope {contacts, messages}
-					contacts = d.get(root, "contacts")
-					msg = d.first(d.get(root, "messages"))
-				} else if d.isArray(root) {
-					msg = d.first(root)
+					contacts = d.Member(root, "contacts")
+					msg = d.First(d.Member(root, "messages"))
+				} else if d.IsArray(root) {
+					msg = d.First(root)
 				}
-				if d.isObject(msg) {
-					if mt := strings.ToLower(d.gets(msg, "type")); (mt != "" && d.get(msg, mt) >= 0) || d.get(msg, "context") >= 0 {
+				if d.IsObject(msg) {
+					if mt := strings.ToLower(d.MemberScalar(msg, "type")); (mt != "" && d.Member(msg, mt) >= 0) || d.Member(msg, "context") >= 0 {
 						// A Meta-shaped message: decode it fully and
 						// take what the flat parameters do not say.
 						md := &mdec{d: d, source: SourceKaleyraV1}
@@ -162,22 +164,22 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 						mergeMessage(&ev, &me)
 					}
 					if ev.From == "" {
-						ev.From = cleanPhone(d.gets(msg, "from"))
+						ev.From = cleanPhone(d.MemberScalar(msg, "from"))
 					}
 					if ev.Timestamp == "" {
-						ev.Timestamp = unixTime(d.gets(msg, "timestamp"))
+						ev.Timestamp = unixTime(d.MemberScalar(msg, "timestamp"))
 					}
 					if url == "" {
-						url = d.gets(msg, "url")
+						url = d.MemberScalar(msg, "url")
 					}
 					if ev.Type == "" {
-						ev.Type = strings.ToLower(d.gets(msg, "type"))
+						ev.Type = strings.ToLower(d.MemberScalar(msg, "type"))
 					}
 					if ev.Name == "" {
-						ev.Name = strings.TrimSpace(d.gets(d.get(msg, "profile"), "name"))
+						ev.Name = strings.TrimSpace(d.MemberScalar(d.Member(msg, "profile"), "name"))
 					}
 					if ev.ID == "" {
-						ev.ID = d.gets(msg, "id")
+						ev.ID = d.MemberScalar(msg, "id")
 					}
 				}
 			}
@@ -192,9 +194,9 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 	}
 	if v := strings.TrimSpace(ps.get("contacts")); v != "" && (v[0] == '[' || v[0] == '{') {
 		if d, root := lenientParam("contacts", v, notes); d != nil {
-			if d.isObject(root) {
+			if d.IsObject(root) {
 				// a single card, or {"contacts":[...]}
-				if inner := d.get(root, "contacts"); d.isArray(inner) {
+				if inner := d.Member(root, "contacts"); d.IsArray(inner) {
 					ev.Contacts = contactsOf(d, inner)
 				} else if sc, ok := cardOf(d, root); ok {
 					ev.Contacts = []SharedContact{sc}
@@ -314,7 +316,7 @@ func cleanPhoneParam(k, v string) string {
 
 // lenientParam parses JSON carried in a parameter, repairing it when
 // needed; problems go to notes prefixed with the parameter name.
-func lenientParam(name, v string, notes *[]string) (*jdoc, int32) {
+func lenientParam(name, v string, notes *[]string) (*jsonspan.Doc, int32) {
 	d, note := parseLenient([]byte(v))
 	if note != "" {
 		*notes = append(*notes, name+" parameter: "+note)

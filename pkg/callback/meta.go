@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
 )
 
 // Decoding of the Meta-shaped families: Cloud API (object/entry/changes),
@@ -16,7 +18,7 @@ import (
 type kv struct{ k, v string }
 
 type mdec struct {
-	d      *jdoc
+	d      *jsonspan.Doc
 	source string
 	events []Event
 
@@ -52,23 +54,23 @@ func setExtra(ev *Event, k, v string) {
 // cloud decodes {object, entry:[{id, time, changes:[{field, value}]}]}.
 func (m *mdec) cloud(root int32) {
 	d := m.d
-	for e := d.first(d.get(root, "entry")); e >= 0; e = d.next(e) {
-		if !d.isObject(e) {
+	for e := d.First(d.Member(root, "entry")); e >= 0; e = d.Next(e) {
+		if !d.IsObject(e) {
 			m.unknownPart(e, "entry is not an object")
 			continue
 		}
 		var base []kv
-		if id := d.gets(e, "id"); id != "" {
+		if id := d.MemberScalar(e, "id"); id != "" {
 			base = append(base, kv{"waba_id", id})
 		}
-		entryTime := d.get(e, "time")
-		changes := d.get(e, "changes")
-		if !d.isArray(changes) {
+		entryTime := d.Member(e, "time")
+		changes := d.Member(e, "changes")
+		if !d.IsArray(changes) {
 			m.base = base
 			m.unknownPart(e, "entry without changes")
 			continue
 		}
-		for c := d.first(changes); c >= 0; c = d.next(c) {
+		for c := d.First(changes); c >= 0; c = d.Next(c) {
 			m.base = base
 			m.change(c, entryTime)
 		}
@@ -82,7 +84,7 @@ func (m *mdec) cloud(root int32) {
 // unknownPart emits an unknown event for a part of the document.
 func (m *mdec) unknownPart(i int32, why string) {
 	ev := m.newEvent(KindUnknown)
-	ev.Raw = m.d.raw(i)
+	ev.Raw = m.d.Raw(i)
 	setExtra(&ev, "note", why)
 	m.events = append(m.events, ev)
 }
@@ -115,47 +117,47 @@ var accountFields = map[string]struct {
 func (m *mdec) change(c int32, entryTime int32) {
 	d := m.d
 	m.business, m.contacts, m.names = "", -1, nil
-	if !d.isObject(c) {
+	if !d.IsObject(c) {
 		m.unknownPart(c, "change is not an object")
 		return
 	}
-	field := d.gets(c, "field")
-	value := d.get(c, "value")
+	field := d.MemberScalar(c, "field")
+	value := d.Member(c, "value")
 	if af, ok := accountFields[field]; ok && !holdsEvents(d, value) {
 		m.flatEvent(af.kind, af.status, value, c, entryTime)
 		return
 	}
-	if d.isObject(value) && (field == "messages" || field == "" || holdsEvents(d, value)) {
+	if d.IsObject(value) && (field == "messages" || field == "" || holdsEvents(d, value)) {
 		m.messagesValue(value, c)
 		return
 	}
 	ev := m.newEvent(KindUnknown)
-	ev.BusinessNumber = d.gets(d.get(value, "metadata"), "display_phone_number")
-	if d.isObject(value) {
-		ev.Raw = d.raw(value)
+	ev.BusinessNumber = d.MemberScalar(d.Member(value, "metadata"), "display_phone_number")
+	if d.IsObject(value) {
+		ev.Raw = d.Raw(value)
 		flatFacts(d, value, &ev)
 	} else {
-		ev.Raw = d.raw(c)
+		ev.Raw = d.Raw(c)
 	}
 	setExtra(&ev, "field", field)
 	if entryTime >= 0 {
-		setTime(&ev, d.str(entryTime))
+		setTime(&ev, d.Scalar(entryTime))
 	}
 	m.events = append(m.events, ev)
 }
 
 // holdsEvents reports whether a change value holds an array member other
 // than contacts: messages, statuses, errors or any newer kind of them.
-func holdsEvents(d *jdoc, value int32) bool {
-	if !d.isObject(value) || d.get(value, "messaging_product") < 0 && d.get(value, "messages") < 0 &&
-		d.get(value, "statuses") < 0 {
+func holdsEvents(d *jsonspan.Doc, value int32) bool {
+	if !d.IsObject(value) || d.Member(value, "messaging_product") < 0 && d.Member(value, "messages") < 0 &&
+		d.Member(value, "statuses") < 0 {
 		// Account-level values (restriction_info, ...) hold arrays of
 		// facts, not of events: only a messaging value or one with
 		// messages or statuses counts.
 		return false
 	}
-	for f := d.first(value); f >= 0; f = d.next(f) {
-		if d.isArray(f) && !d.keyIs(f, "contacts") {
+	for f := d.First(value); f >= 0; f = d.Next(f) {
+		if d.IsArray(f) && !d.KeyIs(f, "contacts") {
 			return true
 		}
 	}
@@ -169,27 +171,27 @@ func holdsEvents(d *jdoc, value int32) bool {
 func (m *mdec) flatEvent(kind string, statusKeys []string, value, c int32, entryTime int32) {
 	d := m.d
 	ev := m.newEvent(kind)
-	if !d.isObject(value) {
-		ev.Raw = d.raw(c)
+	if !d.IsObject(value) {
+		ev.Raw = d.Raw(c)
 		m.events = append(m.events, ev)
 		return
 	}
-	ev.Raw = d.raw(value)
+	ev.Raw = d.Raw(value)
 	flatFacts(d, value, &ev)
 	for _, k := range statusKeys {
-		if v := d.gets(value, k); v != "" {
+		if v := d.MemberScalar(value, k); v != "" {
 			ev.Status = strings.ToLower(v)
 			break
 		}
 	}
-	ev.ID = d.gets(value, "message_template_id")
-	if n := cmp.Or(d.gets(value, "display_phone_number"), d.gets(value, "phone_number")); n != "" {
+	ev.ID = d.MemberScalar(value, "message_template_id")
+	if n := cmp.Or(d.MemberScalar(value, "display_phone_number"), d.MemberScalar(value, "phone_number")); n != "" {
 		ev.BusinessNumber = n
 	}
-	if ts := d.gets(value, "timestamp"); ts != "" {
+	if ts := d.MemberScalar(value, "timestamp"); ts != "" {
 		setTime(&ev, ts)
 	} else if entryTime >= 0 {
-		setTime(&ev, d.str(entryTime))
+		setTime(&ev, d.Scalar(entryTime))
 	}
 	m.events = append(m.events, ev)
 }
@@ -198,33 +200,33 @@ func (m *mdec) flatEvent(kind string, statusKeys []string, value, c int32, entry
 // themselves, a nested object's scalars as "key.member", an array of
 // scalars joined with ", ", and an array of objects as "key.member" with
 // the members' values joined with ", ". Deeper structure stays in raw.
-func flatFacts(d *jdoc, obj int32, ev *Event) {
-	for f := d.first(obj); f >= 0; f = d.next(f) {
-		key := d.key(f)
-		switch d.kind(f) {
-		case jNull:
-		case jObject:
-			for g := d.first(f); g >= 0; g = d.next(g) {
-				if k := d.kind(g); k == jArray {
-					setExtra(ev, key+"."+d.key(g), joinScalars(d, g))
-				} else if k != jObject && k != jNull {
-					setExtra(ev, key+"."+d.key(g), d.str(g))
+func flatFacts(d *jsonspan.Doc, obj int32, ev *Event) {
+	for f := d.First(obj); f >= 0; f = d.Next(f) {
+		key := d.Key(f)
+		switch d.Kind(f) {
+		case jsonspan.Null:
+		case jsonspan.Object:
+			for g := d.First(f); g >= 0; g = d.Next(g) {
+				if k := d.Kind(g); k == jsonspan.Array {
+					setExtra(ev, key+"."+d.Key(g), joinScalars(d, g))
+				} else if k != jsonspan.Object && k != jsonspan.Null {
+					setExtra(ev, key+"."+d.Key(g), d.Scalar(g))
 				}
 			}
-		case jArray:
-			if d.isObject(d.first(f)) {
+		case jsonspan.Array:
+			if d.IsObject(d.First(f)) {
 				var keys []string
-				for e := d.first(f); e >= 0; e = d.next(e) {
-					for g := d.first(e); g >= 0; g = d.next(g) {
-						if k := d.key(g); !slices.Contains(keys, k) && d.kind(g) != jObject && d.kind(g) != jArray {
+				for e := d.First(f); e >= 0; e = d.Next(e) {
+					for g := d.First(e); g >= 0; g = d.Next(g) {
+						if k := d.Key(g); !slices.Contains(keys, k) && d.Kind(g) != jsonspan.Object && d.Kind(g) != jsonspan.Array {
 							keys = append(keys, k)
 						}
 					}
 				}
 				for _, k := range keys {
 					var vals []string
-					for e := d.first(f); e >= 0; e = d.next(e) {
-						if v := d.gets(e, k); v != "" {
+					for e := d.First(f); e >= 0; e = d.Next(e) {
+						if v := d.MemberScalar(e, k); v != "" {
 							vals = append(vals, v)
 						}
 					}
@@ -234,16 +236,16 @@ func flatFacts(d *jdoc, obj int32, ev *Event) {
 				setExtra(ev, key, joinScalars(d, f))
 			}
 		default:
-			setExtra(ev, key, d.str(f))
+			setExtra(ev, key, d.Scalar(f))
 		}
 	}
 }
 
 // joinScalars joins the scalar elements of an array with ", ".
-func joinScalars(d *jdoc, arr int32) string {
+func joinScalars(d *jsonspan.Doc, arr int32) string {
 	var b strings.Builder
-	for e := d.first(arr); e >= 0; e = d.next(e) {
-		if v := d.str(e); v != "" {
+	for e := d.First(arr); e >= 0; e = d.Next(e) {
+		if v := d.Scalar(e); v != "" {
 			if b.Len() > 0 {
 				b.WriteString(", ")
 			}
@@ -257,17 +259,17 @@ func joinScalars(d *jdoc, arr int32) string {
 // messages, statuses, errors and the other arrays in document order.
 func (m *mdec) messagesValue(value, c int32) {
 	d := m.d
-	meta := d.get(value, "metadata")
-	m.business = d.gets(meta, "display_phone_number")
-	if id := d.gets(meta, "phone_number_id"); id != "" {
+	meta := d.Member(value, "metadata")
+	m.business = d.MemberScalar(meta, "display_phone_number")
+	if id := d.MemberScalar(meta, "phone_number_id"); id != "" {
 		m.base = append(m.base[:len(m.base):len(m.base)], kv{"phone_number_id", id})
 	}
-	m.setContacts(d.get(value, "contacts"))
+	m.setContacts(d.Member(value, "contacts"))
 	if !m.members(value) {
 		ev := m.newEvent(KindUnknown)
-		ev.Raw = d.raw(value)
+		ev.Raw = d.Raw(value)
 		if c >= 0 {
-			setExtra(&ev, "field", d.gets(c, "field"))
+			setExtra(&ev, "field", d.MemberScalar(c, "field"))
 		}
 		m.events = append(m.events, ev)
 	}
@@ -280,47 +282,47 @@ func (m *mdec) messagesValue(value, c int32) {
 func (m *mdec) members(obj int32) bool {
 	d := m.d
 	before := len(m.events)
-	for f := d.first(obj); f >= 0; f = d.next(f) {
-		if !d.isArray(f) {
+	for f := d.First(obj); f >= 0; f = d.Next(f) {
+		if !d.IsArray(f) {
 			continue
 		}
 		switch {
-		case d.keyIs(f, "contacts"):
-		case d.keyIs(f, "messages"):
-			for x := d.first(f); x >= 0; x = d.next(x) {
+		case d.KeyIs(f, "contacts"):
+		case d.KeyIs(f, "messages"):
+			for x := d.First(f); x >= 0; x = d.Next(x) {
 				m.events = append(m.events, m.message(x))
 			}
-		case d.keyIs(f, "statuses"):
-			for x := d.first(f); x >= 0; x = d.next(x) {
+		case d.KeyIs(f, "statuses"):
+			for x := d.First(f); x >= 0; x = d.Next(x) {
 				m.events = append(m.events, m.status(x))
 			}
-		case d.keyIs(f, "errors"):
-			for x := d.first(f); x >= 0; x = d.next(x) {
+		case d.KeyIs(f, "errors"):
+			for x := d.First(f); x >= 0; x = d.Next(x) {
 				ev := m.newEvent(KindError)
 				e := errorOf(d, x)
 				ev.Error = &e
-				ev.Raw = d.raw(x)
+				ev.Raw = d.Raw(x)
 				m.events = append(m.events, ev)
 			}
-		case d.keyIs(f, "message_echoes"):
-			for x := d.first(f); x >= 0; x = d.next(x) {
+		case d.KeyIs(f, "message_echoes"):
+			for x := d.First(f); x >= 0; x = d.Next(x) {
 				m.events = append(m.events, m.echo(x))
 			}
-		case d.keyIs(f, "user_preferences"):
+		case d.KeyIs(f, "user_preferences"):
 			m.each(f, KindUserPreference, m.userPreference)
-		case d.keyIs(f, "history"):
+		case d.KeyIs(f, "history"):
 			m.each(f, KindHistory, m.history)
-		case d.keyIs(f, "state_sync"):
+		case d.KeyIs(f, "state_sync"):
 			m.each(f, KindStateSync, m.stateSync)
 		default:
-			name := d.key(f)
-			for x := d.first(f); x >= 0; x = d.next(x) {
+			name := d.Key(f)
+			for x := d.First(f); x >= 0; x = d.Next(x) {
 				ev := m.newEvent(KindUnknown)
-				ev.Raw = d.raw(x)
+				ev.Raw = d.Raw(x)
 				setExtra(&ev, "array", name)
-				if d.isObject(x) {
-					ev.ID = d.gets(x, "id")
-					setTime(&ev, d.gets(x, "timestamp"))
+				if d.IsObject(x) {
+					ev.ID = d.MemberScalar(x, "id")
+					setTime(&ev, d.MemberScalar(x, "timestamp"))
 				}
 				m.events = append(m.events, ev)
 			}
@@ -336,12 +338,12 @@ func (m *mdec) echo(x int32) Event {
 	d := m.d
 	ev := m.message(x)
 	ev.Kind = KindEcho
-	if !d.isObject(x) {
+	if !d.IsObject(x) {
 		return ev
 	}
-	ev.To = d.gets(x, "to")
-	ev.ToUserID = d.gets(x, "to_user_id")
-	ev.ToParentUserID = d.gets(x, "to_parent_user_id")
+	ev.To = d.MemberScalar(x, "to")
+	ev.ToUserID = d.MemberScalar(x, "to_user_id")
+	ev.ToParentUserID = d.MemberScalar(x, "to_parent_user_id")
 	// The contacts of an echo are its recipient's.
 	ev.Name = m.nameFor(ev.To, ev.ToUserID)
 	return ev
@@ -351,10 +353,10 @@ func (m *mdec) echo(x int32) Event {
 // elements that are objects (raw holds every element as sent).
 func (m *mdec) each(arr int32, kind string, fill func(ev *Event, x int32)) {
 	d := m.d
-	for x := d.first(arr); x >= 0; x = d.next(x) {
+	for x := d.First(arr); x >= 0; x = d.Next(x) {
 		ev := m.newEvent(kind)
-		ev.Raw = d.raw(x)
-		if d.isObject(x) {
+		ev.Raw = d.Raw(x)
+		if d.IsObject(x) {
 			fill(&ev, x)
 		}
 		m.events = append(m.events, ev)
@@ -365,14 +367,14 @@ func (m *mdec) each(arr int32, kind string, fill func(ev *Event, x int32)) {
 // messages stopped or resumed).
 func (m *mdec) userPreference(ev *Event, x int32) {
 	d := m.d
-	ev.From = d.gets(x, "wa_id")
-	ev.FromUserID = d.gets(x, "user_id")
-	ev.FromParentUserID = d.gets(x, "parent_user_id")
+	ev.From = d.MemberScalar(x, "wa_id")
+	ev.FromUserID = d.MemberScalar(x, "user_id")
+	ev.FromParentUserID = d.MemberScalar(x, "parent_user_id")
 	ev.Name = m.nameFor(ev.From, ev.FromUserID)
-	ev.Status = strings.ToLower(d.gets(x, "value"))
-	setTime(ev, d.gets(x, "timestamp"))
-	setExtra(ev, "category", d.gets(x, "category"))
-	setExtra(ev, "detail", d.gets(x, "detail"))
+	ev.Status = strings.ToLower(d.MemberScalar(x, "value"))
+	setTime(ev, d.MemberScalar(x, "timestamp"))
+	setExtra(ev, "category", d.MemberScalar(x, "category"))
+	setExtra(ev, "detail", d.MemberScalar(x, "detail"))
 }
 
 // history reads one chunk of a chat history shared on onboarding: its
@@ -380,35 +382,35 @@ func (m *mdec) userPreference(ev *Event, x int32) {
 // (the messages themselves stay in raw: they are past, not new).
 func (m *mdec) history(ev *Event, x int32) {
 	d := m.d
-	meta := d.get(x, "metadata")
+	meta := d.Member(x, "metadata")
 	for _, k := range [...]string{"phase", "chunk_order", "progress"} {
-		setExtra(ev, k, d.gets(meta, k))
+		setExtra(ev, k, d.MemberScalar(meta, k))
 	}
 	threads, messages := 0, 0
-	for t := d.first(d.get(x, "threads")); t >= 0; t = d.next(t) {
+	for t := d.First(d.Member(x, "threads")); t >= 0; t = d.Next(t) {
 		threads++
-		for mm := d.first(d.get(t, "messages")); mm >= 0; mm = d.next(mm) {
+		for mm := d.First(d.Member(t, "messages")); mm >= 0; mm = d.Next(mm) {
 			messages++
 		}
 	}
-	if d.isArray(d.get(x, "threads")) {
+	if d.IsArray(d.Member(x, "threads")) {
 		setExtra(ev, "threads", strconv.Itoa(threads))
 		setExtra(ev, "messages", strconv.Itoa(messages))
 	}
-	ev.Error, ev.Errors = errorsOf(d, d.get(x, "errors"))
+	ev.Error, ev.Errors = errorsOf(d, d.Member(x, "errors"))
 }
 
 // stateSync reads one change of the WhatsApp Business app's state (a
 // contact added or removed) shared with the API.
 func (m *mdec) stateSync(ev *Event, x int32) {
 	d := m.d
-	ev.Type = d.gets(x, "type")
-	ev.Status = strings.ToLower(d.gets(x, "action"))
-	setTime(ev, d.gets(d.get(x, "metadata"), "timestamp"))
-	if ct := d.get(x, ev.Type); d.isObject(ct) {
-		sc := SharedContact{Name: cmp.Or(d.gets(ct, "full_name"),
-			strings.TrimSpace(d.gets(ct, "first_name")+" "+d.gets(ct, "last_name")))}
-		if ph := d.gets(ct, "phone_number"); ph != "" {
+	ev.Type = d.MemberScalar(x, "type")
+	ev.Status = strings.ToLower(d.MemberScalar(x, "action"))
+	setTime(ev, d.MemberScalar(d.Member(x, "metadata"), "timestamp"))
+	if ct := d.Member(x, ev.Type); d.IsObject(ct) {
+		sc := SharedContact{Name: cmp.Or(d.MemberScalar(ct, "full_name"),
+			strings.TrimSpace(d.MemberScalar(ct, "first_name")+" "+d.MemberScalar(ct, "last_name")))}
+		if ph := d.MemberScalar(ct, "phone_number"); ph != "" {
 			sc.Phones = []string{ph}
 		}
 		if sc.Name != "" || len(sc.Phones) > 0 {
@@ -423,17 +425,17 @@ func (m *mdec) setContacts(arr int32) {
 	d := m.d
 	m.contacts, m.names = arr, nil
 	n := 0
-	for c := d.first(arr); c >= 0 && n <= 8; c = d.next(c) {
+	for c := d.First(arr); c >= 0 && n <= 8; c = d.Next(c) {
 		n++
 	}
 	if n <= 8 {
 		return
 	}
 	m.names = make(map[string]string)
-	for c := d.first(arr); c >= 0; c = d.next(c) {
-		id := d.gets(c, "wa_id")
+	for c := d.First(arr); c >= 0; c = d.Next(c) {
+		id := d.MemberScalar(c, "wa_id")
 		if _, dup := m.names[id]; !dup && id != "" {
-			m.names[id] = d.gets(d.get(c, "profile"), "name")
+			m.names[id] = d.MemberScalar(d.Member(c, "profile"), "name")
 		}
 	}
 }
@@ -452,19 +454,19 @@ func (m *mdec) nameFor(from, userID string) string {
 		}
 	}
 	count, single := 0, int32(-1)
-	for c := d.first(m.contacts); c >= 0; c = d.next(c) {
+	for c := d.First(m.contacts); c >= 0; c = d.Next(c) {
 		count++
 		single = c
-		if from != "" && d.strIs(d.get(c, "wa_id"), from) ||
-			from == "" && userID != "" && d.strIs(d.get(c, "user_id"), userID) {
-			return d.gets(d.get(c, "profile"), "name")
+		if from != "" && d.ScalarIs(d.Member(c, "wa_id"), from) ||
+			from == "" && userID != "" && d.ScalarIs(d.Member(c, "user_id"), userID) {
+			return d.MemberScalar(d.Member(c, "profile"), "name")
 		}
 	}
 	if m.names != nil {
 		return ""
 	}
 	if count == 1 {
-		return d.gets(d.get(single, "profile"), "name")
+		return d.MemberScalar(d.Member(single, "profile"), "name")
 	}
 	return ""
 }
@@ -487,21 +489,21 @@ var knownTypes = [...]string{"text", "image", "audio", "voice", "video", "docume
 func (m *mdec) message(x int32) Event {
 	d := m.d
 	ev := m.newEvent(KindMessage)
-	ev.Raw = d.raw(x)
-	if !d.isObject(x) {
+	ev.Raw = d.Raw(x)
+	if !d.IsObject(x) {
 		ev.Type = "unknown"
 		return ev
 	}
-	ev.ID = d.gets(x, "id")
-	ev.From = d.gets(x, "from")
-	ev.FromUserID = d.gets(x, "from_user_id")
-	ev.FromParentUserID = d.gets(x, "from_parent_user_id")
-	setTime(&ev, d.gets(x, "timestamp"))
+	ev.ID = d.MemberScalar(x, "id")
+	ev.From = d.MemberScalar(x, "from")
+	ev.FromUserID = d.MemberScalar(x, "from_user_id")
+	ev.FromParentUserID = d.MemberScalar(x, "from_parent_user_id")
+	setTime(&ev, d.MemberScalar(x, "timestamp"))
 	ev.Name = m.nameFor(ev.From, ev.FromUserID)
-	typ := strings.ToLower(d.gets(x, "type"))
+	typ := strings.ToLower(d.MemberScalar(x, "type"))
 	if typ == "" {
 		for _, t := range knownTypes {
-			if d.get(x, t) >= 0 {
+			if d.Member(x, t) >= 0 {
 				typ = t
 				break
 			}
@@ -512,39 +514,39 @@ func (m *mdec) message(x int32) Event {
 	}
 	ev.Type = typ
 
-	if cx := d.get(x, "context"); d.isObject(cx) {
+	if cx := d.Member(x, "context"); d.IsObject(cx) {
 		ctx := &Context{
-			ID:                  d.gets(cx, "id"),
-			From:                d.gets(cx, "from"),
-			Forwarded:           d.truthy(d.get(cx, "forwarded")),
-			FrequentlyForwarded: d.truthy(d.get(cx, "frequently_forwarded")),
+			ID:                  d.MemberScalar(cx, "id"),
+			From:                d.MemberScalar(cx, "from"),
+			Forwarded:           d.Truthy(d.Member(cx, "forwarded")),
+			FrequentlyForwarded: d.Truthy(d.Member(cx, "frequently_forwarded")),
 		}
-		for mn := d.first(d.get(cx, "mentions")); mn >= 0; mn = d.next(mn) {
-			ctx.Mentions = append(ctx.Mentions, d.str(mn))
+		for mn := d.First(d.Member(cx, "mentions")); mn >= 0; mn = d.Next(mn) {
+			ctx.Mentions = append(ctx.Mentions, d.Scalar(mn))
 		}
 		if ctx.ID != "" || ctx.From != "" || ctx.Forwarded || ctx.FrequentlyForwarded || len(ctx.Mentions) > 0 {
 			ev.Context = ctx
 		}
 	}
-	if r := d.get(x, "referral"); r >= 0 && d.kind(r) != jNull {
-		ev.Referral = d.raw(r)
+	if r := d.Member(x, "referral"); r >= 0 && d.Kind(r) != jsonspan.Null {
+		ev.Referral = d.Raw(r)
 	}
-	if id := d.get(x, "identity"); d.isObject(id) {
-		setExtra(&ev, "identity_acknowledged", d.gets(id, "acknowledged"))
-		setExtra(&ev, "identity_hash", d.gets(id, "hash"))
-		setExtra(&ev, "identity_created", identityTime(cmp.Or(d.gets(id, "created_timestamp"), d.gets(id, "created_at"))))
+	if id := d.Member(x, "identity"); d.IsObject(id) {
+		setExtra(&ev, "identity_acknowledged", d.MemberScalar(id, "acknowledged"))
+		setExtra(&ev, "identity_hash", d.MemberScalar(id, "hash"))
+		setExtra(&ev, "identity_created", identityTime(cmp.Or(d.MemberScalar(id, "created_timestamp"), d.MemberScalar(id, "created_at"))))
 	}
-	setExtra(&ev, "group_id", d.gets(x, "group_id"))
+	setExtra(&ev, "group_id", d.MemberScalar(x, "group_id"))
 	// Kept in extra too, where earlier versions put it.
 	setExtra(&ev, "from_user_id", ev.FromUserID)
-	ev.Error, ev.Errors = errorsOf(d, d.get(x, "errors"))
+	ev.Error, ev.Errors = errorsOf(d, d.Member(x, "errors"))
 
-	body := d.get(x, typ)
+	body := d.Member(x, typ)
 	switch {
 	case typ == "text":
-		ev.Text = d.gets(body, "body")
+		ev.Text = d.MemberScalar(body, "body")
 	case isMediaType(typ):
-		if d.isObject(body) {
+		if d.IsObject(body) {
 			ev.Media = mediaOf(d, body)
 			if typ == "voice" {
 				ev.Media.Voice = true
@@ -567,77 +569,77 @@ func (m *mdec) message(x int32) Event {
 	case typ == "interactive":
 		interactiveOf(d, body, &ev)
 	case typ == "button":
-		if d.isObject(body) {
+		if d.IsObject(body) {
 			// The payload is the quick-reply button's id: reply.id is
 			// the one key to route every kind of reply on.
-			p := d.gets(body, "payload")
-			ev.Reply = &Reply{Kind: "button", ID: p, Title: d.gets(body, "text"), Payload: p}
+			p := d.MemberScalar(body, "payload")
+			ev.Reply = &Reply{Kind: "button", ID: p, Title: d.MemberScalar(body, "text"), Payload: p}
 			ev.Text = ev.Reply.Title
 		}
 	case typ == "reaction":
-		if d.isObject(body) {
-			mid := d.gets(body, "message_id")
+		if d.IsObject(body) {
+			mid := d.MemberScalar(body, "message_id")
 			if mid == "" {
-				mid = d.gets(body, "messsage_id")
+				mid = d.MemberScalar(body, "messsage_id")
 			}
-			ev.Reaction = &Reaction{MessageID: mid, Emoji: d.gets(body, "emoji")}
+			ev.Reaction = &Reaction{MessageID: mid, Emoji: d.MemberScalar(body, "emoji")}
 			ev.Text = ev.Reaction.Emoji
 		}
 	case typ == "order":
-		if d.isObject(body) {
-			ev.Text = d.gets(body, "text")
-			setExtra(&ev, "catalog_id", d.gets(body, "catalog_id"))
-			setExtra(&ev, "order_items", orderItems(d, d.get(body, "product_items")))
+		if d.IsObject(body) {
+			ev.Text = d.MemberScalar(body, "text")
+			setExtra(&ev, "catalog_id", d.MemberScalar(body, "catalog_id"))
+			setExtra(&ev, "order_items", orderItems(d, d.Member(body, "product_items")))
 		}
 	case typ == "system":
-		if d.isObject(body) {
-			ev.Text = d.gets(body, "body")
-			for f := d.first(body); f >= 0; f = d.next(f) {
-				k := d.key(f)
+		if d.IsObject(body) {
+			ev.Text = d.MemberScalar(body, "body")
+			for f := d.First(body); f >= 0; f = d.Next(f) {
+				k := d.Key(f)
 				switch {
 				case k == "body":
 				case k == "type":
-					setExtra(&ev, "system_type", d.str(f))
-				case d.kind(f) != jObject && d.kind(f) != jArray:
-					setExtra(&ev, k, d.str(f))
+					setExtra(&ev, "system_type", d.Scalar(f))
+				case d.Kind(f) != jsonspan.Object && d.Kind(f) != jsonspan.Array:
+					setExtra(&ev, k, d.Scalar(f))
 				}
 			}
 		}
 	default:
 		// unsupported, unknown and types newer than this decoder (edit,
 		// revoke, ...): keep whatever readable body they carry.
-		if !d.isObject(body) {
+		if !d.IsObject(body) {
 			break
 		}
-		setExtra(&ev, "original_message_id", d.gets(body, "original_message_id"))
-		if nested := d.get(body, "message"); d.isObject(nested) {
+		setExtra(&ev, "original_message_id", d.MemberScalar(body, "original_message_id"))
+		if nested := d.Member(body, "message"); d.IsObject(nested) {
 			// an edit carries the new content as a message of its own
 			ne := m.message(nested)
 			ev.Text, ev.Media, ev.Location, ev.Reply, ev.Contacts = ne.Text, ne.Media, ne.Location, ne.Reply, ne.Contacts
 			setExtra(&ev, "message_type", ne.Type)
 			break
 		}
-		ev.Text = d.gets(body, "body")
+		ev.Text = d.MemberScalar(body, "body")
 		if ev.Text == "" {
-			ev.Text = d.gets(body, "text")
+			ev.Text = d.MemberScalar(body, "text")
 		}
 	}
 	return ev
 }
 
-func mediaOf(d *jdoc, o int32) *Media {
+func mediaOf(d *jsonspan.Doc, o int32) *Media {
 	md := &Media{
-		ID:       d.gets(o, "id"),
-		URL:      d.gets(o, "link"),
-		MimeType: d.gets(o, "mime_type"),
-		SHA256:   d.gets(o, "sha256"),
-		Caption:  d.gets(o, "caption"),
-		Filename: d.gets(o, "filename"),
-		Voice:    d.truthy(d.get(o, "voice")),
-		Animated: d.truthy(d.get(o, "animated")),
+		ID:       d.MemberScalar(o, "id"),
+		URL:      d.MemberScalar(o, "link"),
+		MimeType: d.MemberScalar(o, "mime_type"),
+		SHA256:   d.MemberScalar(o, "sha256"),
+		Caption:  d.MemberScalar(o, "caption"),
+		Filename: d.MemberScalar(o, "filename"),
+		Voice:    d.Truthy(d.Member(o, "voice")),
+		Animated: d.Truthy(d.Member(o, "animated")),
 	}
 	if md.URL == "" {
-		md.URL = d.gets(o, "url")
+		md.URL = d.MemberScalar(o, "url")
 	}
 	return md
 }
@@ -659,22 +661,22 @@ func parseCoord(s, name string, ev *Event) *float64 {
 	return &f
 }
 
-func locationOf(d *jdoc, o int32, ev *Event) *Location {
-	if !d.isObject(o) {
+func locationOf(d *jsonspan.Doc, o int32, ev *Event) *Location {
+	if !d.IsObject(o) {
 		return nil
 	}
 	return &Location{
-		Latitude:  parseCoord(d.gets(o, "latitude"), "latitude", ev),
-		Longitude: parseCoord(d.gets(o, "longitude"), "longitude", ev),
-		Name:      d.gets(o, "name"),
-		Address:   d.gets(o, "address"),
-		URL:       d.gets(o, "url"),
+		Latitude:  parseCoord(d.MemberScalar(o, "latitude"), "latitude", ev),
+		Longitude: parseCoord(d.MemberScalar(o, "longitude"), "longitude", ev),
+		Name:      d.MemberScalar(o, "name"),
+		Address:   d.MemberScalar(o, "address"),
+		URL:       d.MemberScalar(o, "url"),
 	}
 }
 
-func contactsOf(d *jdoc, arr int32) []SharedContact {
+func contactsOf(d *jsonspan.Doc, arr int32) []SharedContact {
 	var out []SharedContact
-	for c := d.first(arr); c >= 0; c = d.next(c) {
+	for c := d.First(arr); c >= 0; c = d.Next(c) {
 		if sc, ok := cardOf(d, c); ok {
 			out = append(out, sc)
 		}
@@ -683,22 +685,22 @@ func contactsOf(d *jdoc, arr int32) []SharedContact {
 }
 
 // cardOf reads one contact card: its display name and phone numbers.
-func cardOf(d *jdoc, c int32) (SharedContact, bool) {
-	if !d.isObject(c) {
+func cardOf(d *jsonspan.Doc, c int32) (SharedContact, bool) {
+	if !d.IsObject(c) {
 		return SharedContact{}, false
 	}
-	nm := d.get(c, "name")
-	sc := SharedContact{Name: d.gets(nm, "formatted_name")}
+	nm := d.Member(c, "name")
+	sc := SharedContact{Name: d.MemberScalar(nm, "formatted_name")}
 	if sc.Name == "" {
-		sc.Name = strings.TrimSpace(d.gets(nm, "first_name") + " " + d.gets(nm, "last_name"))
+		sc.Name = strings.TrimSpace(d.MemberScalar(nm, "first_name") + " " + d.MemberScalar(nm, "last_name"))
 	}
-	if sc.Name == "" && d.kind(nm) == jString {
-		sc.Name = d.str(nm)
+	if sc.Name == "" && d.Kind(nm) == jsonspan.String {
+		sc.Name = d.Scalar(nm)
 	}
-	for p := d.first(d.get(c, "phones")); p >= 0; p = d.next(p) {
-		ph := d.gets(p, "phone")
+	for p := d.First(d.Member(c, "phones")); p >= 0; p = d.Next(p) {
+		ph := d.MemberScalar(p, "phone")
 		if ph == "" {
-			ph = d.gets(p, "wa_id")
+			ph = d.MemberScalar(p, "wa_id")
 		}
 		if ph != "" {
 			sc.Phones = append(sc.Phones, ph)
@@ -721,21 +723,21 @@ func contactNames(cs []SharedContact) string {
 	return b.String()
 }
 
-func orderItems(d *jdoc, arr int32) string {
+func orderItems(d *jsonspan.Doc, arr int32) string {
 	var b strings.Builder
-	for it := d.first(arr); it >= 0; it = d.next(it) {
+	for it := d.First(arr); it >= 0; it = d.Next(it) {
 		if b.Len() > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(d.gets(it, "product_retailer_id"))
-		if q := d.gets(it, "quantity"); q != "" {
+		b.WriteString(d.MemberScalar(it, "product_retailer_id"))
+		if q := d.MemberScalar(it, "quantity"); q != "" {
 			b.WriteString(" x")
 			b.WriteString(q)
 		}
-		if p := d.gets(it, "item_price"); p != "" {
+		if p := d.MemberScalar(it, "item_price"); p != "" {
 			b.WriteString(" @ ")
 			b.WriteString(p)
-			if cur := d.gets(it, "currency"); cur != "" {
+			if cur := d.MemberScalar(it, "currency"); cur != "" {
 				b.WriteString(" ")
 				b.WriteString(cur)
 			}
@@ -746,18 +748,18 @@ func orderItems(d *jdoc, arr int32) string {
 
 // interactiveOf reads button_reply, list_reply and other interactive
 // replies (nfm_reply from Flows, ...) into Reply and Text.
-func interactiveOf(d *jdoc, it int32, ev *Event) {
-	if !d.isObject(it) {
+func interactiveOf(d *jsonspan.Doc, it int32, ev *Event) {
+	if !d.IsObject(it) {
 		return
 	}
-	sub := d.gets(it, "type")
+	sub := d.MemberScalar(it, "type")
 	o := int32(-1)
 	if sub != "" {
-		o = d.get(it, sub)
+		o = d.Member(it, sub)
 	} else {
-		for f := d.first(it); f >= 0; f = d.next(f) {
-			if d.isObject(f) {
-				sub, o = d.key(f), f
+		for f := d.First(it); f >= 0; f = d.Next(f) {
+			if d.IsObject(f) {
+				sub, o = d.Key(f), f
 				break
 			}
 		}
@@ -766,21 +768,21 @@ func interactiveOf(d *jdoc, it int32, ev *Event) {
 		return
 	}
 	r := &Reply{Kind: sub}
-	if d.isObject(o) {
-		r.ID = d.gets(o, "id")
-		r.Title = d.gets(o, "title")
+	if d.IsObject(o) {
+		r.ID = d.MemberScalar(o, "id")
+		r.Title = d.MemberScalar(o, "title")
 		if r.Title == "" {
-			r.Title = d.gets(o, "name")
+			r.Title = d.MemberScalar(o, "name")
 		}
-		r.Description = d.gets(o, "description")
-		r.Payload = d.gets(o, "payload")
+		r.Description = d.MemberScalar(o, "description")
+		r.Payload = d.MemberScalar(o, "payload")
 		if r.Payload == "" {
-			r.Payload = d.text(d.get(o, "response_json"))
+			r.Payload = d.Text(d.Member(o, "response_json"))
 		}
 		if sub == "button_reply" || sub == "list_reply" {
 			ev.Text = r.Title
 		} else {
-			ev.Text = d.gets(o, "body")
+			ev.Text = d.MemberScalar(o, "body")
 			if ev.Text == "" {
 				ev.Text = r.Title
 			}
@@ -792,65 +794,65 @@ func interactiveOf(d *jdoc, it int32, ev *Event) {
 func (m *mdec) status(x int32) Event {
 	d := m.d
 	ev := m.newEvent(KindStatus)
-	ev.Raw = d.raw(x)
-	if !d.isObject(x) {
+	ev.Raw = d.Raw(x)
+	if !d.IsObject(x) {
 		return ev
 	}
-	ev.ID = d.gets(x, "id")
-	ev.Status = normStatus(d.gets(x, "status"))
-	ev.To = d.gets(x, "recipient_id")
+	ev.ID = d.MemberScalar(x, "id")
+	ev.Status = normStatus(d.MemberScalar(x, "status"))
+	ev.To = d.MemberScalar(x, "recipient_id")
 	if ev.To == "" {
-		ev.To = d.gets(d.get(x, "message"), "recipient_id")
+		ev.To = d.MemberScalar(d.Member(x, "message"), "recipient_id")
 	}
-	ev.ToUserID = d.gets(x, "recipient_user_id")
-	ev.ToParentUserID = d.gets(x, "recipient_parent_user_id")
-	setTime(&ev, d.gets(x, "timestamp"))
-	conv, pr := d.get(x, "conversation"), d.get(x, "pricing")
-	if d.isObject(conv) || d.isObject(pr) {
+	ev.ToUserID = d.MemberScalar(x, "recipient_user_id")
+	ev.ToParentUserID = d.MemberScalar(x, "recipient_parent_user_id")
+	setTime(&ev, d.MemberScalar(x, "timestamp"))
+	conv, pr := d.Member(x, "conversation"), d.Member(x, "pricing")
+	if d.IsObject(conv) || d.IsObject(pr) {
 		p := &Pricing{}
-		if b := d.get(pr, "billable"); b >= 0 {
-			switch d.kind(b) {
-			case jTrue, jFalse:
-				v := d.kind(b) == jTrue
+		if b := d.Member(pr, "billable"); b >= 0 {
+			switch d.Kind(b) {
+			case jsonspan.True, jsonspan.False:
+				v := d.Kind(b) == jsonspan.True
 				p.Billable = &v
 			}
 		}
-		p.Model = d.gets(pr, "pricing_model")
-		p.Category = d.gets(pr, "category")
-		p.Conversation = d.gets(conv, "id")
-		p.Origin = d.gets(d.get(conv, "origin"), "type")
+		p.Model = d.MemberScalar(pr, "pricing_model")
+		p.Category = d.MemberScalar(pr, "category")
+		p.Conversation = d.MemberScalar(conv, "id")
+		p.Origin = d.MemberScalar(d.Member(conv, "origin"), "type")
 		if p.Category == "" {
 			p.Category = p.Origin
 		}
 		ev.Pricing = p
-		setExtra(&ev, "pricing_type", d.gets(pr, "type"))
-		if exp := d.gets(conv, "expiration_timestamp"); exp != "" {
+		setExtra(&ev, "pricing_type", d.MemberScalar(pr, "type"))
+		if exp := d.MemberScalar(conv, "expiration_timestamp"); exp != "" {
 			if t := unixTime(exp); t != "" {
 				exp = t
 			}
 			setExtra(&ev, "conversation_expiration", exp)
 		}
 	}
-	setExtra(&ev, "biz_opaque_callback_data", d.gets(x, "biz_opaque_callback_data"))
-	ev.Error, ev.Errors = errorsOf(d, d.get(x, "errors"))
+	setExtra(&ev, "biz_opaque_callback_data", d.MemberScalar(x, "biz_opaque_callback_data"))
+	ev.Error, ev.Errors = errorsOf(d, d.Member(x, "errors"))
 	return ev
 }
 
 // errorOf reads one {code, title, message, details, error_data} object.
-func errorOf(d *jdoc, e int32) Error {
-	if !d.isObject(e) {
-		return Error{Title: d.str(e)}
+func errorOf(d *jsonspan.Doc, e int32) Error {
+	if !d.IsObject(e) {
+		return Error{Title: d.Scalar(e)}
 	}
-	er := Error{Code: d.text(d.get(e, "code")), Title: d.gets(e, "title")}
-	er.Detail = d.gets(e, "details")
+	er := Error{Code: d.Text(d.Member(e, "code")), Title: d.MemberScalar(e, "title")}
+	er.Detail = d.MemberScalar(e, "details")
 	if er.Detail == "" {
-		er.Detail = d.gets(d.get(e, "error_data"), "details")
+		er.Detail = d.MemberScalar(d.Member(e, "error_data"), "details")
 	}
 	if er.Detail == "" {
-		er.Detail = d.gets(e, "message")
+		er.Detail = d.MemberScalar(e, "message")
 	}
 	if er.Title == "" {
-		er.Title = d.gets(e, "message")
+		er.Title = d.MemberScalar(e, "message")
 		if er.Title == er.Detail {
 			er.Detail = ""
 		}
@@ -860,12 +862,12 @@ func errorOf(d *jdoc, e int32) Error {
 
 // errorsOf reads an errors array: the first error, and all of them when
 // there are several.
-func errorsOf(d *jdoc, arr int32) (*Error, []Error) {
-	if !d.isArray(arr) {
+func errorsOf(d *jsonspan.Doc, arr int32) (*Error, []Error) {
+	if !d.IsArray(arr) {
 		return nil, nil
 	}
 	var all []Error
-	for e := d.first(arr); e >= 0; e = d.next(e) {
+	for e := d.First(arr); e >= 0; e = d.Next(e) {
 		all = append(all, errorOf(d, e))
 	}
 	switch len(all) {
@@ -880,7 +882,7 @@ func errorsOf(d *jdoc, arr int32) (*Error, []Error) {
 
 // onprem decodes {contacts, messages, statuses, errors}.
 func (m *mdec) onprem(root int32) {
-	m.setContacts(m.d.get(root, "contacts"))
+	m.setContacts(m.d.Member(root, "contacts"))
 	if !m.members(root) {
 		m.unknownPart(root, "no messages, statuses or errors")
 	}
@@ -889,30 +891,30 @@ func (m *mdec) onprem(root int32) {
 // kaleyraV2 decodes {meta_object:{field, value}, extra_info, status, message_id}.
 func (m *mdec) kaleyraV2(root int32) {
 	d := m.d
-	info := d.get(root, "extra_info")
+	info := d.Member(root, "extra_info")
 	var base []kv
-	for f := d.first(info); f >= 0; f = d.next(f) {
-		k := d.kind(f)
-		if k == jObject || k == jArray || k == jNull {
+	for f := d.First(info); f >= 0; f = d.Next(f) {
+		k := d.Kind(f)
+		if k == jsonspan.Object || k == jsonspan.Array || k == jsonspan.Null {
 			continue
 		}
-		key := d.key(f)
+		key := d.Key(f)
 		if key == "media_url" {
-			m.mediaURL = d.str(f)
+			m.mediaURL = d.Scalar(f)
 			continue
 		}
-		if v := d.str(f); v != "" {
+		if v := d.Scalar(f); v != "" {
 			base = append(base, kv{key, v})
 		}
 	}
-	topID := d.gets(root, "message_id")
-	if topID != "" && d.get(info, "message_id") < 0 {
+	topID := d.MemberScalar(root, "message_id")
+	if topID != "" && d.Member(info, "message_id") < 0 {
 		base = append(base, kv{"message_id", topID})
 	}
 	m.base = base
 	before := len(m.events)
-	mo := d.get(root, "meta_object")
-	if d.isObject(mo) && d.get(mo, "value") >= 0 {
+	mo := d.Member(root, "meta_object")
+	if d.IsObject(mo) && d.Member(mo, "value") >= 0 {
 		m.change(mo, -1)
 	}
 	produced := m.events[before:]
@@ -922,14 +924,14 @@ func (m *mdec) kaleyraV2(root int32) {
 			onlyUnknown = false
 		}
 	}
-	if st := d.gets(root, "status"); st != "" && onlyUnknown {
+	if st := d.MemberScalar(root, "status"); st != "" && onlyUnknown {
 		// No statuses[] inside meta_object: the top-level duplicates are
 		// all there is.
 		m.events = m.events[:before]
 		ev := m.newEvent(KindStatus)
 		ev.ID = topID
 		ev.Status = normStatus(st)
-		ev.Raw = d.raw(root)
+		ev.Raw = d.Raw(root)
 		m.events = append(m.events, ev)
 	}
 	if len(m.events) == before {

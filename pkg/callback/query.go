@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
 	"github.com/wa-cb/wa-cb/pkg/internal/jsonstr"
 )
 
@@ -100,7 +101,7 @@ func parseQuery(raw string) (ps params, bad int) {
 // between (Kaleyra's sample omits a '}' before ']'). When the value never
 // closes, it ends before the first "&name=" that follows.
 func matchBrackets(raw string, start int, budget *int) int {
-	var stack [maxDepth]byte
+	var stack [jsonspan.MaxDepth]byte
 	depth := 0
 	inStr, esc := false, false
 	for i := start; i < len(raw); i++ {

@@ -3,6 +3,8 @@ package callback
 import (
 	"strconv"
 	"strings"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
 )
 
 // Lenient repair of broken JSON documents. Callback samples in the wild
@@ -214,7 +216,7 @@ scan:
 			if *cur() != stVal {
 				return nil, "", false
 			}
-			if len(stack) >= maxDepth {
+			if len(stack) >= jsonspan.MaxDepth {
 				return nil, "", false
 			}
 			*cur() = stAfterVal
@@ -305,7 +307,7 @@ func repairString(src []byte, i int, out *[]byte, n *repairCounts) int {
 				o = append(o, c, e)
 				j += 2
 			case 'u':
-				if j+6 <= len(src) && isHex(src[j+2]) && isHex(src[j+3]) && isHex(src[j+4]) && isHex(src[j+5]) {
+				if j+6 <= len(src) && jsonspan.IsHex(src[j+2]) && jsonspan.IsHex(src[j+3]) && jsonspan.IsHex(src[j+4]) && jsonspan.IsHex(src[j+5]) {
 					o = append(o, src[j:j+6]...)
 					j += 6
 				} else {

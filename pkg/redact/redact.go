@@ -10,14 +10,13 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
+	"github.com/wa-cb/wa-cb/pkg/internal/jsonstr"
 )
 
 // Redactor masks values with an HMAC keyed per Redactor, so tokens cannot be
@@ -232,104 +231,55 @@ func (r *Redactor) digits(b []byte) []byte {
 	return out.Bytes()
 }
 
-// maxDepth bounds nesting so hostile documents cannot exhaust the stack.
-const maxDepth = 200
-
 // JSON masks string values under the sensitive keys of a JSON document,
 // keeping key order, and returns it compact. Kaleyra's JSON-in-a-string
-// values ("message") are masked inside too.
+// values ("message") are masked inside too. Numbers are kept as written.
 func (r *Redactor) JSON(doc []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var out bytes.Buffer
-	if err := r.copyValue(dec, &out, "", 0); err != nil {
-		return nil, err
+	d, err := jsonspan.Parse(doc)
+	if err != nil {
+		return nil, fmt.Errorf("redact: %w", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("redact: trailing data after JSON value")
-	}
-	return out.Bytes(), nil
+	defer d.Release()
+	return r.appendValue(make([]byte, 0, len(doc)+len(doc)/4), d, 0, ""), nil
 }
 
-func (r *Redactor) copyValue(dec *json.Decoder, out *bytes.Buffer, key string, depth int) error {
-	if depth > maxDepth {
-		return errors.New("redact: JSON nested too deeply")
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			out.WriteByte('{')
-			for first := true; dec.More(); first = false {
-				kt, err := dec.Token()
-				if err != nil {
-					return err
-				}
-				k, _ := kt.(string)
-				if !first {
-					out.WriteByte(',')
-				}
-				writeString(out, k)
-				out.WriteByte(':')
-				if err := r.copyValue(dec, out, k, depth+1); err != nil {
-					return err
-				}
+// appendValue writes value i of d, masked by the key it sits under.
+func (r *Redactor) appendValue(out []byte, d *jsonspan.Doc, i int32, key string) []byte {
+	switch d.Kind(i) {
+	case jsonspan.Object:
+		out = append(out, '{')
+		for m := d.First(i); m >= 0; m = d.Next(m) {
+			if m != d.First(i) {
+				out = append(out, ',')
 			}
-			if _, err := dec.Token(); err != nil {
-				return err
-			}
-			out.WriteByte('}')
-		case '[':
-			out.WriteByte('[')
-			for first := true; dec.More(); first = false {
-				if !first {
-					out.WriteByte(',')
-				}
-				// Array elements inherit the key: "mentions":["1631..."].
-				if err := r.copyValue(dec, out, key, depth+1); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				return err
-			}
-			out.WriteByte(']')
-		default:
-			return fmt.Errorf("redact: unexpected %v", t)
+			k := d.Key(m)
+			out = jsonstr.Append(out, k)
+			out = append(out, ':')
+			out = r.appendValue(out, d, m, k)
 		}
-	case string:
+		return append(out, '}')
+	case jsonspan.Array:
+		out = append(out, '[')
+		for e := d.First(i); e >= 0; e = d.Next(e) {
+			if e != d.First(i) {
+				out = append(out, ',')
+			}
+			// Array elements inherit the key: "mentions":["1631..."].
+			out = r.appendValue(out, d, e, key)
+		}
+		return append(out, ']')
+	case jsonspan.String:
+		t := d.Scalar(i)
 		if jsonParams[key] && len(t) > 1 && (t[0] == '{' || t[0] == '[') {
 			if inner, err := r.JSON([]byte(t)); err == nil {
-				writeString(out, string(inner))
-				return nil
+				return jsonstr.Append(out, string(inner))
 			}
 		}
 		if key == "mentions" {
-			writeString(out, r.Phone(t))
-			return nil
+			return jsonstr.Append(out, r.Phone(t))
 		}
-		writeString(out, r.value(key, t))
-	case json.Number:
-		out.WriteString(t.String())
-	case bool:
-		if t {
-			out.WriteString("true")
-		} else {
-			out.WriteString("false")
-		}
-	case nil:
-		out.WriteString("null")
+		return jsonstr.Append(out, r.value(key, t))
+	default: // numbers, true, false, null as written
+		return append(out, d.Raw(i)...)
 	}
-	return nil
-}
-
-func writeString(out *bytes.Buffer, s string) {
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
-	out.Truncate(out.Len() - 1) // Encode adds a newline
 }

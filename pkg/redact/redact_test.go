@@ -100,6 +100,19 @@ func TestJSON(t *testing.T) {
 	}
 }
 
+// Output is compact and keeps key order, duplicate keys, numbers as
+// written and untouched strings' meaning; strings are written as
+// encoding/json writes them without HTML escaping.
+func TestJSONKeepsTheRest(t *testing.T) {
+	r := New(key)
+	in := ` { "z" : [ 1.50 , -0 , true , false , null , { } , [ ] ] , "a" : "<b> & \u00e9\u2028" , "a" : "x" , "id":"wamid\/1" } `
+	want := `{"z":[1.50,-0,true,false,null,{},[]],"a":"<b> & é\u2028","a":"x","id":"wamid/1"}`
+	out, err := r.JSON([]byte(in))
+	if err != nil || string(out) != want {
+		t.Errorf("JSON = %s (%v), want %s", out, err, want)
+	}
+}
+
 func TestJSONErrors(t *testing.T) {
 	r := New(key)
 	for _, in := range []string{`{"a":`, `{"a":1} x`, strings.Repeat("[", 500) + strings.Repeat("]", 500)} {

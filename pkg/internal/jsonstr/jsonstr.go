@@ -85,3 +85,48 @@ func plain8(s string) bool {
 	bslash := x ^ (ones * '\\')
 	return (x&highs)|below(x, 0x20)|below(quote, 1)|below(bslash, 1) == 0
 }
+
+// AppendASCII is Append with every non-ASCII character written as a \uXXXX
+// escape (a surrogate pair above U+FFFF), the way Meta and Kaleyra encode
+// text.
+func AppendASCII(b []byte, s string) []byte {
+	n := len(b)
+	b = Append(b, s)
+	for i := n; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			return append(b[:i], EscapeNonASCII(b[i:len(b):len(b)])...)
+		}
+	}
+	return b
+}
+
+// EscapeNonASCII rewrites the non-ASCII characters of JSON text as \uXXXX
+// escapes. In valid JSON they can only stand inside strings, so the text
+// means the same afterwards. Text without any is returned as is.
+func EscapeNonASCII(text []byte) []byte {
+	i := 0
+	for i < len(text) && text[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(text) {
+		return text
+	}
+	out := make([]byte, i, len(text)+16)
+	copy(out, text[:i])
+	for _, r := range string(text[i:]) {
+		switch {
+		case r < utf8.RuneSelf:
+			out = append(out, byte(r))
+		case r >= 0x10000:
+			r -= 0x10000
+			out = appendU4(appendU4(out, 0xd800+(r>>10)), 0xdc00+(r&0x3ff))
+		default:
+			out = appendU4(out, r)
+		}
+	}
+	return out
+}
+
+func appendU4(b []byte, r rune) []byte {
+	return append(b, '\\', 'u', hexDigits[r>>12&0xF], hexDigits[r>>8&0xF], hexDigits[r>>4&0xF], hexDigits[r&0xF])
+}

@@ -37,3 +37,34 @@ func FuzzAppend(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendASCII(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"a<b>&", `"a<b>&"`},
+		{"héllo", `"h\u00e9llo"`},
+		{"🚚", `"\ud83d\ude9a"`},
+		{"line\nbreak\"", `"line\nbreak\""`},
+		{"ಅ\u2028", `"\u0c85\u2028"`},
+		{"bad \xff", `"bad \ufffd"`},
+	}
+	for _, tt := range tests {
+		got := AppendASCII([]byte("x:"), tt.in)
+		if string(got) != "x:"+tt.want {
+			t.Errorf("AppendASCII(%q) = %s, want x:%s", tt.in, got, tt.want)
+		}
+		var back string
+		if err := json.Unmarshal(got[2:], &back); err != nil || back != string(bytes.ToValidUTF8([]byte(tt.in), []byte("\uFFFD"))) {
+			t.Errorf("round trip of %q: %q %v", tt.in, back, err)
+		}
+	}
+}
+
+func TestEscapeNonASCII(t *testing.T) {
+	plain := []byte(`{"a":"b"}`)
+	if got := EscapeNonASCII(plain); &got[0] != &plain[0] {
+		t.Error("ASCII text was copied")
+	}
+	if got := string(EscapeNonASCII([]byte(`{"é":["ಅ",1]}`))); got != `{"\u00e9":["\u0c85",1]}` {
+		t.Errorf("EscapeNonASCII = %s", got)
+	}
+}

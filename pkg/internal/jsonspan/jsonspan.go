@@ -1,0 +1,634 @@
+// Package jsonspan reads JSON with a small validating parser that builds a
+// flat tree of value spans over the original bytes. One pass gives typed
+// access (strings, numbers kept as text, objects in document order) and the
+// exact bytes of every value, without reflection, without a second decode
+// and with one allocation per document (the node slice, which is pooled).
+// Edits (replace, insert, delete) are expressed as byte ranges over the
+// source, so everything they do not touch (key order, escapes, spacing)
+// stays as it was.
+package jsonspan
+
+import (
+	"encoding/json"
+	"strconv"
+	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth bounds the nesting Parse accepts (and the nesting callers that
+// scan JSON by hand should accept). Real callbacks nest about ten levels deep.
+const MaxDepth = 128
+
+// maxSize bounds the spans a tree can address.
+const maxSize = 1<<31 - 1
+
+// Kind is the type of a JSON value.
+type Kind uint8
+
+// The kinds of JSON values.
+const (
+	Null Kind = iota
+	False
+	True
+	Number
+	String
+	Array
+	Object
+)
+
+// node is one JSON value. Indices refer to Doc.nodes; -1 means none.
+type node struct {
+	start, end   int32 // value span; strings include their quotes
+	kstart, kend int32 // member key span without quotes (object members only)
+	child, next  int32
+	kind         Kind
+	esc          bool // the string value holds escapes
+	kesc         bool // the key holds escapes
+}
+
+// A Doc is a parsed JSON document. Values are addressed by index: 0 is the
+// top-level value, -1 means "none" and every accessor accepts it (a
+// missing member reads as null), so lookups chain without checks.
+type Doc struct {
+	src   []byte
+	nodes []node
+}
+
+// SyntaxError says where and why a document is not valid JSON.
+type SyntaxError struct {
+	Offset int    // byte offset of the problem in the source
+	Msg    string // what is wrong there
+}
+
+func (e *SyntaxError) Error() string {
+	return "invalid JSON at byte " + strconv.Itoa(e.Offset) + ": " + e.Msg
+}
+
+type parser struct {
+	src   []byte
+	pos   int
+	nodes []node
+}
+
+// Parse parses src strictly (RFC 8259; UTF-8 is the caller's to check, as
+// invalid bytes inside strings are passed through) and returns its tree,
+// or the first syntax error as a *SyntaxError. The Doc keeps src: do not
+// change it while the Doc is in use.
+func Parse(src []byte) (*Doc, error) {
+	if len(src) > maxSize {
+		return nil, &SyntaxError{0, "document too large"}
+	}
+	p := parser{src: src, nodes: getNodes(16 + len(src)/24)}
+	p.ws()
+	if p.pos >= len(src) {
+		putNodes(p.nodes)
+		return nil, &SyntaxError{p.pos, "empty document"}
+	}
+	if _, err := p.value(0); err != nil {
+		putNodes(p.nodes)
+		return nil, err
+	}
+	p.ws()
+	if p.pos < len(src) {
+		putNodes(p.nodes)
+		return nil, &SyntaxError{p.pos, "unexpected data after the top-level value"}
+	}
+	return &Doc{src: src, nodes: p.nodes}, nil
+}
+
+// Node slices are recycled: a tree lives only while one request is
+// decoded (events keep byte slices of the source, never nodes).
+var nodePool = sync.Pool{New: func() any { return new([]node) }}
+
+// maxPooled keeps huge trees out of the pool.
+const maxPooled = 1 << 14
+
+func getNodes(hint int) []node {
+	p := nodePool.Get().(*[]node)
+	s := (*p)[:0]
+	*p = nil
+	nodePool.Put(p)
+	if cap(s) < hint && hint <= maxPooled {
+		s = make([]node, 0, hint)
+	}
+	return s
+}
+
+func putNodes(s []node) {
+	if cap(s) == 0 || cap(s) > maxPooled {
+		return
+	}
+	p := nodePool.Get().(*[]node)
+	*p = s[:0]
+	nodePool.Put(p)
+}
+
+// Release returns the tree's nodes for reuse; d must not be used after.
+// Calling it is optional (an unreleased tree is garbage collected).
+func (d *Doc) Release() {
+	putNodes(d.nodes)
+	d.nodes = nil
+}
+
+func (p *parser) ws() {
+	for p.pos < len(p.src) {
+		switch p.src[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) add(n node) int32 {
+	p.nodes = append(p.nodes, n)
+	return int32(len(p.nodes) - 1)
+}
+
+func (p *parser) eof(what string) *SyntaxError {
+	return &SyntaxError{len(p.src), "unexpected end of input in " + what}
+}
+
+func (p *parser) value(depth int) (int32, *SyntaxError) {
+	if p.pos >= len(p.src) {
+		return -1, p.eof("value")
+	}
+	start := p.pos
+	switch c := p.src[p.pos]; c {
+	case '{':
+		if depth >= MaxDepth {
+			return -1, &SyntaxError{p.pos, "nesting deeper than " + strconv.Itoa(MaxDepth) + " levels"}
+		}
+		return p.object(depth + 1)
+	case '[':
+		if depth >= MaxDepth {
+			return -1, &SyntaxError{p.pos, "nesting deeper than " + strconv.Itoa(MaxDepth) + " levels"}
+		}
+		return p.array(depth + 1)
+	case '"':
+		end, esc, err := p.str()
+		if err != nil {
+			return -1, err
+		}
+		return p.add(node{kind: String, start: int32(start), end: int32(end), esc: esc, child: -1, next: -1}), nil
+	case 't':
+		return p.lit("true", True)
+	case 'f':
+		return p.lit("false", False)
+	case 'n':
+		return p.lit("null", Null)
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			return p.number()
+		}
+		return -1, &SyntaxError{p.pos, "unexpected character " + quoteByte(c)}
+	}
+}
+
+func (p *parser) lit(word string, k Kind) (int32, *SyntaxError) {
+	start := p.pos
+	for i := 0; i < len(word); i++ {
+		if p.pos >= len(p.src) {
+			return -1, p.eof("literal " + word)
+		}
+		if p.src[p.pos] != word[i] {
+			return -1, &SyntaxError{p.pos, "invalid literal (expected " + word + ")"}
+		}
+		p.pos++
+	}
+	return p.add(node{kind: k, start: int32(start), end: int32(p.pos), child: -1, next: -1}), nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (p *parser) number() (int32, *SyntaxError) {
+	s, i := p.src, p.pos
+	start := i
+	if s[i] == '-' {
+		i++
+	}
+	if i >= len(s) {
+		return -1, p.eof("number")
+	}
+	switch {
+	case s[i] == '0':
+		i++
+	case isDigit(s[i]):
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	default:
+		return -1, &SyntaxError{i, "invalid number"}
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i >= len(s) {
+			return -1, p.eof("number")
+		}
+		if !isDigit(s[i]) {
+			return -1, &SyntaxError{i, "invalid number (digit expected after '.')"}
+		}
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i >= len(s) {
+			return -1, p.eof("number")
+		}
+		if !isDigit(s[i]) {
+			return -1, &SyntaxError{i, "invalid number (digit expected in exponent)"}
+		}
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	p.pos = i
+	return p.add(node{kind: Number, start: int32(start), end: int32(i), child: -1, next: -1}), nil
+}
+
+// IsHex reports whether c is a hexadecimal digit.
+func IsHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// str scans the string starting at p.pos (a quote) and returns the offset
+// just past its closing quote.
+func (p *parser) str() (int, bool, *SyntaxError) {
+	s := p.src
+	i := p.pos + 1
+	esc := false
+	for {
+		// Fast path over ordinary bytes.
+		for i < len(s) && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 {
+			i++
+		}
+		if i >= len(s) {
+			return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(p.pos)}
+		}
+		switch c := s[i]; {
+		case c == '"':
+			p.pos = i + 1
+			return i + 1, esc, nil
+		case c == '\\':
+			esc = true
+			if i+1 >= len(s) {
+				return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(p.pos)}
+			}
+			switch s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(s) {
+					return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(p.pos)}
+				}
+				for k := i + 2; k < i+6; k++ {
+					if !IsHex(s[k]) {
+						return 0, false, &SyntaxError{i, "invalid \\u escape in string"}
+					}
+				}
+				i += 6
+			default:
+				return 0, false, &SyntaxError{i, "invalid escape " + quoteByte(s[i+1]) + " in string"}
+			}
+		default:
+			return 0, false, &SyntaxError{i, "control character " + quoteByte(c) + " in string"}
+		}
+	}
+}
+
+func (p *parser) object(depth int) (int32, *SyntaxError) {
+	start := p.pos
+	idx := p.add(node{kind: Object, start: int32(start), child: -1, next: -1})
+	p.pos++
+	p.ws()
+	if p.pos < len(p.src) && p.src[p.pos] == '}' {
+		p.pos++
+		p.nodes[idx].end = int32(p.pos)
+		return idx, nil
+	}
+	last := int32(-1)
+	for {
+		if p.pos >= len(p.src) {
+			return -1, p.eof("object (unterminated object starting at byte " + strconv.Itoa(start) + ")")
+		}
+		if p.src[p.pos] != '"' {
+			if p.src[p.pos] == '}' && last >= 0 {
+				return -1, &SyntaxError{p.pos, "trailing comma before '}'"}
+			}
+			return -1, &SyntaxError{p.pos, "expected a string key, found " + quoteByte(p.src[p.pos])}
+		}
+		kstart := p.pos
+		kend, kesc, err := p.str()
+		if err != nil {
+			return -1, err
+		}
+		p.ws()
+		if p.pos >= len(p.src) {
+			return -1, p.eof("object (unterminated object starting at byte " + strconv.Itoa(start) + ")")
+		}
+		if p.src[p.pos] != ':' {
+			return -1, &SyntaxError{p.pos, "expected ':' after object key, found " + quoteByte(p.src[p.pos])}
+		}
+		p.pos++
+		p.ws()
+		child, err := p.value(depth)
+		if err != nil {
+			return -1, err
+		}
+		n := &p.nodes[child]
+		n.kstart, n.kend, n.kesc = int32(kstart+1), int32(kend-1), kesc
+		if last < 0 {
+			p.nodes[idx].child = child
+		} else {
+			p.nodes[last].next = child
+		}
+		last = child
+		p.ws()
+		if p.pos >= len(p.src) {
+			return -1, p.eof("object (unterminated object starting at byte " + strconv.Itoa(start) + ")")
+		}
+		switch p.src[p.pos] {
+		case ',':
+			p.pos++
+			p.ws()
+		case '}':
+			p.pos++
+			p.nodes[idx].end = int32(p.pos)
+			return idx, nil
+		default:
+			return -1, &SyntaxError{p.pos, "expected ',' or '}' after object member, found " + quoteByte(p.src[p.pos])}
+		}
+	}
+}
+
+func (p *parser) array(depth int) (int32, *SyntaxError) {
+	start := p.pos
+	idx := p.add(node{kind: Array, start: int32(start), child: -1, next: -1})
+	p.pos++
+	p.ws()
+	if p.pos < len(p.src) && p.src[p.pos] == ']' {
+		p.pos++
+		p.nodes[idx].end = int32(p.pos)
+		return idx, nil
+	}
+	last := int32(-1)
+	for {
+		if p.pos >= len(p.src) {
+			return -1, p.eof("array (unterminated array starting at byte " + strconv.Itoa(start) + ")")
+		}
+		if p.src[p.pos] == ']' && last >= 0 {
+			return -1, &SyntaxError{p.pos, "trailing comma before ']'"}
+		}
+		child, err := p.value(depth)
+		if err != nil {
+			return -1, err
+		}
+		if last < 0 {
+			p.nodes[idx].child = child
+		} else {
+			p.nodes[last].next = child
+		}
+		last = child
+		p.ws()
+		if p.pos >= len(p.src) {
+			return -1, p.eof("array (unterminated array starting at byte " + strconv.Itoa(start) + ")")
+		}
+		switch p.src[p.pos] {
+		case ',':
+			p.pos++
+			p.ws()
+		case ']':
+			p.pos++
+			p.nodes[idx].end = int32(p.pos)
+			return idx, nil
+		default:
+			return -1, &SyntaxError{p.pos, "expected ',' or ']' after array element, found " + quoteByte(p.src[p.pos])}
+		}
+	}
+}
+
+func quoteByte(c byte) string {
+	if c >= 0x20 && c < 0x7f && c != '\'' {
+		return "'" + string(rune(c)) + "'"
+	}
+	return "byte 0x" + strconv.FormatUint(uint64(c), 16)
+}
+
+// ---- access ----
+
+// Kind returns the kind of value i; a missing value (-1) is Null.
+func (d *Doc) Kind(i int32) Kind {
+	if i < 0 {
+		return Null
+	}
+	return d.nodes[i].kind
+}
+
+// IsObject reports whether value i is an object.
+func (d *Doc) IsObject(i int32) bool { return i >= 0 && d.nodes[i].kind == Object }
+
+// IsArray reports whether value i is an array.
+func (d *Doc) IsArray(i int32) bool { return i >= 0 && d.nodes[i].kind == Array }
+
+// First returns the first member of an object or element of an array, or
+// -1 (for an empty container and for any other value).
+func (d *Doc) First(i int32) int32 {
+	if i < 0 || (d.nodes[i].kind != Object && d.nodes[i].kind != Array) {
+		return -1
+	}
+	return d.nodes[i].child
+}
+
+// Next returns the member or element after i in its container, or -1.
+func (d *Doc) Next(i int32) int32 { return d.nodes[i].next }
+
+// KeyIs reports whether member i of an object has the given key.
+func (d *Doc) KeyIs(i int32, key string) bool {
+	n := &d.nodes[i]
+	if !n.kesc {
+		return string(d.src[n.kstart:n.kend]) == key
+	}
+	return unescape(d.src[n.kstart:n.kend]) == key
+}
+
+// Key returns the decoded key of object member i.
+func (d *Doc) Key(i int32) string {
+	n := &d.nodes[i]
+	if !n.kesc {
+		return string(d.src[n.kstart:n.kend])
+	}
+	return unescape(d.src[n.kstart:n.kend])
+}
+
+// Member returns the member of object obj with the given key, or -1. With
+// duplicate keys the last one wins, as in encoding/json.
+func (d *Doc) Member(obj int32, key string) int32 {
+	if obj < 0 || d.nodes[obj].kind != Object {
+		return -1
+	}
+	found := int32(-1)
+	for c := d.nodes[obj].child; c >= 0; c = d.nodes[c].next {
+		if d.KeyIs(c, key) {
+			found = c
+		}
+	}
+	return found
+}
+
+// Scalar returns a scalar as text: strings unescaped, numbers and
+// booleans as written, null, containers and missing values as "".
+func (d *Doc) Scalar(i int32) string {
+	if i < 0 {
+		return ""
+	}
+	n := &d.nodes[i]
+	switch n.kind {
+	case String:
+		if !n.esc {
+			return string(d.src[n.start+1 : n.end-1])
+		}
+		return unescape(d.src[n.start+1 : n.end-1])
+	case Number, True, False:
+		return string(d.src[n.start:n.end])
+	}
+	return ""
+}
+
+// ScalarIs reports whether Scalar(i) is s, without allocating for
+// unescaped strings.
+func (d *Doc) ScalarIs(i int32, s string) bool {
+	if i < 0 {
+		return false
+	}
+	n := &d.nodes[i]
+	if n.kind == String && !n.esc {
+		return string(d.src[n.start+1:n.end-1]) == s
+	}
+	return d.Scalar(i) == s
+}
+
+// MemberScalar is Scalar(Member(obj, key)).
+func (d *Doc) MemberScalar(obj int32, key string) string { return d.Scalar(d.Member(obj, key)) }
+
+// Truthy reports a JSON true (or the string "true").
+func (d *Doc) Truthy(i int32) bool {
+	if i < 0 {
+		return false
+	}
+	switch d.nodes[i].kind {
+	case True:
+		return true
+	case String:
+		return d.Scalar(i) == "true"
+	}
+	return false
+}
+
+// Raw returns the exact source bytes of value i (nil for -1). The slice
+// shares the source's memory and cannot be appended to in place.
+func (d *Doc) Raw(i int32) json.RawMessage {
+	if i < 0 {
+		return nil
+	}
+	n := &d.nodes[i]
+	return json.RawMessage(d.src[n.start:n.end:n.end])
+}
+
+// Text returns value i as text: a scalar as Scalar does, a container as
+// its source bytes, null as "".
+func (d *Doc) Text(i int32) string {
+	if i < 0 {
+		return ""
+	}
+	n := &d.nodes[i]
+	if n.kind == String || n.kind == Number || n.kind == True || n.kind == False {
+		return d.Scalar(i)
+	}
+	if n.kind == Null {
+		return ""
+	}
+	return string(d.src[n.start:n.end])
+}
+
+// Span returns the byte range of value i in the source (strings include
+// their quotes).
+func (d *Doc) Span(i int32) (start, end int) {
+	n := &d.nodes[i]
+	return int(n.start), int(n.end)
+}
+
+// memberStart is the offset of member i's key (its opening quote), where
+// the member begins.
+func (d *Doc) memberStart(i int32) int { return int(d.nodes[i].kstart) - 1 }
+
+// unescape decodes the body of a valid JSON string.
+func unescape(b []byte) string {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' || i+1 >= len(b) {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch b[i] {
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			if i+5 > len(b) {
+				out = append(out, b[i-1:]...)
+				return string(out)
+			}
+			r := hex4(b[i+1 : i+5])
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if i+7 <= len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+					r2 := hex4(b[i+3 : i+7])
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						out = utf8.AppendRune(out, dec)
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+		default: // '"', '\\', '/'
+			out = append(out, b[i])
+		}
+	}
+	return string(out)
+}
+
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return utf8.RuneError
+		}
+	}
+	return r
+}

@@ -1,0 +1,193 @@
+package jsonspan
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Parse accepts exactly what encoding/json accepts (within the depth
+// limit) and reports an offset inside the input.
+func TestParseAgreesWithEncodingJSON(t *testing.T) {
+	docs := []string{
+		`{}`, `[]`, `0`, `-0`, `-0.5e+10`, `1E5`, `"a\u00e9\n"`, `true`, `null`, ` {"a" : [1 , 2] } `,
+		`{"a":}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `-`, `+1`, `1e`, `"\x"`, `"\u12"`, `"abc`,
+		`{"a" 1}`, `{a:1}`, `[1 2]`, `tru`, `nul`, `falsey`, `{"a":1}}`, `"` + "\x01" + `"`, ``, ` `,
+		`[` + strings.Repeat(`{"a":`, 50) + `1` + strings.Repeat(`}`, 50) + `]`, `{"":""}`, `"\/"`,
+		`[1e999]`, `["\ud800"]`,
+	}
+	for _, doc := range docs {
+		_, err := Parse([]byte(doc))
+		if (err == nil) != json.Valid([]byte(doc)) {
+			t.Errorf("Parse(%q) err=%v, json.Valid=%v", doc, err, json.Valid([]byte(doc)))
+		}
+		if se := syntaxErrorOf(t, err); se != nil && (se.Offset < 0 || se.Offset > len(doc)) {
+			t.Errorf("Parse(%q) offset %d out of range", doc, se.Offset)
+		}
+	}
+}
+
+func TestParseDepthLimit(t *testing.T) {
+	ok := strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth)
+	if _, err := Parse([]byte(ok)); err != nil {
+		t.Errorf("%d levels rejected: %v", MaxDepth, err)
+	}
+	deep := "[" + ok + "]"
+	_, err := Parse([]byte(deep))
+	if se := syntaxErrorOf(t, err); se == nil || !strings.Contains(se.Msg, "nesting deeper") {
+		t.Errorf("%d levels: err = %v, want a nesting error", MaxDepth+1, err)
+	}
+}
+
+func TestAccess(t *testing.T) {
+	src := []byte(` {"k" : [1, -2.5e3, "s\"q", true, false, null, {}, []], "\u00e9":"\u00e9", "d":1, "d":"two", "t":"true"} `)
+	d, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Release()
+	const root = 0
+	if !d.IsObject(root) || d.IsArray(root) || d.Kind(root) != Object {
+		t.Fatalf("root kind = %v", d.Kind(root))
+	}
+	arr := d.Member(root, "k")
+	if !d.IsArray(arr) {
+		t.Fatalf("k is %v", d.Kind(arr))
+	}
+	want := []struct {
+		raw, scalar, text string
+		kind              Kind
+	}{
+		{"1", "1", "1", Number},
+		{"-2.5e3", "-2.5e3", "-2.5e3", Number},
+		{`"s\"q"`, `s"q`, `s"q`, String},
+		{"true", "true", "true", True},
+		{"false", "false", "false", False},
+		{"null", "", "", Null},
+		{"{}", "", "{}", Object},
+		{"[]", "", "[]", Array},
+	}
+	i := 0
+	for e := d.First(arr); e >= 0; e = d.Next(e) {
+		if i >= len(want) {
+			t.Fatalf("more than %d elements", len(want))
+		}
+		w := want[i]
+		if got := string(d.Raw(e)); got != w.raw {
+			t.Errorf("element %d raw = %q, want %q", i, got, w.raw)
+		}
+		if got := d.Scalar(e); got != w.scalar {
+			t.Errorf("element %d scalar = %q, want %q", i, got, w.scalar)
+		}
+		if got := d.Text(e); got != w.text {
+			t.Errorf("element %d text = %q, want %q", i, got, w.text)
+		}
+		if d.Kind(e) != w.kind {
+			t.Errorf("element %d kind = %v, want %v", i, d.Kind(e), w.kind)
+		}
+		if start, end := d.Span(e); string(src[start:end]) != w.raw {
+			t.Errorf("element %d span %d:%d", i, start, end)
+		}
+		i++
+	}
+	if i != len(want) {
+		t.Fatalf("got %d elements, want %d", i, len(want))
+	}
+	if got := d.MemberScalar(root, "é"); got != "é" {
+		t.Errorf("escaped key and value: %q", got)
+	}
+	if m := d.Member(root, "é"); !d.KeyIs(m, "é") || d.Key(m) != "é" {
+		t.Errorf("escaped key reads as %q", d.Key(m))
+	}
+	if got := d.MemberScalar(root, "d"); got != "two" {
+		t.Errorf("duplicate key: %q, want the last one", got)
+	}
+	if !d.ScalarIs(d.Member(root, "d"), "two") || d.ScalarIs(d.Member(root, "d"), "1") {
+		t.Error("ScalarIs")
+	}
+	if !d.Truthy(d.Member(root, "t")) || d.Truthy(d.Member(root, "d")) || !d.Truthy(d.First(arr)+3) {
+		t.Error("Truthy")
+	}
+	// A missing value reads as null everywhere.
+	missing := d.Member(root, "nope")
+	if missing != -1 || d.Kind(missing) != Null || d.First(missing) != -1 || d.Raw(missing) != nil ||
+		d.Scalar(missing) != "" || d.Text(missing) != "" || d.Member(missing, "x") != -1 || d.Truthy(missing) {
+		t.Error("a missing value does not read as null")
+	}
+	if d.First(d.Member(root, "t")) != -1 {
+		t.Error("First of a scalar")
+	}
+}
+
+func TestSpans(t *testing.T) {
+	src := []byte(" {\"k\" : [1, -2.5e3, \"s\\\"q\", true, false, null, {}, []], \"é\":\"\\u00e9\"} ")
+	d, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := 0
+	for m := d.First(0); m >= 0; m = d.Next(m) {
+		members++
+	}
+	if !d.IsObject(0) || members != 2 {
+		t.Fatalf("root = %v with %d members", d.Kind(0), members)
+	}
+	want := []string{"1", "-2.5e3", `"s\"q"`, "true", "false", "null", "{}", "[]"}
+	var got []string
+	for e := d.First(d.Member(0, "k")); e >= 0; e = d.Next(e) {
+		start, end := d.Span(e)
+		got = append(got, string(src[start:end]))
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("elements = %q, want %q", got, want)
+	}
+	if v := d.Member(0, "é"); d.Kind(v) != String || d.Scalar(v) != "é" {
+		t.Errorf("decoded key/value: %q %v", d.Scalar(v), d.Kind(v))
+	}
+}
+
+func TestUnescape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`"plain"`, "plain"},
+		{`"a\nb\tc\\d\/e\"f\b\f\r"`, "a\nb\tc\\d/e\"f\b\f\r"},
+		{`"\u00e9\u0c85"`, "éಅ"},
+		{`"\ud83d\ude9a"`, "🚚"},
+		{`"\ud83d"`, "\uFFFD"},
+		{`"\ude9a x"`, "\uFFFD x"},
+	}
+	for _, tt := range tests {
+		d, err := Parse([]byte(tt.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.in, err)
+		}
+		var std string
+		if err := json.Unmarshal([]byte(tt.in), &std); err != nil || std != tt.want {
+			t.Fatalf("test case %s disagrees with encoding/json (%q)", tt.in, std)
+		}
+		if got := d.Scalar(0); got != tt.want {
+			t.Errorf("%s = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSyntaxError(t *testing.T) {
+	_, err := Parse([]byte(`{"a":1,}`))
+	if se := syntaxErrorOf(t, err); se == nil || se.Offset != 7 || err.Error() != "invalid JSON at byte 7: trailing comma before '}'" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// syntaxErrorOf returns err as a *SyntaxError (nil for nil) and fails the
+// test for any other error.
+func syntaxErrorOf(t testing.TB, err error) *SyntaxError {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	var se *SyntaxError
+	if !errors.As(err, &se) {
+		t.Fatalf("error %v (%T) is not a *SyntaxError", err, err)
+	}
+	return se
+}
