@@ -9,6 +9,7 @@ import (
 	decodeCmd "github.com/wa-cb/wa-cb/pkg/cmd/decode"
 	fixturesCmd "github.com/wa-cb/wa-cb/pkg/cmd/fixtures"
 	listenCmd "github.com/wa-cb/wa-cb/pkg/cmd/listen"
+	mockCmd "github.com/wa-cb/wa-cb/pkg/cmd/mock"
 	replayCmd "github.com/wa-cb/wa-cb/pkg/cmd/replay"
 	sendCmd "github.com/wa-cb/wa-cb/pkg/cmd/send"
 	validateurlCmd "github.com/wa-cb/wa-cb/pkg/cmd/validateurl"
@@ -63,6 +64,7 @@ Everything runs offline on this machine.`,
 	cmd.AddCommand(fixturesCmd.NewCmdFixtures(f), sendCmd.NewCmdSend(f))
 	cmd.AddCommand(validateurlCmd.NewCmdValidateURL(f, nil))
 	cmd.AddCommand(listenCmd.NewCmdListen(f, nil), decodeCmd.NewCmdDecode(f, nil))
+	cmd.AddCommand(mockCmd.NewCmdMock(f, nil))
 
 	// cobra adds these when it runs; adding them now lets strict and the
 	// generated docs see them.

@@ -1,0 +1,488 @@
+// Package mock implements `wa-cb mock` and `wa-cb mock numbers`.
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wa-cb/wa-cb/pkg/cmd/fixtures/shared"
+	"github.com/wa-cb/wa-cb/pkg/cmd/validateurl"
+	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/mock"
+	"github.com/wa-cb/wa-cb/pkg/render"
+	"github.com/wa-cb/wa-cb/pkg/sender"
+	"github.com/wa-cb/wa-cb/pkg/urlcheck"
+)
+
+// Defaults of the mock's address.
+const (
+	DefaultHost = "127.0.0.1"
+	DefaultPort = 4290
+)
+
+// Options for `wa-cb mock`.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Factory *cmdutil.Factory
+
+	Host      string
+	Port      int
+	ReadyFile string
+	JSON      bool
+
+	APIKey, SID     string
+	CallbackProfile string
+	Token           string
+	WebhookURL      string
+	AppSecret       string
+	VerifyToken     string
+	IncomingURL     string
+
+	Delays  mock.Delays
+	Speed   float64
+	Strict  bool
+	Window  bool
+	Keep    int
+	Routes  map[string]*url.URL
+	Timeout time.Duration
+
+	Whitelist      *urlcheck.Whitelist
+	EntryWarnings  []urlcheck.EntryWarning
+	whitelistLists []string
+	whitelistFiles []string
+
+	// Ready, when set, is called with the mock once it serves (the web
+	// inspector attaches here).
+	Ready func(*mock.Mock)
+}
+
+// NewCmdMock builds `wa-cb mock`.
+func NewCmdMock(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Factory: f}
+	var addr, delays string
+	var routes []string
+	cmd := &cobra.Command{
+		Use:   "mock",
+		Short: "Stand in for the Kaleyra and Meta Cloud send APIs, and call back",
+		Long:  longHelp(),
+		Example: `  # Kaleyra v1: point your app's Kaleyra base URL at the mock
+  $ wa-cb mock --speed 10
+  $ curl -s http://127.0.0.1:4290/v1/HXAP16XXXXXX97IN/messages -H 'api-key: test' \
+      -d channel=whatsapp -d type=text -d from=918012340128 -d to=919812345678 \
+      -d body=Hello --data-urlencode callback_url=http://127.0.0.1:3000/kaleyra/status
+
+  # test the production callback_url: whitelist its domain, route its host to your app
+  $ wa-cb mock --whitelist example.com --route hooks.example.com=http://127.0.0.1:3000
+
+  # Meta Cloud API: signed webhooks, after the verification handshake
+  $ wa-cb mock --webhook-url http://127.0.0.1:3000/webhook --app-secret s3cret --verify-token vt --token T
+
+  # in a script: a free port, its URL in a file, the event log as NDJSON
+  $ wa-cb mock --port 0 --ready-file mock.url --json --delays sent=50ms,delivered=100ms,read=150ms > mock.ndjson &
+
+  # a customer answers a message (context set), then 25 hours pass
+  $ curl -s localhost:4290/_mock/inbound -d '{"reply_to":"wamid.…","text":"Yes please"}'
+  $ curl -s localhost:4290/_mock/clock -d '{"advance":"25h"}'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			host, port, err := cmdutil.SplitAddr(addr, opts.Port, cmd.Flags().Changed("port"), DefaultHost)
+			if err != nil {
+				return err
+			}
+			opts.Host, opts.Port = host, port
+			if opts.Delays, err = ParseDelays(delays); err != nil {
+				return cmdutil.FlagErrorf("--delays: %v", err)
+			}
+			if opts.Speed <= 0 || opts.Speed > 1e6 {
+				return cmdutil.FlagErrorf("invalid --speed %v: want a positive factor such as 10", opts.Speed)
+			}
+			if opts.Keep < 1 {
+				return cmdutil.FlagErrorf("invalid --keep %d: want 1 or more", opts.Keep)
+			}
+			if opts.Routes, err = ParseRoutes(routes); err != nil {
+				return cmdutil.FlagErrorf("--route: %v", err)
+			}
+			getenv := f.Getenv
+			if getenv == nil {
+				getenv = func(string) string { return "" }
+			}
+			if !cmd.Flags().Changed("app-secret") {
+				opts.AppSecret = getenv(shared.EnvAppSecret)
+			}
+			if !cmd.Flags().Changed("verify-token") {
+				opts.VerifyToken = getenv("WA_CB_VERIFY_TOKEN")
+			}
+			for _, c := range []struct{ flag, v string }{
+				{"--callback-profile", opts.CallbackProfile}, {"--webhook-url", opts.WebhookURL}, {"--incoming-url", opts.IncomingURL},
+			} {
+				if c.v == "" {
+					continue
+				}
+				if r := urlcheck.New(urlcheck.Options{}).Check(c.v); r.Verdict == urlcheck.Invalid {
+					return cmdutil.FlagErrorf("%s %q: %s (%s)", c.flag, c.v, r.Reason, r.Rule)
+				}
+			}
+			if opts.VerifyToken != "" && opts.WebhookURL == "" {
+				return cmdutil.FlagErrorf("--verify-token needs --webhook-url (the handshake is made against it)")
+			}
+			wl, warnings, err := validateurl.BuildWhitelist(validateurl.WhitelistSources{
+				Lists: opts.whitelistLists, Files: opts.whitelistFiles, Getenv: getenv})
+			if err != nil {
+				return err
+			}
+			opts.Whitelist, opts.EntryWarnings = wl, warnings
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return mockRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&addr, "addr", DefaultHost, "`HOST`, HOST:PORT or http://HOST:PORT/ to serve on")
+	fl.IntVar(&opts.Port, "port", DefaultPort, "`PORT` to serve on (0 picks a free one)")
+	fl.StringVar(&opts.ReadyFile, "ready-file", "", "Write the mock's URL to `PATH` once it is serving")
+	fl.BoolVar(&opts.JSON, "json", false, "Print the event log as NDJSON (one object per API call and per callback)")
+	fl.StringVar(&opts.APIKey, "api-key", "", "Require this Kaleyra api-`KEY` (header or form field; default: any)")
+	fl.StringVar(&opts.SID, "sid", "", "Accept only this Kaleyra account `SID` in paths (default: any)")
+	fl.StringVar(&opts.CallbackProfile, "callback-profile", "", "Kaleyra v2 Callback Profile `URL`: where v2 statuses go")
+	fl.StringVar(&opts.Token, "token", "", "Require this Cloud API Bearer `TOKEN` (default: any)")
+	fl.StringVar(&opts.WebhookURL, "webhook-url", "", "Cloud API webhook `URL`: where Cloud statuses and messages go")
+	fl.StringVar(&opts.AppSecret, "app-secret", "", "Sign webhooks with X-Hub-Signature-256 using app `SECRET` (env WA_CB_APP_SECRET)")
+	fl.StringVar(&opts.VerifyToken, "verify-token", "", "Perform Meta's GET handshake with `TOKEN` before the first webhook (env WA_CB_VERIFY_TOKEN)")
+	fl.StringVar(&opts.IncomingURL, "incoming-url", "", "Kaleyra v1 Incoming `URL`: where customer messages go")
+	fl.StringVar(&delays, "delays", "sent=200ms,delivered=1s,read=3s", "When each status goes out after a message is accepted (`LIST`)")
+	fl.Float64Var(&opts.Speed, "speed", 1, "Divide every delay (statuses and retries) by `FACTOR`")
+	fl.StringArrayVarP(&opts.whitelistLists, "whitelist", "w", nil, "Whitelisted callback `domains`, comma-separated (repeatable), as validate-url reads them")
+	fl.StringArrayVar(&opts.whitelistFiles, "whitelist-file", nil, "Read whitelist entries from `FILE` (repeatable; env WA_CB_WHITELIST adds a list)")
+	fl.BoolVar(&opts.Strict, "strict", false, "Apply production rules to loopback callback URLs too (not called back unless whitelisted)")
+	fl.StringArrayVar(&routes, "route", nil, "Deliver callbacks for whitelisted `HOST=URL` to a local base URL, keeping path and query (repeatable)")
+	fl.BoolVar(&opts.Window, "window", false, "Refuse free-form Cloud messages outside the customer's 24-hour window (131047)")
+	fl.IntVar(&opts.Keep, "keep", mock.DefaultKeep, "Keep the latest `N` messages for the control API (older ones dropped and counted)")
+	fl.DurationVar(&opts.Timeout, "callback-timeout", 10*time.Second, "Give up on a callback attempt after `DURATION`")
+	cmd.AddCommand(newCmdNumbers(f))
+	return cmd
+}
+
+func longHelp() string {
+	var b strings.Builder
+	b.WriteString(`Run a local stand-in for the WhatsApp send APIs, so the messages your app
+really sends get their callbacks, offline. Point the app's Kaleyra (or Meta
+Cloud) base URL at the mock (default http://127.0.0.1:4290) and send as in
+production. The mock answers like the provider, judges each callback_url
+exactly as validate-url does, and calls back with each message's statuses,
+sent → delivered → read (--delays, --speed), with the ids it returned. The
+callbacks are the fixture catalogue's status fixtures, as wa-cb send renders
+them.
+
+APIs:
+  POST|GET /v1/{SID}/messages                     Kaleyra v1: multipart, urlencoded or JSON
+                                                  bodies, or every parameter in a GET query;
+                                                  types text, template, media, location;
+                                                  answer 200 {"id":"<uuid>:<n>", "data":[…]}
+  POST /v2/{SID}/whatsapp/{number}/messages       Kaleyra v2: messaging_object + extra_info;
+                                                  answer 202 WA202; statuses to --callback-profile
+  POST /{version}/{phone_number_id}/messages      Meta Cloud API, any version; answer with
+                                                  messages[].id = wamid.…; webhooks to
+                                                  --webhook-url, signed with --app-secret
+
+callback_url (Kaleyra v1): a malformed one is refused with 400 and code E413
+(the validate-url rule id in the message). With a whitelist (--whitelist,
+--whitelist-file, WA_CB_WHITELIST) a URL whose domain is not whitelisted is
+accepted and delivered, and gets no callback; the log says which rule. The
+mock never calls a host off this machine: a loopback callback_url is called
+back (with a note that Kaleyra would never reach it; --strict refuses it
+unless whitelisted), a whitelisted production URL only through --route
+HOST=URL, which keeps its path and query. A whitelisted URL with no route is
+reported as not delivered.
+
+Magic recipients (the number's last four digits):
+`)
+	for _, mn := range mock.MagicNumbers {
+		fmt.Fprintf(&b, "  …%s  %s\n", mn.Suffix, mn.Effect)
+	}
+	b.WriteString(`Every other number goes sent → delivered → read.
+
+A callback answered with a non-2xx status (or not answered) is tried again,
+4 tries in all, after 1s, 4s and 16s (divided by --speed): wa-cb's policy,
+Kaleyra publishes none. Each try is shown.
+
+Control API (this machine only; Host checked; cross-origin writes refused):
+  GET  /_mock/messages, /_mock/messages/{id}   each message: request, callback verdict,
+                                               every callback tried
+  POST /_mock/messages/{id}/status             {"status":"read"} or {"status":"failed","code":131026}:
+                                               now, instead of the rest of the plan
+  POST /_mock/inbound                          {"from":…,"text":…,"reply_to":ID,"fixture":NAME}:
+                                               a customer message (to --incoming-url,
+                                               --webhook-url or --callback-profile)
+  POST /_mock/clock                            {"advance":"25h"}: move the mock's clock
+  POST /_mock/reset                            forget every message
+  GET  /_mock/events                           server-sent events of everything
+  GET  /_mock/stats                            counters
+
+Output: the event log on stdout, a line per API call and per callback
+attempt; with --json one object per line, each with kind (api-call,
+callback, callback-skipped, inbound, handshake, clock, reset), id, and for
+callbacks url, status, answer, latency_ms and attempt. Banners and the
+summary go to stderr.
+
+Shape inferred: Kaleyra documents neither the rest of the v1 success body
+(the data array), the HTTP status and body of E413, nor the v2 answer body
+and a retry policy; the mock's choices for these are wa-cb's own.`)
+	return b.String()
+}
+
+// ParseDelays reads --delays: sent=200ms,delivered=1s,read=3s (any subset).
+func ParseDelays(s string) (mock.Delays, error) {
+	d := mock.DefaultDelays
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		if !ok {
+			return d, fmt.Errorf("%q: want STATUS=DURATION, e.g. sent=200ms", part)
+		}
+		dur, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || dur < 0 {
+			return d, fmt.Errorf("%q: want a duration such as 200ms or 1s", part)
+		}
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "sent":
+			d.Sent = dur
+		case "delivered":
+			d.Delivered = dur
+		case "read":
+			d.Read = dur
+		default:
+			return d, fmt.Errorf("%q: the statuses are sent, delivered and read", part)
+		}
+	}
+	if d.Delivered < d.Sent || d.Read < d.Delivered {
+		return d, fmt.Errorf("want sent ≤ delivered ≤ read (each is counted from acceptance), got %s, %s, %s", d.Sent, d.Delivered, d.Read)
+	}
+	return d, nil
+}
+
+// ParseRoutes reads --route HOST=URL values; URL must be on this machine.
+func ParseRoutes(args []string) (map[string]*url.URL, error) {
+	out := map[string]*url.URL{}
+	for _, a := range args {
+		host, target, ok := strings.Cut(a, "=")
+		host = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), ".")
+		if !ok || host == "" {
+			return nil, fmt.Errorf("%q: want HOST=URL, e.g. hooks.example.com=http://127.0.0.1:3000", a)
+		}
+		if e, reason := urlcheck.ParseEntry(host); reason != "" {
+			return nil, fmt.Errorf("%q: %s is not a host name: %s", a, host, reason)
+		} else {
+			host = e.Domain
+		}
+		u, err := sender.ParseTarget(strings.TrimSpace(target))
+		if err != nil {
+			return nil, fmt.Errorf("%q: %v", a, err)
+		}
+		if !cmdutil.IsLoopbackHost(u.Hostname()) {
+			return nil, fmt.Errorf("%q: %s is not on this machine; routes go to local URLs only (127.0.0.1, ::1, localhost)", a, u.Host)
+		}
+		if _, dup := out[host]; dup {
+			return nil, fmt.Errorf("%s is routed twice", host)
+		}
+		out[host] = u
+	}
+	return out, nil
+}
+
+func mockRun(ctx context.Context, opts *Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ios := opts.IO
+	f := opts.Factory
+	cat, err := shared.Catalog(f.Getenv, nil)
+	if err != nil {
+		return err
+	}
+	var client *http.Client
+	if f.HTTPClient != nil {
+		client = f.HTTPClient(opts.Timeout)
+	} else {
+		client = cmdutil.NewHTTPClient(opts.Timeout, 0)
+	}
+	out := newOutput(ios, opts.JSON)
+	m, err := mock.New(mock.Config{
+		APIKey: opts.APIKey, SID: opts.SID, CallbackProfile: opts.CallbackProfile, Token: opts.Token,
+		WebhookURL: opts.WebhookURL, AppSecret: opts.AppSecret, VerifyToken: opts.VerifyToken, IncomingURL: opts.IncomingURL,
+		Delays: opts.Delays, Speed: opts.Speed,
+		Checker:   urlcheck.New(urlcheck.Options{Whitelist: opts.Whitelist}),
+		Whitelist: opts.Whitelist != nil, Strict: opts.Strict, Routes: opts.Routes, Window: opts.Window, Keep: opts.Keep,
+		Catalog: cat, Sender: &sender.Sender{Client: client, UserAgent: shared.UserAgent(f.AppVersion)},
+		Observe: out.record,
+	})
+	if err != nil {
+		return err
+	}
+	addr := net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		m.Close()
+		if cmdutil.AddrInUse(err) {
+			return fmt.Errorf("cannot listen on %s: address already in use (is another mock running? pick another --port, or --port 0 for a free one)", addr)
+		}
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	ta := ln.Addr().(*net.TCPAddr)
+	base := "http://" + net.JoinHostPort(ta.IP.String(), strconv.Itoa(ta.Port)) + "/"
+	m.SetHosts(servedHosts(opts.Host, ta))
+	wp := render.NewURLPrinter(render.NewErr(ios), ios.IsStderrTTY())
+	for _, w := range opts.EntryWarnings {
+		fmt.Fprint(ios.ErrOut, wp.EntryWarning(w))
+	}
+	if w := cmdutil.ExposureWarning(opts.Host, addr); w != "" {
+		fmt.Fprintln(ios.ErrOut, w)
+	}
+	srv := &http.Server{
+		Handler:           m,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	fmt.Fprintf(ios.ErrOut, "Mock provider APIs on %s ... (Ctrl-C to stop)\n", base)
+	for _, line := range banner(opts, base) {
+		fmt.Fprintln(ios.ErrOut, line)
+	}
+	if opts.ReadyFile != "" {
+		if err := cmdutil.WriteReadyFile(opts.ReadyFile, base); err != nil {
+			srv.Close()
+			m.Close()
+			return fmt.Errorf("cannot write --ready-file: %w", err)
+		}
+	}
+	if opts.Ready != nil {
+		opts.Ready(m)
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			runErr = err
+		}
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	_ = srv.Shutdown(sctx)
+	cancel()
+	left := m.Close()
+	out.flush()
+	st := m.Stats()
+	fmt.Fprintf(ios.ErrOut, "Stopped: %d API calls (%d refused), %d messages, %d callback attempts (%d answered 2xx, %d not), %d not made",
+		st.APICalls, st.Refused, st.Messages, st.CallbacksSent, st.CallbacksOK, st.CallbacksFailed, st.CallbacksSkipped+st.CallbacksOverflow)
+	if left > 0 {
+		fmt.Fprintf(ios.ErrOut, ", %d still scheduled", left)
+	}
+	fmt.Fprintln(ios.ErrOut)
+	if runErr != nil {
+		return runErr
+	}
+	return out.err
+}
+
+// servedHosts are the Host values the control API accepts: the bound
+// address and, on loopback, localhost with the port.
+func servedHosts(host string, ta *net.TCPAddr) []string {
+	port := strconv.Itoa(ta.Port)
+	hosts := []string{net.JoinHostPort(ta.IP.String(), port), net.JoinHostPort(host, port)}
+	if ta.IP.IsLoopback() || ta.IP.IsUnspecified() {
+		hosts = append(hosts, "localhost:"+port, "127.0.0.1:"+port, "[::1]:"+port)
+	}
+	return hosts
+}
+
+// banner says what is configured, on stderr (secrets never).
+func banner(opts *Options, base string) []string {
+	var lines []string
+	add := func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) }
+	b := strings.TrimSuffix(base, "/")
+	add("  Kaleyra v1  %s/v1/{SID}/messages", b)
+	if opts.CallbackProfile != "" {
+		add("  Kaleyra v2  %s/v2/{SID}/whatsapp/{number}/messages → statuses to %s", b, opts.CallbackProfile)
+	} else {
+		add("  Kaleyra v2  %s/v2/{SID}/whatsapp/{number}/messages (no --callback-profile: no v2 callbacks)", b)
+	}
+	if opts.WebhookURL != "" {
+		signed := "unsigned (no --app-secret)"
+		if opts.AppSecret != "" {
+			signed = "signed"
+		}
+		add("  Cloud       %s/{version}/{phone_number_id}/messages → webhooks to %s, %s", b, opts.WebhookURL, signed)
+	} else {
+		add("  Cloud       %s/{version}/{phone_number_id}/messages (no --webhook-url: no Cloud webhooks)", b)
+	}
+	add("  Control     %s/_mock/messages, /_mock/events, ... (wa-cb mock --help)", b)
+	add("  Statuses    sent %s, delivered %s, read %s after acceptance%s", opts.Delays.Sent, opts.Delays.Delivered, opts.Delays.Read, speedNote(opts.Speed))
+	if opts.Whitelist != nil {
+		add("  Whitelist   %d entries; routes: %d", opts.Whitelist.Len(), len(opts.Routes))
+	} else {
+		add("  Whitelist   none: every well-formed callback_url is accepted (E413 rules only)")
+	}
+	add("  Magic recipients: wa-cb mock numbers")
+	return lines
+}
+
+func speedNote(speed float64) string {
+	if speed == 1 {
+		return ""
+	}
+	return fmt.Sprintf(", divided by --speed %g", speed)
+}
+
+// output writes the event log: one line per record, flushed per line, as
+// plain text or NDJSON.
+type output struct {
+	mu   sync.Mutex
+	w    io.Writer
+	json bool
+	err  error
+	buf  []byte
+}
+
+func newOutput(ios *iostreams.IOStreams, asJSON bool) *output {
+	return &output{w: ios.Out, json: asJSON}
+}
+
+func (o *output) record(r mock.Record) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return
+	}
+	o.buf = o.buf[:0]
+	if o.json {
+		b, err := mock.MarshalLine(r)
+		if err != nil {
+			return
+		}
+		o.buf = append(o.buf, b...)
+	} else {
+		o.buf = append(o.buf, render.MockLine(r)...)
+	}
+	_, o.err = o.w.Write(o.buf)
+}
+
+func (o *output) flush() {}

@@ -1,0 +1,342 @@
+package mock
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/fixture"
+	"github.com/wa-cb/wa-cb/pkg/sender"
+	"github.com/wa-cb/wa-cb/pkg/urlcheck"
+)
+
+// Rule ids of skipped callbacks beyond validate-url's own.
+const (
+	RuleNoCallbackURL = "no-callback-url"  // the request named no callback_url
+	RuleNoTarget      = "no-target"        // no --callback-profile / --webhook-url / --incoming-url
+	RuleNoRoute       = "no-route"         // a host off this machine with no --route
+	RuleLoopback      = "loopback"         // --strict: Kaleyra never reaches this machine
+	RuleOverflow      = "overflow"         // too many callbacks pending or queued
+	RuleRendered      = "render-failed"    // the fixture could not be rendered
+	RuleHandshake     = "handshake-failed" // the webhook failed Meta's verification handshake
+)
+
+// step is one planned status callback.
+type step struct {
+	status string
+	at     time.Duration // after acceptance, before --speed
+	code   int           // error code of a failed status (0: the fixture's)
+	title  string
+	twice  bool // delivered a second time, byte for byte
+}
+
+// plan is the status sequence of a message to recipient magic on api.
+func (m *Mock) plan(api, magic string) []step {
+	d := m.cfg.Delays
+	sent := step{status: "sent", at: d.Sent}
+	delivered := step{status: "delivered", at: d.Delivered}
+	read := step{status: "read", at: d.Read}
+	failed := func(code int, title string) step {
+		return step{status: "failed", at: d.Delivered, code: code, title: title}
+	}
+	switch magic {
+	case MagicUndeliverable:
+		return []step{sent, failed(131026, "Message undeliverable")}
+	case MagicWindow:
+		return []step{sent, failed(131047, "Re-engagement message")}
+	case MagicNotSent:
+		if api == APICloud {
+			f := failed(131000, "Something went wrong")
+			f.at = d.Sent
+			return []step{f}
+		}
+		return []step{{status: "not-sent", at: d.Sent}}
+	case MagicNeverRead:
+		return []step{sent, delivered}
+	case MagicTwice:
+		steps := []step{sent, delivered, read}
+		for i := range steps {
+			steps[i].twice = true
+		}
+		return steps
+	case MagicReadFirst:
+		r, dl := read, delivered
+		r.at, dl.at = d.Delivered, d.Read
+		return []step{sent, r, dl}
+	}
+	return []step{sent, delivered, read}
+}
+
+// accept stores a message and schedules its callbacks.
+func (m *Mock) accept(msg *Message) {
+	m.stats.messages.Add(1)
+	steps := m.plan(msg.API, msg.Magic)
+	for _, s := range steps {
+		msg.Plan = append(msg.Plan, s.status)
+		if s.twice {
+			msg.Plan = append(msg.Plan, s.status)
+		}
+	}
+	if n := m.store.Add(msg); n > 0 {
+		m.stats.dropped.Add(int64(n))
+	}
+	t := msg.Callback
+	if t == nil {
+		m.skip(msg, "", RuleNoCallbackURL, "the request has no callback_url, so no status callback is made")
+		return
+	}
+	if !t.Deliver {
+		m.skip(msg, t.URL, t.Rule, t.Reason)
+		return
+	}
+	gen := msg.gen
+	for _, s := range steps {
+		s := s
+		if !m.sched.At(msg.Accepted.Add(m.scaled(s.at)), func() { m.dispatch(msg, gen, s, nil, 1) }) {
+			m.overflow(msg, s.status)
+		}
+	}
+}
+
+func (m *Mock) skip(msg *Message, u, rule, reason string) {
+	m.stats.skipped.Add(1)
+	m.emit(Record{Kind: KindCallbackSkipped, API: msg.API, ID: msg.ID, To: msg.To, URL: u, Rule: rule, Reason: reason})
+}
+
+func (m *Mock) overflow(msg *Message, status string) {
+	m.stats.overflow.Add(1)
+	m.emit(Record{Kind: KindCallbackSkipped, API: msg.API, ID: msg.ID, Status: status, Rule: RuleOverflow,
+		Reason: fmt.Sprintf("too many callbacks waiting (%d scheduled, %d workers busy): this one is not made", m.sched.Len(), m.cfg.Workers)})
+}
+
+// dispatch hands a due callback to the pool, unless its message's plan
+// was cancelled since.
+func (m *Mock) dispatch(msg *Message, gen int, s step, req *sender.Request, attempt int) {
+	cancelled := false
+	m.store.Update(msg, func(mm *Message) { cancelled = mm.gen != gen })
+	if cancelled {
+		return
+	}
+	if !m.pool.Submit(func() { m.deliver(msg, gen, s, req, attempt) }) {
+		m.overflow(msg, s.status)
+	}
+}
+
+// deliver makes one attempt of a callback and schedules the next one when
+// it failed.
+func (m *Mock) deliver(msg *Message, gen int, s step, req *sender.Request, attempt int) {
+	if msg.API == APICloud {
+		if ok, why := m.handshake(msg.Callback.To); !ok {
+			m.skip(msg, msg.Callback.To, RuleHandshake, why)
+			return
+		}
+	}
+	if req == nil {
+		r, err := m.renderStatus(msg, s)
+		if err != nil {
+			m.skip(msg, msg.Callback.To, RuleRendered, err.Error())
+			return
+		}
+		req = &r
+		if s.twice {
+			again := s
+			again.twice = false
+			defer m.dispatch(msg, gen, again, req, 1)
+		}
+	}
+	m.send(msg, s.status, *req, attempt, func(wait time.Duration) bool {
+		return m.sched.After(wait, func() { m.dispatch(msg, gen, s, req, attempt+1) })
+	})
+}
+
+// send delivers req, records the attempt and, when it failed and tries
+// are left, asks retry to schedule the next one.
+func (m *Mock) send(msg *Message, status string, req sender.Request, attempt int, retry func(time.Duration) bool) {
+	sign := msg.API != APIKaleyraV1
+	res := m.snd.Deliver(context.Background(), req, sign)
+	m.stats.sent.Add(1)
+	rec := Record{Kind: KindCallback, API: msg.API, ID: msg.ID, To: msg.To, Status: status, Method: req.Method, URL: req.URL,
+		Attempt: attempt, Answer: res.Status, LatencyMS: res.LatencyMS, Signed: res.Signed, Error: res.Error}
+	if !res.OK {
+		rec.Response = res.Response
+	}
+	if msg.Callback != nil {
+		rec.Note = msg.Callback.Note
+	}
+	if res.OK {
+		m.stats.ok.Add(1)
+	} else {
+		m.stats.failed.Add(1)
+		if attempt < m.cfg.Retry.Attempts {
+			wait := m.scaled(m.cfg.Retry.Wait(attempt))
+			if retry(wait) {
+				rec.RetryInMS = float64(wait.Microseconds()) / 1000
+			} else {
+				rec.GaveUp = true
+			}
+		} else {
+			rec.GaveUp = true
+		}
+	}
+	m.store.Update(msg, func(mm *Message) {
+		mm.Callbacks = append(mm.Callbacks, Attempt{Status: status, URL: req.URL, Attempt: attempt, At: m.sched.Now(),
+			Answer: res.Status, LatencyMS: res.LatencyMS, Response: res.Response, Error: res.Error})
+	})
+	m.emit(rec)
+}
+
+// statusFixtures names each API's status fixture for a status.
+func statusFixture(api, status string) string {
+	switch api {
+	case APIKaleyraV2:
+		if status == "not-sent" {
+			return "kv2-status-failed" // v2 has NOT-SENT but the catalogue has no fixture of it
+		}
+		return "kv2-status-" + status
+	case APICloud:
+		return "cloud-status-" + status
+	}
+	return "status-" + status
+}
+
+// renderStatus builds the status callback of msg from the fixture
+// catalogue, as `wa-cb send lifecycle` does: the family's status fixture
+// with the message's id, recipient and references set.
+func (m *Mock) renderStatus(msg *Message, s step) (sender.Request, error) {
+	name := statusFixture(msg.API, s.status)
+	fx, err := m.cfg.Catalog.Lookup(name)
+	if err != nil {
+		return sender.Request{}, err
+	}
+	var ovs []fixture.Override
+	short := func(name, value string) {
+		o, _ := fixture.Shorthand(name, value)
+		ovs = append(ovs, o)
+	}
+	set := func(path, value string, raw bool) {
+		ovs = append(ovs, fixture.Override{Op: fixture.OpSet, Path: path, Value: value, Raw: raw, Flag: "mock"})
+	}
+	short("id", msg.ID)
+	switch msg.API {
+	case APIKaleyraV1:
+		short("recipient", "+"+msg.To)
+		for _, k := range []string{"ref", "ref1", "ref2"} {
+			if v, ok := msg.Refs[k]; ok {
+				ovs = append(ovs, fixture.Override{Op: fixture.OpAdd, Path: k, Value: v, Flag: "mock"})
+			}
+		}
+		if s.code != 0 {
+			set("error_code", strconv.Itoa(s.code), false)
+			set("error", s.title, false)
+		}
+	default:
+		short("recipient", msg.To)
+		if s.status == "not-sent" {
+			short("status", "not-sent")
+		}
+		if s.code != 0 {
+			set("**.errors.*.code", strconv.Itoa(s.code), true)
+			set("**.errors.*.title", s.title, false)
+			set("**.errors.*.message", s.title, false)
+			set("**.errors.*.error_data.details", s.title, false)
+		}
+		if msg.API == APIKaleyraV2 {
+			set("meta_object.value.metadata.display_phone_number", msg.Business, false)
+			for _, k := range []string{"ref", "ref1", "ref2"} {
+				set("extra_info."+k, msg.Refs[k], false)
+			}
+		} else if msg.Business != "" {
+			set("entry.*.changes.*.value.metadata.phone_number_id", msg.Business, false)
+		}
+	}
+	req, err := m.rnd.Render(fx, fixture.RenderOptions{Overrides: ovs})
+	if err != nil {
+		return sender.Request{}, err
+	}
+	return m.request(msg.Callback.To, req)
+}
+
+// request turns a rendered fixture into the delivery to target: the
+// fixture's query after the target's own, as Kaleyra appends its
+// parameters to the callback_url.
+func (m *Mock) request(target string, req *fixture.Request) (sender.Request, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return sender.Request{}, err
+	}
+	h := req.Header.Clone()
+	if h == nil {
+		h = map[string][]string{}
+	}
+	return sender.Request{Name: req.Fixture, Method: req.Method, URL: sender.JoinURL(u, req.Path, req.RawQuery), Header: h, Body: req.Body}, nil
+}
+
+// judgeCallbackURL decides where a valid callback_url's callbacks go.
+// v is validate-url's verdict on it.
+func (m *Mock) judgeCallbackURL(v urlcheck.Result) *Target {
+	t := &Target{URL: v.URL, Verdict: string(v.Verdict), Rule: v.Rule, Reason: v.Reason}
+	return m.place(t, v, true)
+}
+
+// judgeConfiguredURL decides where callbacks to a configured URL
+// (Callback Profile, webhook, Incoming URL) go: no whitelist applies.
+func (m *Mock) judgeConfiguredURL(raw string) *Target {
+	v := urlcheck.New(urlcheck.Options{}).Check(raw)
+	t := &Target{URL: raw, Rule: v.Rule, Reason: v.Reason}
+	if v.Verdict == urlcheck.Invalid {
+		return t
+	}
+	return m.place(t, v, false)
+}
+
+// place applies the only-local rule: a loopback host is called directly
+// (with a note; not at all under --strict unless whitelisted), any other
+// host only when whitelisted and routed.
+func (m *Mock) place(t *Target, v urlcheck.Result, whitelist bool) *Target {
+	if isLocalHost(v.Host) {
+		switch {
+		case m.cfg.Strict && whitelist && v.Verdict == urlcheck.NotWhitelisted:
+			return t
+		case m.cfg.Strict && whitelist:
+			t.Rule, t.Reason = RuleLoopback, "--strict: "+v.Host+" is this machine, which Kaleyra never reaches"
+			return t
+		}
+		t.Deliver, t.To = true, v.URL
+		if whitelist {
+			t.Note = "Kaleyra would never reach " + v.Host + " (this machine); called back because this is local testing"
+		}
+		return t
+	}
+	if whitelist && v.Verdict == urlcheck.NotWhitelisted {
+		return t
+	}
+	base, ok := m.cfg.Routes[v.Host]
+	if !ok {
+		t.Rule = RuleNoRoute
+		t.Reason = v.Host + " is not on this machine and no --route maps it: the mock never calls a host off this machine (--route " + v.Host + "=http://127.0.0.1:PORT delivers its callbacks to your app)"
+		return t
+	}
+	u, err := url.Parse(v.URL)
+	if err != nil {
+		t.Rule, t.Reason = urlcheck.RuleParseError, err.Error()
+		return t
+	}
+	t.Deliver, t.To = true, sender.JoinURL(base, u.EscapedPath(), u.RawQuery)
+	t.Note = "routed: " + v.Host + " → " + base.Host
+	return t
+}
+
+// isLocalHost reports whether a normalised host (validate-url's: IPv6 in
+// brackets) is this machine: localhost, a name under .localhost or a
+// loopback address.
+func isLocalHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	return err == nil && ip.Unmap().IsLoopback()
+}
