@@ -80,7 +80,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Body:   []byte("wa-cb: request body too large\n"),
 			Reason: "body too large",
 		}
-		ex.Events = []callback.Event{RawEvent(callback.Request{}, tooLargeReason(size, cfg.MaxBody))}
+		ex.Events = []callback.Event{RawEvent(callback.Request{}, cfg.tooLarge(size))}
 	case readErr != nil:
 		ex.ReadError = readErr.Error()
 		ex.Body = body
@@ -314,11 +314,15 @@ func readBody(rc io.ReadCloser, declared, max int64) ([]byte, int64, error) {
 	return buf, int64(len(buf)), nil
 }
 
-func tooLargeReason(size, max int64) string {
-	if size < 0 {
-		return fmt.Sprintf("request refused with 413: body exceeds the %s limit (--max-body)", FormatSize(max))
+// tooLarge is the decode error of a body over the limit.
+func (c *Config) tooLarge(size int64) string {
+	if c.TooLargeReason != nil {
+		return c.TooLargeReason(size, c.MaxBody)
 	}
-	return fmt.Sprintf("request refused with 413: body of %s exceeds the %s limit (--max-body)", FormatSize(size), FormatSize(max))
+	if size < 0 {
+		return fmt.Sprintf("request refused with 413: body exceeds the limit of %d bytes", c.MaxBody)
+	}
+	return fmt.Sprintf("request refused with 413: body of %d bytes exceeds the limit of %d bytes", size, c.MaxBody)
 }
 
 func withExtra(m map[string]string, k, v string) map[string]string {

@@ -87,6 +87,11 @@ type Config struct {
 	// Lifecycle, when set, follows every status event's message and sets the
 	// event's lifecycle note, in arrival order.
 	Lifecycle *lifecycle.Tracker
+	// TooLargeReason phrases the decode error of a body over MaxBody in
+	// the command's words; size is -1 for a body without Content-Length
+	// cut off at the limit. Default: "request refused with 413: body of N
+	// bytes exceeds the limit of M bytes".
+	TooLargeReason func(size, limit int64) string
 	// MaxEvents makes Server.Run stop after this many events (0: no limit).
 	MaxEvents int
 

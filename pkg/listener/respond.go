@@ -26,6 +26,10 @@ type Responder struct {
 	Delay time.Duration
 	// FailEvery answers every Nth accepted request with FailStatus.
 	FailEvery int
+	// FailEveryReason is the Answer.Reason of those failures, in the
+	// command's words (default "simulated failure (every request)", or
+	// "(1 in N requests)").
+	FailEveryReason string
 	// FailRate answers a share of requests (0..1), drawn at random, with
 	// FailStatus.
 	FailRate float64
@@ -46,9 +50,13 @@ func (w *Responder) Respond(ctx context.Context, ex *Exchange) Answer {
 	n := w.n.Add(1)
 	fail := ""
 	if w.FailEvery > 0 && n%uint64(w.FailEvery) == 0 {
-		fail = fmt.Sprintf("simulated failure (every %s request)", Ordinal(w.FailEvery))
-		if w.FailEvery == 1 {
+		fail = w.FailEveryReason
+		switch {
+		case fail != "":
+		case w.FailEvery == 1:
 			fail = "simulated failure (every request)"
+		default:
+			fail = fmt.Sprintf("simulated failure (1 in %d requests)", w.FailEvery)
 		}
 	}
 	if w.FailRate > 0 {
@@ -109,20 +117,4 @@ func (w *Responder) init() {
 		seed = rand.Uint64()
 	}
 	w.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-}
-
-// Ordinal writes 2 as "2nd", 3 as "3rd", 11 as "11th".
-func Ordinal(n int) string {
-	suffix := "th"
-	if n%100 < 11 || n%100 > 13 {
-		switch n % 10 {
-		case 1:
-			suffix = "st"
-		case 2:
-			suffix = "nd"
-		case 3:
-			suffix = "rd"
-		}
-	}
-	return fmt.Sprintf("%d%s", n, suffix)
 }

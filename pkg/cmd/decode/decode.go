@@ -149,7 +149,7 @@ func readInput(opts *Options) ([]byte, error) {
 		return nil, fmt.Errorf("cannot read %s: %w", name, unwrapPath(err))
 	}
 	if len(data) > maxInput {
-		return nil, fmt.Errorf("cannot read %s: larger than %s", name, listener.FormatSize(maxInput))
+		return nil, fmt.Errorf("cannot read %s: larger than %s", name, cmdutil.FormatSize(maxInput))
 	}
 	return data, nil
 }

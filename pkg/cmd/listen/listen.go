@@ -77,7 +77,7 @@ func (o *Options) complete(changed func(string) bool) error {
 	if o.Status < 200 || o.Status > 599 {
 		return cmdutil.FlagErrorf("invalid --status %d: want an HTTP status from 200 to 599", o.Status)
 	}
-	n, err := listener.ParseSize(o.maxBody)
+	n, err := cmdutil.ParseSize(o.maxBody)
 	if err != nil {
 		return cmdutil.FlagErrorf("invalid --max-body: %v", err)
 	}
@@ -117,6 +117,7 @@ func (o *Options) config() listener.Config {
 		VerifyToken:      o.VerifyToken,
 		AppSecret:        o.AppSecret,
 		RequireSignature: o.RequireSignature,
+		TooLargeReason:   tooLargeReason,
 	}
 	wb := &o.Workbench
 	if wb.responds() {
@@ -268,6 +269,14 @@ signatures no longer verify.`,
 	cmdutil.FlagGroup(cmd, "Assertion", "until", "count", "timeout", "max-events")
 	cmdutil.FlagGroup(cmd, "Security", "app-secret", "verify-token", "require-signature")
 	return cmd
+}
+
+// tooLargeReason is the decode error of a body over --max-body.
+func tooLargeReason(size, limit int64) string {
+	if size < 0 {
+		return fmt.Sprintf("request refused with 413: body exceeds the %s limit (--max-body)", cmdutil.FormatSize(limit))
+	}
+	return fmt.Sprintf("request refused with 413: body of %s exceeds the %s limit (--max-body)", cmdutil.FormatSize(size), cmdutil.FormatSize(limit))
 }
 
 // listenRun listens with the options complete built: build binds the

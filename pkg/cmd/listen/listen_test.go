@@ -419,3 +419,20 @@ func TestOutputNotesLag(t *testing.T) {
 		t.Errorf("stderr %q, want %q", errOut.String(), want)
 	}
 }
+
+// The listener's own words for a refused body and a simulated failure are
+// phrased here, with listen's flags and units.
+func TestReasonsInListenWords(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{tooLargeReason(1153, 1024), "request refused with 413: body of 1.1 KiB exceeds the 1 KiB limit (--max-body)"},
+		{tooLargeReason(-1, 3<<20), "request refused with 413: body exceeds the 3 MiB limit (--max-body)"},
+		{failEveryReason(1), "simulated failure (every request)"},
+		{failEveryReason(2), "simulated failure (every 2nd request)"},
+		{failEveryReason(11), "simulated failure (every 11th request)"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}

@@ -152,11 +152,13 @@ func (wb *Workbench) responds() bool {
 // responder builds the listener's answering hook.
 func (wb *Workbench) responder(status int) *listener.Responder {
 	w := &listener.Responder{
-		Delay:      wb.Delay,
-		FailEvery:  wb.FailEvery,
-		FailRate:   wb.FailRate,
-		FailStatus: wb.FailStatus,
-		Seed:       wb.Seed,
+		Delay:     wb.Delay,
+		FailEvery: wb.FailEvery,
+		// The same words as the banner's "Failing every Nth request".
+		FailEveryReason: failEveryReason(wb.FailEvery),
+		FailRate:        wb.FailRate,
+		FailStatus:      wb.FailStatus,
+		Seed:            wb.Seed,
 	}
 	if wb.target != nil {
 		w.Forward = listener.NewForwarder(wb.target, wb.ForwardTimeout)
@@ -171,6 +173,14 @@ func (wb *Workbench) responder(status int) *listener.Responder {
 		w.Status = status
 	}
 	return w
+}
+
+// failEveryReason is the answer's reason of a --fail-every failure.
+func failEveryReason(n int) string {
+	if n == 1 {
+		return "simulated failure (every request)"
+	}
+	return "simulated failure (every " + cmdutil.Ordinal(n) + " request)"
 }
 
 // selfForward reports whether forwarding to target would reach the
@@ -320,7 +330,7 @@ func (wb *Workbench) notes(status int) []string {
 		out = append(out, n+"; 502 when it is down, 504 after "+wb.ForwardTimeout.String()+")")
 	}
 	if wb.FailEvery > 0 {
-		out = append(out, fmt.Sprintf("Failing every %s request with %d", listener.Ordinal(wb.FailEvery), wb.FailStatus))
+		out = append(out, fmt.Sprintf("Failing every %s request with %d", cmdutil.Ordinal(wb.FailEvery), wb.FailStatus))
 	}
 	if wb.FailRate > 0 {
 		n := fmt.Sprintf("Failing a share of %g of requests with %d", wb.FailRate, wb.FailStatus)

@@ -1,4 +1,4 @@
-package listener
+package cmdutil
 
 import (
 	"strings"
@@ -79,4 +79,12 @@ func FuzzParseSize(f *testing.F) {
 			t.Fatalf("round trip %d -> %q -> %d", n, FormatSize(n), back)
 		}
 	})
+}
+
+func TestOrdinal(t *testing.T) {
+	for n, want := range map[int]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 102: "102nd", 111: "111th"} {
+		if got := Ordinal(n); got != want {
+			t.Errorf("Ordinal(%d) = %q, want %q", n, got, want)
+		}
+	}
 }
