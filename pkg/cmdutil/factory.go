@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/sender"
 )
 
 // Factory carries the few dependencies commands share. Costly ones are funcs
@@ -27,29 +28,9 @@ func NewFactory(version string, ios *iostreams.IOStreams) *Factory {
 		AppVersion: version,
 		IOStreams:  ios,
 		HTTPClient: func(timeout time.Duration) *http.Client {
-			return NewHTTPClient(timeout, 0)
+			return sender.NewClient(sender.ClientOptions{Timeout: timeout})
 		},
 		Getenv: os.Getenv,
-	}
-}
-
-// NewHTTPClient returns a client that keeps up to maxIdle connections per
-// host alive (0 picks a sensible default) and never follows redirects: a
-// callback sender does not either, and a redirect is a result to report.
-func NewHTTPClient(timeout time.Duration, maxIdle int) *http.Client {
-	if maxIdle <= 0 {
-		maxIdle = 64
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = maxIdle
-	tr.MaxIdleConnsPerHost = maxIdle
-	tr.Proxy = nil // callbacks go where they are told, never through a proxy from the environment
-	return &http.Client{
-		Timeout:   timeout,
-		Transport: tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
 	}
 }
 

@@ -3,7 +3,6 @@ package listener
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -47,35 +46,14 @@ func NewForwarder(target *url.URL, timeout time.Duration) *Forwarder {
 	if timeout <= 0 {
 		timeout = DefaultForwardTimeout
 	}
-	return &Forwarder{Target: target, Client: NewForwardClient(256), Timeout: timeout}
+	client := sender.NewClient(sender.ClientOptions{MaxIdle: 256, DisableCompression: true})
+	return &Forwarder{Target: target, Client: client, Timeout: timeout}
 }
 
 // Insecure makes the forwarder accept any TLS certificate of an https
 // target (a development server with a self-signed one).
 func (f *Forwarder) Insecure() {
-	if tr, ok := f.Client.Transport.(*http.Transport); ok {
-		if tr.TLSClientConfig == nil {
-			tr.TLSClientConfig = &tls.Config{}
-		}
-		tr.TLSClientConfig.InsecureSkipVerify = true
-	}
-}
-
-// NewForwardClient returns the client a Forwarder uses: up to maxIdle
-// keep-alive connections to the app, no proxy, no redirects, no
-// compression negotiated behind the caller's back.
-func NewForwardClient(maxIdle int) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil
-	tr.MaxIdleConns = maxIdle
-	tr.MaxIdleConnsPerHost = maxIdle
-	tr.DisableCompression = true
-	return &http.Client{
-		Transport: tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
+	f.Client = sender.InsecureClient(f.Client)
 }
 
 // ForwardURL is where a request is forwarded: the target's path joined

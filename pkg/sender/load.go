@@ -16,8 +16,9 @@ import (
 	"time"
 )
 
-// Job is one delivery of a load run. The runner owns it once it is
-// returned: it may set headers on Request.Header (User-Agent, signature).
+// Job is one delivery to make: the request, whether to sign it, and the
+// answer it must get. A load run owns a Job once Next returned it: it may
+// set headers on Request.Header (User-Agent, signature).
 type Job struct {
 	Request Request
 	Sign    bool

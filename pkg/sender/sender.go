@@ -382,3 +382,12 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// UserAgent is what wa-cb sends as User-Agent: wa-cb/VERSION ("dev" for a
+// build without one).
+func UserAgent(version string) string {
+	if version == "" {
+		version = "dev"
+	}
+	return "wa-cb/" + version
+}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wa-cb/wa-cb/pkg/cmd/fixtures/shared"
+	"github.com/wa-cb/wa-cb/pkg/cmd/send/delivery"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/jqmatch"
@@ -30,7 +30,7 @@ type Options struct {
 	Factory *cmdutil.Factory
 
 	Path     string
-	Delivery shared.DeliveryFlags
+	Delivery delivery.Flags
 	Realtime bool
 	Speed    float64
 	Filter   string
@@ -80,7 +80,7 @@ recorded, and their recorded signatures no longer match.`,
   $ wa-cb replay session.ndjson --to http://127.0.0.1:3000/webhooks/whatsapp
   $ wa-cb replay session.ndjson --filter '.events[].status == "failed"' --limit 1
   $ wa-cb replay session.ndjson --realtime --speed 4 --json | jq .status`,
-		Args: shared.Args(cobra.ExactArgs(1)),
+		Args: cmdutil.Args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			if err := opts.Delivery.Validate(cmd, f.Getenv); err != nil {
@@ -114,7 +114,7 @@ recorded, and their recorded signatures no longer match.`,
 	fl.StringVar(&opts.Filter, "filter", "", "Replay only the recording lines for which the jq `EXPR` is true")
 	fl.IntVar(&opts.Limit, "limit", 0, "Stop after `N` deliveries (0: all)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "Skip lines that are not recording lines, with a warning")
-	shared.AddDeliveryFlags(cmd, &opts.Delivery, true)
+	delivery.AddFlags(cmd, &opts.Delivery, true)
 	if to := fl.Lookup("to"); to != nil {
 		to.Usage = "Deliver to `URL` (its path and query come before the recorded ones)"
 	}
@@ -178,7 +178,7 @@ func bodyMissing(rec *record.Record) bool {
 }
 
 // request builds the delivery of a recorded request.
-func request(rec *record.Record, df *shared.DeliveryFlags, extra http.Header) sender.Request {
+func request(rec *record.Record, df *delivery.Flags, extra http.Header) sender.Request {
 	h := listener.EndToEndHeader(rec.Request.Header, len(extra)+1)
 	h.Del("Content-Length")
 	if _, ok := h["User-Agent"]; !ok {
@@ -222,7 +222,7 @@ func replayRun(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "wa-cb: %s in %s\n", what, opts.Path)
 		return nil
 	}
-	extra, err := shared.ParseHeaders(opts.Delivery.Headers)
+	extra, err := delivery.ParseHeaders(opts.Delivery.Headers)
 	if err != nil {
 		return err
 	}
@@ -278,7 +278,7 @@ func replayRun(ctx context.Context, opts *Options) error {
 				}
 			}
 			hint := ""
-			if res.Error == "connection refused" && strings.HasPrefix(res.URL, shared.DefaultTarget) {
+			if res.Error == "connection refused" && strings.HasPrefix(res.URL, delivery.DefaultTarget) {
 				hint = " (is wa-cb listen running? --to picks another target)"
 			}
 			fmt.Fprintf(ios.ErrOut, "wa-cb: %s %s: %s%s; stopped after %d of %d deliveries\n", res.Method, res.URL, res.Error, hint, i, len(items))

@@ -16,6 +16,7 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/record"
+	"github.com/wa-cb/wa-cb/pkg/sender"
 )
 
 // listening is `wa-cb listen` running in-process.
@@ -36,8 +37,10 @@ func startListen(t *testing.T, args ...string) *listening {
 	f := &cmdutil.Factory{
 		AppVersion: "soak",
 		IOStreams:  ios,
-		HTTPClient: func(timeout time.Duration) *http.Client { return cmdutil.NewHTTPClient(timeout, 0) },
-		Getenv:     func(string) string { return "" },
+		HTTPClient: func(timeout time.Duration) *http.Client {
+			return sender.NewClient(sender.ClientOptions{Timeout: timeout})
+		},
+		Getenv: func(string) string { return "" },
 	}
 	ready := filepath.Join(t.TempDir(), "url")
 	cmd := listenCmd.NewCmdListen(f, nil)

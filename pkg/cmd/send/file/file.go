@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wa-cb/wa-cb/pkg/cmd/fixtures/shared"
+	"github.com/wa-cb/wa-cb/pkg/cmd/send/delivery"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/render"
@@ -26,7 +26,7 @@ type Options struct {
 	Path        string
 	Method      string
 	ContentType string
-	Delivery    shared.DeliveryFlags
+	Delivery    delivery.Flags
 }
 
 // NewCmdFile builds `wa-cb send file`.
@@ -56,7 +56,7 @@ body is signed (X-Hub-Signature-256).`,
   $ echo 'id=abc%3A0&status=read&timestamp=1763980000' | wa-cb send file - --to http://localhost:8080/kaleyra
   $ wa-cb fixtures show cloud-incoming-text > req.http && wa-cb send file req.http
   $ wa-cb send file event.xml --content-type application/xml`,
-		Args: shared.Args(cobra.ExactArgs(1)),
+		Args: cmdutil.Args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			if err := opts.Delivery.Validate(cmd, f.Getenv); err != nil {
@@ -70,7 +70,7 @@ body is signed (X-Hub-Signature-256).`,
 	}
 	cmd.Flags().StringVarP(&opts.Method, "method", "X", "", "HTTP `METHOD` instead of the detected one")
 	cmd.Flags().StringVar(&opts.ContentType, "content-type", "", "Content-Type `VALUE` instead of the detected one")
-	shared.AddDeliveryFlags(cmd, &opts.Delivery, true)
+	delivery.AddFlags(cmd, &opts.Delivery, true)
 	return cmd
 }
 
@@ -95,7 +95,7 @@ func fileRun(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cmdutil.ConfigErrorf("%s: %v", name, err)
 	}
-	h, err := shared.ParseHeaders(opts.Delivery.Headers)
+	h, err := delivery.ParseHeaders(opts.Delivery.Headers)
 	if err != nil {
 		return err
 	}
@@ -114,5 +114,5 @@ func fileRun(ctx context.Context, opts *Options) error {
 	}
 	snd := opts.Delivery.Sender(opts.Factory)
 	pr := render.NewDeliveryPrinter(opts.IO, opts.Delivery.JSON)
-	return shared.Deliver(ctx, opts.IO.ErrOut, snd, pr, []shared.Delivery{{Request: req, Sign: true}}, opts.Delivery.Expect)
+	return delivery.Deliver(ctx, opts.IO.ErrOut, snd, pr, []sender.Job{{Request: req, Sign: true}}, opts.Delivery.Expect)
 }

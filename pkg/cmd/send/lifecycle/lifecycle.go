@@ -11,10 +11,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wa-cb/wa-cb/pkg/cmd/fixtures/shared"
+	"github.com/wa-cb/wa-cb/pkg/cmd/send/delivery"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/fixture"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/render"
+	"github.com/wa-cb/wa-cb/pkg/sender"
 )
 
 // Family is one sender's status fixtures: <Prefix><status>.
@@ -56,7 +58,7 @@ type Options struct {
 	ID         string
 	Recipient  string
 	Dirs       []string
-	Delivery   shared.DeliveryFlags
+	Delivery   delivery.Flags
 }
 
 // NewCmdLifecycle builds `wa-cb send lifecycle`.
@@ -87,7 +89,7 @@ picked and printed on stderr.`,
   $ wa-cb send lifecycle --family kv2 --path sent,failed
   $ wa-cb send lifecycle --family onprem --out-of-order --duplicate --seed 7
   $ wa-cb send lifecycle --id 3f0c9a1e-7b2d-4c55-8e61-0a9b8c7d6e5f:0 --to http://localhost:8080/kaleyra`,
-		Args: shared.Args(cobra.NoArgs),
+		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fam, ok := familyAliases[strings.ToLower(opts.Family)]
 			if !ok {
@@ -126,7 +128,7 @@ picked and printed on stderr.`,
 	fl.StringVar(&opts.ID, "id", "", "Message `ID` to use (default: a fresh one in the family's shape)")
 	fl.StringVar(&opts.Recipient, "recipient", "", "Recipient `NUMBER` of the statuses")
 	shared.AddFixturesDirFlag(cmd, &opts.Dirs)
-	shared.AddDeliveryFlags(cmd, &opts.Delivery, true)
+	delivery.AddFlags(cmd, &opts.Delivery, true)
 	_ = cmd.RegisterFlagCompletionFunc("family", cobra.FixedCompletions(
 		[]string{"kaleyra", "kv2", "onprem", "cloud"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -234,11 +236,11 @@ func lifecycleRun(ctx context.Context, opts *Options) error {
 			}
 		}
 	}
-	rendered := make([]shared.Delivery, len(reqs))
+	rendered := make([]sender.Job, len(reqs))
 	for i, req := range reqs {
-		rendered[i] = opts.Delivery.NewDelivery(fxs[i], req)
+		rendered[i] = opts.Delivery.NewJob(fxs[i], req)
 	}
-	ds := make([]shared.Delivery, len(steps))
+	ds := make([]sender.Job, len(steps))
 	order := make([]string, len(steps))
 	for i, s := range steps {
 		ds[i] = rendered[s.Index]
@@ -253,7 +255,7 @@ func lifecycleRun(ctx context.Context, opts *Options) error {
 	}
 	snd := opts.Delivery.Sender(opts.Factory)
 	p := render.NewDeliveryPrinter(opts.IO, opts.Delivery.JSON)
-	return shared.Deliver(ctx, opts.IO.ErrOut, snd, p, ds, opts.Delivery.Expect)
+	return delivery.Deliver(ctx, opts.IO.ErrOut, snd, p, ds, opts.Delivery.Expect)
 }
 
 func available(c *fixture.Catalog, fam Family) []string {
