@@ -96,7 +96,7 @@ func (o *Options) complete(changed func(string) bool) error {
 		o.VerifyToken = getenv("WA_CB_VERIFY_TOKEN")
 	}
 	if !changed("app-secret") {
-		o.AppSecret = getenv("WA_CB_APP_SECRET")
+		o.AppSecret = getenv(cmdutil.EnvAppSecret)
 	}
 	if o.RequireSignature && o.AppSecret == "" {
 		return cmdutil.FlagErrorf("--require-signature needs --app-secret or WA_CB_APP_SECRET")

@@ -120,7 +120,7 @@ func NewCmdMock(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 				getenv = func(string) string { return "" }
 			}
 			if !cmd.Flags().Changed("app-secret") {
-				opts.AppSecret = getenv(shared.EnvAppSecret)
+				opts.AppSecret = getenv(cmdutil.EnvAppSecret)
 			}
 			if !cmd.Flags().Changed("verify-token") {
 				opts.VerifyToken = getenv("WA_CB_VERIFY_TOKEN")
@@ -320,7 +320,7 @@ func mockRun(ctx context.Context, opts *Options) error {
 	if f.HTTPClient != nil {
 		client = f.HTTPClient(opts.Timeout)
 	} else {
-		client = cmdutil.NewHTTPClient(opts.Timeout, 0)
+		client = sender.NewClient(sender.ClientOptions{Timeout: opts.Timeout})
 	}
 	out := newOutput(ios, opts.JSON)
 	m, err := mock.New(mock.Config{
@@ -329,7 +329,7 @@ func mockRun(ctx context.Context, opts *Options) error {
 		Delays: opts.Delays, Speed: opts.Speed,
 		Checker:   urlcheck.New(urlcheck.Options{Whitelist: opts.Whitelist}),
 		Whitelist: opts.Whitelist != nil, Strict: opts.Strict, Routes: opts.Routes, Window: opts.Window, Keep: opts.Keep,
-		Catalog: cat, Sender: &sender.Sender{Client: client, UserAgent: shared.UserAgent(f.AppVersion)},
+		Catalog: cat, Sender: &sender.Sender{Client: client, UserAgent: sender.UserAgent(f.AppVersion)},
 		Observe: out.record,
 	})
 	if err != nil {

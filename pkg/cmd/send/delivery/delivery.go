@@ -26,9 +26,6 @@ import (
 // DefaultTarget is where deliveries go without --to: the local listener.
 const DefaultTarget = "http://127.0.0.1:4280/"
 
-// EnvAppSecret is the app secret used to sign bodies.
-const EnvAppSecret = "WA_CB_APP_SECRET"
-
 // Flags are the flags of every delivering command.
 type Flags struct {
 	To        string
@@ -74,7 +71,7 @@ func (df *Flags) Validate(cmd *cobra.Command, getenv func(string) string) error 
 	}
 	df.header = h
 	if !cmd.Flags().Changed("app-secret") && getenv != nil {
-		df.AppSecret = getenv(EnvAppSecret)
+		df.AppSecret = getenv(cmdutil.EnvAppSecret)
 	}
 	if df.Expect != "" {
 		e, err := sender.ParseExpect(df.Expect)
