@@ -144,3 +144,18 @@ Commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
 
 Use "{{.CommandPath}} <command> --help" for more about a command.{{end}}
 `
+
+// detailsKey holds a command's reference details: what the man pages and
+// the Markdown reference add to the short Long that --help shows.
+const detailsKey = "wa-cb:details"
+
+// SetDetails gives cmd reference details for its generated pages.
+func SetDetails(cmd *cobra.Command, text string) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[detailsKey] = strings.TrimSpace(text)
+}
+
+// Details returns what SetDetails gave cmd ("" for nothing).
+func Details(cmd *cobra.Command) string { return cmd.Annotations[detailsKey] }
