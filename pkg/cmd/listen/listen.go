@@ -140,96 +140,26 @@ func NewCmdListen(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd := &cobra.Command{
 		Use:   "listen",
 		Short: "Run a local listener that decodes and shows every callback",
-		Long: `Run an HTTP listener for WhatsApp Business callbacks and show each one as it
-arrives, decoded into events: Kaleyra v1 query strings and JSON, Kaleyra v2
-meta_object bodies, Meta on-premises and Meta Cloud API notifications.
+		Long: `Run a local HTTP listener for WhatsApp Business callbacks and show each one
+as it arrives, decoded into events: Kaleyra v1 and v2, Meta on-premises and
+the Meta Cloud API. It binds 127.0.0.1:4280, accepts any method and path and
+answers 200 at once; its URL, warnings and the summary at exit go to stderr.
 
-The listener accepts any method and path and answers 200 at once (--status
-to answer something else). It binds 127.0.0.1:4280 unless told otherwise;
-binding a non-loopback address prints a warning. The URL goes to stderr.
+Output: a card per event on a terminal, plain text when piped, and with
+--json one wa-cb.event/v1 object per line. A request that cannot be decoded
+is still shown, raw, with its decode error: nothing accepted is dropped.
 
-Output: a card per event on a terminal, stable plain text (one block per
-event) when stdout is not a terminal, and with --json one wa-cb.event/v1
-object per line, carrying the request facts request_id, received_at,
-method, path and, when an app secret is set, signature (valid, invalid or
-missing).
+  --verify-token TOKEN   answer Meta's subscription handshake, checking TOKEN
+  --app-secret SECRET    check X-Hub-Signature-256 (--require-signature: 401
+                         to Cloud requests that are not validly signed)
+  --forward-to URL       pass every callback on to your app, answer with its answer
+  --record FILE          keep every exchange; wa-cb replay sends them again
+  --fail-every N         answer like a failing app (also --status, --delay, --fail-rate)
+  --until EXPR           exit 0 once an event matches a jq expression (3 on --timeout)
+  --redact               mask phone numbers, names and message text everywhere
 
-Meta's subscription handshake (GET ?hub.mode=subscribe&hub.verify_token=…
-&hub.challenge=…) is answered with the challenge as text/plain. With
---verify-token (or WA_CB_VERIFY_TOKEN) a wrong token or mode gets 403;
-without one the challenge is echoed unchecked, a warning goes to stderr and
-the event is marked "handshake": "unchecked". With --forward-to and no
---verify-token the handshake goes to your app, which answers it
-("handshake": "passed-on").
-
-With --app-secret (or WA_CB_APP_SECRET) every request's
-X-Hub-Signature-256 is checked over the raw body bytes. Only Meta Cloud
-signs its notifications: Kaleyra (v1 and v2), Meta on-premises and the
-handshake GET never do, so they are not marked "missing".
---require-signature answers 401 to Cloud requests (and requests of no
-known family) without a valid signature, and to any request whose
-signature is invalid; Kaleyra and on-premises callbacks pass. Refused
-requests are still shown.
-
-Bodies over --max-body (default 3MiB, Meta's maximum) are answered 413,
-reported on stderr, counted in the summary, and with --json emitted as an
-unknown event whose decode_error says so. A request the decoder cannot read
-is shown raw with its decode error; nothing accepted is dropped.
-
---max-events N exits 0 once N events were shown (the request that reaches
-N is answered first; requests already in flight then are still shown).
-Ctrl-C or SIGTERM stops gracefully: requests in flight finish, output is
-flushed, the recording is synced, and a summary goes to stderr.
-
-Forwarding (--forward-to URL): every accepted callback is passed on to your
-app with the same method, query, headers and body bytes, so signatures
-still verify. Hop-by-hop headers (Connection and those it names,
-Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade) and Expect
-are dropped; Host is the app's; X-Forwarded-For, X-Forwarded-Host and
-X-Forwarded-Proto are added. The path is the target's path followed by the request's, the
-target's query before the request's:
-
-  --forward-to http://127.0.0.1:3000/hooks   POST /wa?x=1  ->  /hooks/wa?x=1
-  --forward-to http://127.0.0.1:3000/hooks/  POST /wa      ->  /hooks/wa
-  --forward-to http://127.0.0.1:3000/hooks   POST /        ->  /hooks
-
-The caller gets the app's real answer (status, body, content type), so the
-sender's retries behave as they would in production; --status overrides
-it. An app that cannot be reached gets the caller a 502, one slower than
---forward-timeout a 504; the line under the event says why. Redirects are
-not followed, no proxy from the environment is used; --forward-insecure
-accepts the self-signed certificate of an https development server.
-Requests the listener refuses itself (413, or 401 under
---require-signature) are not forwarded. Each forward is shown
-under its request's events (status, latency, start of the answer); with
---json it is a line of its own: {"schema":"wa-cb.forward/v1",
-"kind":"forward", "request_id", "url", "status", "latency_ms", "body",
-"error", "answered"}.
-
-Answering like a failing app: --delay DURATION answers each request that
-long after it arrived; --fail-every N answers every Nth request, and
---fail-rate P a random share P of them (--seed N repeats the draws), with
---fail-status (500). The output and the recording show the answer given.
-
-Recording (--record FILE): every exchange (refused and unreadable requests
-too) is appended to FILE as one JSON line as soon as it is answered: the
-request with its exact body bytes (base64 when not UTF-8), when it came,
-its events, the answer given and the forward result. wa-cb replay sends
-them again.
-
-Waiting in scripts and CI: --until EXPR exits 0 as soon as --count events
-(default 1) match the jq expression, run over each event's JSON as
-received (before --redact), e.g. '.kind == "status" and .status == "read"'.
-With --timeout D it exits 3 when D passes first, and says on stderr what
-did arrive; without --timeout it waits for ever. --timeout also bounds
---max-events. An invalid expression exits 2 before listening.
-
-Privacy: --redact masks phone numbers, names and message text in the
-cards, the --json stream and the recording, the same value always to the
-same token (phone:3fa91c). Tokens change with every run unless a key is
-given (--redact-key or WA_CB_REDACT_KEY). A redacted recording is marked
-"redacted": true; its bodies are no longer the bytes received, so their
-signatures no longer verify.`,
+Ctrl-C stops gracefully: requests in flight finish, then a summary is printed.
+Everything in detail: man wa-cb-listen, or the README.`,
 		Example: `  $ wa-cb listen
   $ wa-cb listen --port 8080 --app-secret "$APP_SECRET" --require-signature
   $ wa-cb listen --json | jq -r 'select(.kind == "status") | .status'
@@ -261,6 +191,7 @@ signatures no longer verify.`,
 	fl.StringVar(&opts.AppSecret, "app-secret", "", "App `SECRET` to check X-Hub-Signature-256 with (env WA_CB_APP_SECRET)")
 	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to Meta Cloud requests without a valid signature (Kaleyra and on-premises never sign and pass)")
 	addWorkbenchFlags(cmd, &opts.Workbench)
+	cmdutil.SetDetails(cmd, details)
 	cmdutil.FlagGroup(cmd, "Listening", "addr", "port", "max-body", "ready-file")
 	cmdutil.FlagGroup(cmd, "Output", "json", "redact", "redact-key")
 	cmdutil.FlagGroup(cmd, "Answering", "status", "delay", "fail-every", "fail-rate", "fail-status", "seed")
