@@ -39,6 +39,7 @@ type Options struct {
 	HTTPSOnly      bool
 	JSON           bool
 	Quiet          bool
+	Rules          bool // list the rules instead of judging URLs
 }
 
 // NewCmdValidateURL builds `wa-cb validate-url`.
@@ -51,13 +52,20 @@ func NewCmdValidateURL(f *cmdutil.Factory, runF func(context.Context, *Options) 
 	cmd := &cobra.Command{
 		Use:   "validate-url <url>... | -",
 		Short: "Check callback URLs for Kaleyra's E413 and the domain whitelist",
-		Long:  longHelp(),
+		Long:  longHelp,
 		Example: `  $ wa-cb validate-url https://hooks.example.com/wa/status
   $ wa-cb validate-url --whitelist example.com,example.org https://hooks.example.com/wa
   $ wa-cb validate-url --whitelist-file whitelist.txt --https-only - < callback-urls.txt
   $ WA_CB_WHITELIST=example.com wa-cb validate-url --json - < urls.txt | jq -c 'select(.valid | not)'
-  $ wa-cb validate-url --quiet --whitelist =hooks.example.com "$CALLBACK_URL" || exit 1`,
+  $ wa-cb validate-url --quiet --whitelist =hooks.example.com "$CALLBACK_URL" || exit 1
+  $ wa-cb validate-url --rules`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if opts.Rules {
+				if len(args) > 0 {
+					return cmdutil.FlagErrorf("--rules takes no URLs")
+				}
+				return nil
+			}
 			if len(args) == 0 {
 				return cmdutil.FlagErrorf("give at least one URL, or - to read URLs from standard input")
 			}
@@ -74,6 +82,10 @@ func NewCmdValidateURL(f *cmdutil.Factory, runF func(context.Context, *Options) 
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.URLs = args
+			if opts.Rules {
+				_, err := fmt.Fprint(opts.IO.Out, ruleTable())
+				return err
+			}
 			if opts.JSON && opts.Quiet {
 				return cmdutil.FlagErrorf("--json and --quiet cannot be used together")
 			}
@@ -90,29 +102,45 @@ func NewCmdValidateURL(f *cmdutil.Factory, runF func(context.Context, *Options) 
 	fl.BoolVar(&opts.HTTPSOnly, "https-only", false, "Fail http:// URLs (rule https-only) instead of warning")
 	fl.BoolVar(&opts.JSON, "json", false, "Print one JSON object per URL (NDJSON)")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "Print nothing; only the exit status tells")
+	fl.BoolVar(&opts.Rules, "rules", false, "List every rule id with what it checks, and exit")
+	cmdutil.SetDetails(cmd, details())
 	return cmd
 }
 
-func longHelp() string {
-	var b strings.Builder
-	b.WriteString(`Check callback_url strings before they reach Kaleyra.
-
-Kaleyra answers a malformed callback_url with error E413 ("The Callback URL
-format is invalid"). A well-formed URL whose domain is not whitelisted in the
-account is accepted, but no callback is ever made. validate-url reports, for
-each URL, one of:
+// longHelp is what --help shows: the verdicts and the main rules at a
+// glance; details has the rest.
+const longHelp = `Check callback_url strings before they reach Kaleyra. A malformed URL gets
+error E413 ("The Callback URL format is invalid"); a well-formed one whose
+domain is not whitelisted in the account is accepted, but no callback is ever
+made. Each URL gets one verdict:
 
   valid-allowed          well-formed, and whitelisted when a whitelist is given
   valid-not-whitelisted  Kaleyra accepts it, but no callback will be made
   invalid                E413, naming the rule that failed
 
-The rules are stricter than any one URL parser: when wa-cb says a URL is
-whitelisted, Go's net/url, browsers and Node (WHATWG URL), curl and Python all
-agree its host is the whitelisted one (clients still on IDNA2003 aside: the
-idna-deviation warning names the host they reach). Where parsers could
-disagree, the URL is invalid. Each URL is judged exactly as given; nothing is trimmed or
-re-encoded. A line read from standard input loses only its line ending ("\n"
-or "\r\n"); blank lines and lines starting with # are skipped.
+When wa-cb says a URL is whitelisted, Go's net/url, WHATWG URL (browsers,
+Node), curl and Python all agree on its host; where they could disagree, the
+URL is invalid. Each URL is judged exactly as given, never cleaned.
+
+Whitelist entries (--whitelist, --whitelist-file, WA_CB_WHITELIST) are bare
+domains: example.com covers it and its subdomains, =hooks.example.com that
+host only. An entry that is a public suffix, an IP or a wildcard is an error
+(exit 2) reported before any URL is judged.
+
+Output: a line per URL with its reason (tab-separated when piped), or with
+--json one object per URL. Exit 0 when every URL is valid (and whitelisted),
+3 otherwise. --rules lists every rule id; output fields and the rest in
+detail: man wa-cb-validate-url, or the README.`
+
+// details is the reference part of the help, for the man page and the
+// Markdown reference.
+func details() string {
+	var b strings.Builder
+	b.WriteString(`Kaleyra's rules are stricter than any one URL parser: clients still on
+IDNA2003 aside (the idna-deviation warning names the host they reach), every
+mainstream parser reads the same host as wa-cb. A line read from standard
+input loses only its line ending ("\n" or "\r\n"); blank lines and lines
+starting with # are skipped.
 
 Whitelist: --whitelist (repeatable, comma-separated), --whitelist-file (one
 entry per line, # comments) and WA_CB_WHITELIST (comma-separated) add up.
@@ -126,10 +154,13 @@ a private public suffix (amazonaws.com) are accepted with a warning.
 
 Output: on a terminal a line per URL with ✓ (valid), ! (not whitelisted) or
 ✗ (invalid) and the reason, plus indented warnings. Piped, plain lines:
+
   VERDICT<TAB>RULE<TAB>URL<TAB>REASON      (REASON starts with "E413: " when invalid)
   warning<TAB>RULE<TAB>URL<TAB>MESSAGE
+
 A URL holding white space, control or invisible characters is shown Go-quoted.
 A summary goes to standard error. --json prints one object per URL:
+
   url, line (when read from stdin), verdict, valid, whitelisted (when a
   whitelist is given), code ("E413" when invalid), rule, reason, host
   (lower-case A-labels; IPv4 dotted, IPv6 in brackets), host_unicode, port,
@@ -139,15 +170,24 @@ A summary goes to standard error. --json prints one object per URL:
 Exit status: 0 when every URL is valid (and whitelisted, when a whitelist is
 given), 3 otherwise, 2 for usage and configuration errors, 1 for I/O errors.
 
-Rule ids (stable; E413 rules in the order they are checked):
 `)
+	b.WriteString(ruleTable())
+	return b.String()
+}
+
+// ruleTable lists every rule id with its kind and meaning (--rules), and
+// the IP classes.
+func ruleTable() string {
+	var b strings.Builder
+	b.WriteString("Rule ids (stable; E413 rules in the order they are checked):\n\n")
 	for _, r := range urlcheck.Rules {
 		fmt.Fprintf(&b, "  %-20s %-16s %s\n", r.ID, r.Kind, r.Text)
 	}
 	b.WriteString(`
 IP classes (ip_class): loopback, private, link-local, unspecified,
 this-network, multicast, broadcast, cgnat (shared 100.64.0.0/10),
-documentation, benchmarking, reserved, nat64, public.`)
+documentation, benchmarking, reserved, nat64, public.
+`)
 	return b.String()
 }
 

@@ -84,8 +84,11 @@ func TestHelpDocumentsEveryRule(t *testing.T) {
 		"ipv6-zone", "port", "empty-host", "ipv6", "label", "idna", "host-too-long", "ends-in-number",
 		"parser-mismatch", "https-only", "whitelisted", "not-whitelisted", "ip-host", "shared-suffix",
 		"wildcard-dns", "local-name", "mixed-script", "confusable", "path-lookalike", "callback-param", "callback-too-long"} {
-		if !strings.Contains(cmd.Long, "\n  "+id+" ") {
-			t.Errorf("Long does not document rule %s", id)
+		if !strings.Contains(ruleTable(), "\n  "+id+" ") {
+			t.Errorf("--rules does not list rule %s", id)
+		}
+		if !strings.Contains(cmdutil.Details(cmd), "\n  "+id+" ") {
+			t.Errorf("the man page does not document rule %s", id)
 		}
 	}
 	if !strings.HasPrefix(cmd.Example, "  $ wa-cb validate-url") || cmd.Short == "" {
