@@ -27,6 +27,24 @@ func walk(c *cobra.Command, fn func(*cobra.Command)) {
 	}
 }
 
+// Help is read at a glance: the details live in the README and the man
+// pages, so no command's Long runs past 30 lines, and every command shows
+// how it is used.
+func TestEveryCommandHasShortHelpAndExamples(t *testing.T) {
+	root, _ := newTestRoot(t)
+	walk(root, func(c *cobra.Command) {
+		if c.Hidden {
+			return
+		}
+		if n := strings.Count(strings.TrimRight(c.Long, "\n"), "\n") + 1; n > 30 {
+			t.Errorf("%s: Long is %d lines, want at most 30", c.CommandPath(), n)
+		}
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("%s: no Example", c.CommandPath())
+		}
+	})
+}
+
 // A runnable command says which arguments it takes, so a stray one is a
 // usage error rather than silently ignored.
 func TestEveryRunnableCommandDeclaresArgs(t *testing.T) {
