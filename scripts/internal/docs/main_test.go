@@ -31,6 +31,13 @@ func TestGenerate(t *testing.T) {
 			t.Errorf("listen man page lacks %q", want)
 		}
 	}
+	// the reference details --help leaves out are in the pages
+	if fx := read(a, "man/wa-cb-fixtures.1"); !strings.Contains(fx, "body_text") || !strings.Contains(fx, "_meta") {
+		t.Errorf("fixtures man page lacks the file format")
+	}
+	if vu := read(a, "markdown/wa-cb_validate-url.md"); !strings.Contains(vu, "ends-in-number") {
+		t.Errorf("validate-url reference lacks the rule table")
+	}
 	// a synopsis keeps its <command> (Markdown would drop it as a tag)
 	if send := read(a, "man/wa-cb-send.1"); !strings.Contains(send, "<command>") {
 		t.Errorf("send man page synopsis lost <command>:\n%s", send)
