@@ -77,7 +77,26 @@ func NewCmdMock(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	cmd := &cobra.Command{
 		Use:   "mock",
 		Short: "Stand in for the Kaleyra and Meta Cloud send APIs, and call back",
-		Long:  longHelp(),
+		Long: `Run a local stand-in for the WhatsApp send APIs, so the messages your app
+really sends get their callbacks, offline. Point the app's Kaleyra (or Meta
+Cloud) base URL at the mock (default http://127.0.0.1:4290) and send as in
+production: it answers like the provider, judges each callback_url exactly
+as validate-url does, and calls back with each message's statuses, sent →
+delivered → read (--delays, --speed), with the ids it returned.
+
+APIs:
+  /v1/{SID}/messages                      Kaleyra v1 (statuses to its callback_url)
+  /v2/{SID}/whatsapp/{number}/messages    Kaleyra v2 (statuses to --callback-profile)
+  /{version}/{phone_number_id}/messages   Meta Cloud API (webhooks to --webhook-url)
+
+The mock never calls a host off this machine: a whitelisted production
+callback_url is called back only through --route HOST=URL. Magic recipient
+numbers (wa-cb mock numbers) fail, stay unread and more; /_mock/ is a
+control API (messages, a status now, inbound customer messages, the clock).
+
+Output: a line per API call and per callback attempt on stdout (--json:
+NDJSON); banners and the summary go to stderr. Magic numbers, the control
+API and retries in detail: man wa-cb-mock.`,
 		Example: `  # Kaleyra v1: point your app's Kaleyra base URL at the mock
   $ wa-cb mock --speed 10
   $ curl -s http://127.0.0.1:4290/v1/HXAP16XXXXXX97IN/messages -H 'api-key: test' \
@@ -172,11 +191,18 @@ func NewCmdMock(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	fl.BoolVar(&opts.Window, "window", false, "Refuse free-form Cloud messages outside the customer's 24-hour window (131047)")
 	fl.IntVar(&opts.Keep, "keep", mock.DefaultKeep, "Keep the latest `N` messages for the control API (older ones dropped and counted)")
 	fl.DurationVar(&opts.Timeout, "callback-timeout", 10*time.Second, "Give up on a callback attempt after `DURATION`")
+	cmdutil.SetDetails(cmd, details())
+	cmdutil.FlagGroup(cmd, "Serving", "addr", "port", "ready-file", "json", "keep")
+	cmdutil.FlagGroup(cmd, "Kaleyra", "api-key", "sid", "callback-profile", "incoming-url")
+	cmdutil.FlagGroup(cmd, "Meta Cloud", "token", "webhook-url", "app-secret", "verify-token", "window")
+	cmdutil.FlagGroup(cmd, "Callback", "delays", "speed", "callback-timeout", "whitelist", "whitelist-file", "strict", "route")
 	cmd.AddCommand(newCmdNumbers(f))
 	return cmd
 }
 
-func longHelp() string {
+// details is the reference part of the help, for the man page and the
+// Markdown reference; --help stays short.
+func details() string {
 	var b strings.Builder
 	b.WriteString(`Run a local stand-in for the WhatsApp send APIs, so the messages your app
 really sends get their callbacks, offline. Point the app's Kaleyra (or Meta

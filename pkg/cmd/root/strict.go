@@ -52,6 +52,8 @@ func argsError(c *cobra.Command, args []string, err error) error {
 	name := strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")
 	msg := err.Error()
 	switch {
+	case strings.HasPrefix(msg, "unknown command") && len(args) > 0 && c.HasAvailableSubCommands():
+		return unknownCommand(c, args[0])
 	case strings.HasPrefix(msg, "unknown command") && len(args) > 0:
 		return cmdutil.FlagErrorf("%s takes no arguments, got %q", name, args[0])
 	case exactArgs.MatchString(msg):
