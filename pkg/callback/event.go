@@ -24,6 +24,10 @@ const (
 	SourceUnknown   = "unknown"
 )
 
+// Sources lists every source an event may have, in the order the schema
+// documents them.
+var Sources = []string{SourceKaleyraV1, SourceKaleyraV2, SourceOnPrem, SourceCloud, SourceUnknown}
+
 // Kinds of events.
 const (
 	KindMessage        = "message"
