@@ -63,6 +63,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.facts(ex)
 		}
 		h.answered(ex)
+		ex.EncodeEvents()
 		h.emit(ex)
 	}()
 

@@ -150,6 +150,11 @@ type Exchange struct {
 	// Events are the decoded events, with the request facts filled in. Never
 	// empty.
 	Events []callback.Event
+	// EventsJSON holds each of Events encoded once, after redaction, as one
+	// compact JSON object (no newline): the very bytes of the --json lines,
+	// of a recording's "events" and of what --until matches, raw kept as
+	// received. Set by EncodeEvents; every emitted exchange has it.
+	EventsJSON [][]byte
 	// Signature is valid, invalid or missing when an app secret is
 	// configured, empty otherwise.
 	Signature string

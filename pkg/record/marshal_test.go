@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,12 +10,58 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 )
 
-// Marshal must write exactly what json.Marshal writes, whichever optional
-// parts a record has.
+// reference is what Marshal must write: encoding/json without HTML
+// escaping, the body as text when it is UTF-8 and as base64 otherwise.
+func reference(t *testing.T, r *Record) []byte {
+	t.Helper()
+	type plainRequest struct {
+		Method     string      `json:"method"`
+		Path       string      `json:"path"`
+		RawQuery   string      `json:"query,omitempty"`
+		Host       string      `json:"host,omitempty"`
+		RemoteAddr string      `json:"remote_addr,omitempty"`
+		Header     http.Header `json:"headers,omitempty"`
+		Body       *string     `json:"body,omitempty"`
+		BodyBase64 string      `json:"body_base64,omitempty"`
+	}
+	req := plainRequest{Method: r.Request.Method, Path: r.Request.Path, RawQuery: r.Request.RawQuery, Host: r.Request.Host,
+		RemoteAddr: r.Request.RemoteAddr, Header: r.Request.Header}
+	if len(r.Request.Body) > 0 {
+		if utf8.Valid(r.Request.Body) {
+			s := string(r.Request.Body)
+			req.Body = &s
+		} else {
+			req.BodyBase64 = base64.StdEncoding.EncodeToString(r.Request.Body)
+		}
+	}
+	mirror := struct {
+		Schema     string           `json:"schema"`
+		RequestID  string           `json:"request_id"`
+		ReceivedAt time.Time        `json:"received_at"`
+		Request    plainRequest     `json:"request"`
+		Events     []callback.Event `json:"events"`
+		Response   Response         `json:"response"`
+		Forward    *Forward         `json:"forward,omitempty"`
+		Error      string           `json:"error,omitempty"`
+		Redacted   bool             `json:"redacted,omitempty"`
+	}{r.Schema, r.RequestID, r.ReceivedAt, req, r.Events, r.Response, r.Forward, r.Error, r.Redacted}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&mirror); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// Marshal must write exactly what encoding/json writes without HTML
+// escaping, whichever optional parts a record has, with or without the
+// events already encoded.
 func TestMarshalMatchesEncodingJSON(t *testing.T) {
 	base := func() *Record {
 		return &Record{
@@ -38,6 +85,14 @@ func TestMarshalMatchesEncodingJSON(t *testing.T) {
 		},
 		"error and redacted": func(r *Record) { r.Error = "request refused with 413: \"big\""; r.Redacted = true },
 		"no events":          func(r *Record) { r.Events = nil },
+		"empty events":       func(r *Record) { r.Events = []callback.Event{} },
+		"header without values": func(r *Record) {
+			r.Request.Header = http.Header{"X-Nil": nil, "X-Empty": {}, "B": {"<1>"}}
+		},
+		"float latencies": func(r *Record) {
+			r.Response.LatencyMS = 1e-7
+			r.Forward = &Forward{URL: "u", LatencyMS: 123456.789}
+		},
 	}
 	for name, mod := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -50,12 +105,23 @@ func TestMarshalMatchesEncodingJSON(t *testing.T) {
 			if r.Schema == "" {
 				r.Schema = Schema
 			}
-			want, err := json.Marshal(r)
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := reference(t, r)
 			if !bytes.Equal(got, want) {
-				t.Errorf("Marshal:\n%s\njson.Marshal:\n%s", got, want)
+				t.Errorf("Marshal:\n%s\nencoding/json:\n%s", got, want)
+			}
+			// The same events, already encoded, give the same line.
+			if r.Events != nil {
+				r.EventsJSON = [][]byte{}
+				for i := range r.Events {
+					e, err := callback.AppendJSON(nil, &r.Events[i])
+					if err != nil {
+						t.Fatal(err)
+					}
+					r.EventsJSON = append(r.EventsJSON, e)
+				}
+				if got, _ := Marshal(r); !bytes.Equal(got, want) {
+					t.Errorf("Marshal with EventsJSON:\n%s\nencoding/json:\n%s", got, want)
+				}
 			}
 		})
 	}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/listener"
@@ -425,8 +424,10 @@ func (o *output) consume(ex *listener.Exchange, more bool) {
 	}
 	o.noteLag()
 	if o.json {
-		for i := range ex.Events {
-			o.encode(ex, &ex.Events[i])
+		ex.EncodeEvents() // a no-op for the listener's exchanges, which carry their bytes
+		for _, line := range ex.EventsJSON {
+			o.buf.Write(line)
+			o.buf.WriteByte('\n')
 		}
 		if v, ok := render.ForwardViewOf(ex); ok {
 			if err := o.enc.Encode(&v); err != nil {
@@ -473,26 +474,6 @@ func (o *output) noteLag() {
 	}
 	o.lagBehind = next
 	fmt.Fprintf(o.ios.ErrOut, "note: the output is %d requests behind; they are answered and will all be shown\n", n)
-}
-
-// encode writes one event line. An event that does not encode (a raw field
-// that is not JSON) is written with its raw payload as a string instead,
-// so no line is ever lost.
-func (o *output) encode(ex *listener.Exchange, ev *callback.Event) {
-	err := o.enc.Encode(ev)
-	if err == nil {
-		return
-	}
-	fallback := *ev
-	fallback.Raw, _ = json.Marshal(string(ev.Raw)) // a JSON string holding the bytes
-	note := "the decoded event could not be encoded: " + err.Error()
-	if fallback.DecodeError != "" {
-		note = fallback.DecodeError + "; " + note
-	}
-	fallback.DecodeError = note
-	if err := o.enc.Encode(&fallback); err != nil {
-		fmt.Fprintf(o.ios.ErrOut, "warning: request %s: an event could not be encoded: %v\n", ex.ID, err)
-	}
 }
 
 // show renders an exchange's events; if rendering fails, the exchange is

@@ -26,7 +26,8 @@ func recordOf(ex *listener.Exchange) *record.Record {
 			Header:     ex.Header,
 			Body:       ex.Body,
 		},
-		Events: ex.Events,
+		Events:     ex.Events,
+		EventsJSON: ex.EventsJSON,
 		Response: record.Response{
 			Status:    ex.Answer.Status,
 			Body:      string(ex.Answer.Body),

@@ -227,25 +227,23 @@ type hooks struct {
 }
 
 // answered runs for every exchange once it is answered: it counts --until
-// matches on the events as received, masks personal data, and appends the
-// record.
+// matches on the events as received, masks personal data, encodes the
+// events once (the bytes shown and recorded) and appends the record.
+// --until matches those same bytes, unless --redact changes them: then it
+// matches the events as received, encoded for it alone, so that a filter
+// on a phone number still works.
 func (h *hooks) answered(ex *listener.Exchange) {
-	if h.until != nil && !ex.TooLarge && ex.ReadError == "" {
-		for i := range ex.Events {
-			ok, err := h.until.MatchStruct(&ex.Events[i])
-			if err != nil {
-				h.errOnce.Do(func() {
-					fmt.Fprintf(h.errOut, "warning: --until %q failed on an event (counted as no match): %v\n", h.until.String(), err)
-				})
-				continue
-			}
-			if ok && h.matched.Add(1) >= int64(h.want) {
-				h.metOnce.Do(h.met)
-			}
-		}
-	}
 	if h.red != nil {
+		if h.until != nil {
+			received := listener.Exchange{Events: ex.Events, TooLarge: ex.TooLarge, ReadError: ex.ReadError}
+			received.EncodeEvents()
+			h.match(&received)
+		}
 		redactExchange(h.red, ex)
+		ex.EncodeEvents()
+	} else {
+		ex.EncodeEvents()
+		h.match(ex)
 	}
 	if h.rec != nil {
 		if err := h.rec.Write(recordOf(ex)); err != nil {
@@ -253,6 +251,25 @@ func (h *hooks) answered(ex *listener.Exchange) {
 				h.recErr = err
 				fmt.Fprintf(h.errOut, "wa-cb: writing the recording failed: %v (the listener goes on; the exit code will be 1)\n", err)
 			})
+		}
+	}
+}
+
+// match counts the --until matches among ex's encoded events.
+func (h *hooks) match(ex *listener.Exchange) {
+	if h.until == nil || ex.TooLarge || ex.ReadError != "" {
+		return
+	}
+	for _, line := range ex.EventsJSON {
+		ok, err := h.until.MatchJSON(line)
+		if err != nil {
+			h.errOnce.Do(func() {
+				fmt.Fprintf(h.errOut, "warning: --until %q failed on an event (counted as no match): %v\n", h.until.String(), err)
+			})
+			continue
+		}
+		if ok && h.matched.Add(1) >= int64(h.want) {
+			h.metOnce.Do(h.met)
 		}
 	}
 }

@@ -1,8 +1,13 @@
-// Package jsonstr writes JSON strings without reflection, for the hot
-// paths that build JSON by hand (event raw fields, validate-url results).
+// Package jsonstr writes JSON strings (and the numbers beside them)
+// without reflection, for the hot paths that build JSON by hand (events,
+// recordings, event raw fields, validate-url results).
 package jsonstr
 
-import "unicode/utf8"
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -129,4 +134,34 @@ func EscapeNonASCII(text []byte) []byte {
 
 func appendU4(b []byte, r rune) []byte {
 	return append(b, '\\', 'u', hexDigits[r>>12&0xF], hexDigits[r>>8&0xF], hexDigits[r>>4&0xF], hexDigits[r&0xF])
+}
+
+// AppendField appends ,"name":"s" unless s is empty: an omitempty string
+// member after the first one of an object. name is written as it is.
+func AppendField(b []byte, name, s string) []byte {
+	if s == "" {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, name...)
+	b = append(b, '"', ':')
+	return Append(b, s)
+}
+
+// AppendFloat appends f the way encoding/json writes a float64. f must be
+// finite (encoding/json refuses NaN and infinities).
+func AppendFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// 1e-07 is written 1e-7.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }
