@@ -12,6 +12,7 @@ import (
 
 	"github.com/wa-cb/wa-cb/pkg/internal/jsoncompact"
 	"github.com/wa-cb/wa-cb/pkg/internal/jsonstr"
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 )
 
 // AppendJSON appends ev encoded as one compact JSON object, byte for byte
@@ -41,6 +42,10 @@ func AppendJSON(b []byte, ev *Event) ([]byte, error) {
 	b = jsonstr.AppendField(b, "id", ev.ID)
 	b = jsonstr.AppendField(b, "from", ev.From)
 	b = jsonstr.AppendField(b, "to", ev.To)
+	b = jsonstr.AppendField(b, "from_user_id", ev.FromUserID)
+	b = jsonstr.AppendField(b, "from_parent_user_id", ev.FromParentUserID)
+	b = jsonstr.AppendField(b, "to_user_id", ev.ToUserID)
+	b = jsonstr.AppendField(b, "to_parent_user_id", ev.ToParentUserID)
 	b = jsonstr.AppendField(b, "name", ev.Name)
 	b = jsonstr.AppendField(b, "business_number", ev.BusinessNumber)
 	b = jsonstr.AppendField(b, "timestamp", ev.Timestamp)
@@ -168,6 +173,18 @@ func AppendJSON(b []byte, ev *Event) ([]byte, error) {
 	b = jsonstr.AppendField(b, "method", ev.Method)
 	b = jsonstr.AppendField(b, "path", ev.Path)
 	b = jsonstr.AppendField(b, "signature", ev.Signature)
+	if n := ev.Lifecycle; n != nil {
+		b = append(b, `,"lifecycle":{"seq":`...)
+		b = strconv.AppendInt(b, int64(n.Seq), 10)
+		b = jsonstr.AppendField(b, "previous", n.Previous)
+		if n.SincePreviousMS != nil {
+			b = append(b, `,"since_previous_ms":`...)
+			b = strconv.AppendInt(b, *n.SincePreviousMS, 10)
+		}
+		b = appendStrings(b, "flags", n.Flags)
+		b = appendStrings(b, "missing", n.Missing)
+		b = append(b, '}')
+	}
 	return append(b, '}'), nil
 }
 
@@ -279,18 +296,20 @@ func appendEncodingJSON(b []byte, ev *Event) ([]byte, error) {
 
 // eventFields lists, per type, the JSON names AppendJSON writes, in order.
 var eventFields = map[reflect.Type][]string{
-	reflect.TypeFor[Event](): {"schema", "source", "kind", "type", "status", "id", "from", "to", "name", "business_number", "timestamp",
+	reflect.TypeFor[Event](): {"schema", "source", "kind", "type", "status", "id", "from", "to",
+		"from_user_id", "from_parent_user_id", "to_user_id", "to_parent_user_id", "name", "business_number", "timestamp",
 		"text", "media", "location", "reply", "context", "error", "errors", "reaction", "contacts", "referral", "pricing", "extra",
-		"verification", "decode_error", "raw", "request_id", "received_at", "method", "path", "signature"},
-	reflect.TypeFor[Media]():         {"id", "url", "mime_type", "sha256", "caption", "filename", "voice", "animated"},
-	reflect.TypeFor[Location]():      {"latitude", "longitude", "name", "address", "url"},
-	reflect.TypeFor[Reply]():         {"kind", "id", "title", "description", "payload"},
-	reflect.TypeFor[Context]():       {"id", "from", "forwarded", "frequently_forwarded", "mentions"},
-	reflect.TypeFor[Error]():         {"code", "title", "detail"},
-	reflect.TypeFor[SharedContact](): {"name", "phones"},
-	reflect.TypeFor[Reaction]():      {"message_id", "emoji"},
-	reflect.TypeFor[Pricing]():       {"billable", "pricing_model", "category", "conversation_id", "origin", "price"},
-	reflect.TypeFor[Verification]():  {"mode", "challenge", "token_present"},
+		"verification", "decode_error", "raw", "request_id", "received_at", "method", "path", "signature", "lifecycle"},
+	reflect.TypeFor[Media]():          {"id", "url", "mime_type", "sha256", "caption", "filename", "voice", "animated"},
+	reflect.TypeFor[Location]():       {"latitude", "longitude", "name", "address", "url"},
+	reflect.TypeFor[Reply]():          {"kind", "id", "title", "description", "payload"},
+	reflect.TypeFor[Context]():        {"id", "from", "forwarded", "frequently_forwarded", "mentions"},
+	reflect.TypeFor[Error]():          {"code", "title", "detail"},
+	reflect.TypeFor[SharedContact]():  {"name", "phones"},
+	reflect.TypeFor[Reaction]():       {"message_id", "emoji"},
+	reflect.TypeFor[Pricing]():        {"billable", "pricing_model", "category", "conversation_id", "origin", "price"},
+	reflect.TypeFor[Verification]():   {"mode", "challenge", "token_present"},
+	reflect.TypeFor[lifecycle.Note](): {"seq", "previous", "since_previous_ms", "flags", "missing"},
 }
 
 // eventFieldsKnown: the event types hold exactly the fields AppendJSON

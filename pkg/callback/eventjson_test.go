@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"testing"
 	"testing/quick"
+
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 )
 
 // encodingJSON is what AppendJSON must equal: an Encoder without HTML
@@ -61,6 +63,7 @@ func TestAppendJSONKnowsEveryField(t *testing.T) {
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	yes, no := true, false
+	ms := int64(-1500)
 	tests := map[string]Event{
 		"empty":   {},
 		"minimal": {Schema: Schema, Source: SourceCloud, Kind: KindMessage},
@@ -82,7 +85,10 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			DecodeError:  "invalid JSON at byte 3: x",
 			Raw:          json.RawMessage("{\"body\":\"<b> & c \u2028 \xff\",\n \"x\" : [ true, null, -0.5 ]}"),
 			RequestID:    "3f9a0c1e-0001", ReceivedAt: "2026-01-01T00:00:00.5Z", Method: "POST", Path: "/wa", Signature: SignatureValid,
+			FromUserID: "u1", FromParentUserID: "p1", ToUserID: "u2", ToParentUserID: "p2",
+			Lifecycle: &lifecycle.Note{Seq: 2, Previous: "sent", SincePreviousMS: &ms, Flags: []string{"out-of-order"}, Missing: []string{"delivered"}},
 		},
+		"lifecycle first": {Lifecycle: &lifecycle.Note{}},
 		"empty nested":    {Media: &Media{}, Location: &Location{}, Reply: &Reply{}, Context: &Context{}, Error: &Error{}, Reaction: &Reaction{}, Pricing: &Pricing{Billable: &no}, Verification: &Verification{}},
 		"empty slices":    {Errors: []Error{}, Contacts: []SharedContact{}, Extra: map[string]string{}, Context: &Context{Mentions: []string{}}},
 		"small floats":    {Location: &Location{Latitude: f(1e-7), Longitude: f(0)}},

@@ -31,8 +31,7 @@ func TestListenRawIsByteForByte(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			recPath := filepath.Join(t.TempDir(), "rec.ndjson")
-			o := &Options{JSON: true, MaxEvents: 1}
-			o.Workbench.Record = recPath
+			o := parseOptions(t, "--json", "--max-events", "1", "--record", recPath)
 			u, out, _, done := runListen(t, context.Background(), o)
 			resp, err := http.Post(u, "application/json", strings.NewReader(tc.body))
 			if err != nil {
