@@ -32,6 +32,8 @@ type step struct {
 	code   int           // error code of a failed status (0: the fixture's)
 	title  string
 	twice  bool // delivered a second time, byte for byte
+	// due is when the status happens (mock time): its timestamp.
+	due time.Time
 }
 
 // plan is the status sequence of a message to recipient magic on api.
@@ -95,8 +97,8 @@ func (m *Mock) accept(msg *Message) {
 	}
 	gen := msg.gen
 	for _, s := range steps {
-		s := s
-		if !m.sched.At(msg.Accepted.Add(m.scaled(s.at)), func() { m.dispatch(msg, gen, s, nil, 1) }) {
+		s.due = msg.Accepted.Add(m.scaled(s.at))
+		if !m.sched.At(s.due, func() { m.dispatch(msg, gen, s, nil, 1) }) {
 			m.overflow(msg, s.status)
 		}
 	}
@@ -253,7 +255,12 @@ func (m *Mock) renderStatus(msg *Message, s step) (sender.Request, error) {
 			set("entry.*.changes.*.value.metadata.phone_number_id", msg.Business, false)
 		}
 	}
-	req, err := m.rnd.Render(fx, fixture.RenderOptions{Overrides: ovs})
+	due := s.due
+	if due.IsZero() {
+		due = m.sched.Now()
+	}
+	rnd := &fixture.Renderer{Now: func() time.Time { return due }, Rand: m.cfg.Renderer.Rand}
+	req, err := rnd.Render(fx, fixture.RenderOptions{Overrides: ovs})
 	if err != nil {
 		return sender.Request{}, err
 	}

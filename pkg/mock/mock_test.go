@@ -1,0 +1,379 @@
+package mock
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/fixture"
+	"github.com/wa-cb/wa-cb/pkg/sender"
+	"github.com/wa-cb/wa-cb/pkg/urlcheck"
+)
+
+// app is a callback target that records what it gets and answers with
+// the statuses queued in answers (200 once they run out).
+type app struct {
+	srv     *httptest.Server
+	mu      sync.Mutex
+	got     []callback.Request
+	answers []int
+}
+
+func newApp(t *testing.T) *app {
+	a := &app{}
+	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		a.mu.Lock()
+		a.got = append(a.got, callback.Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: b})
+		status := 200
+		if len(a.answers) > 0 {
+			status, a.answers = a.answers[0], a.answers[1:]
+		}
+		a.mu.Unlock()
+		if r.URL.Query().Get("hub.mode") == "subscribe" {
+			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
+			return
+		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(a.srv.Close)
+	return a
+}
+
+func (a *app) requests() []callback.Request {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]callback.Request(nil), a.got...)
+}
+
+// harness is a mock on a fake clock whose records arrive on a channel.
+type harness struct {
+	t     *testing.T
+	m     *Mock
+	clk   *fakeClock
+	recs  chan Record
+	extra []Record
+}
+
+func newHarness(t *testing.T, cfg Config) *harness {
+	t.Helper()
+	fxs, err := fixture.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, clk: newFakeClock(), recs: make(chan Record, 1000)}
+	cfg.Clock = h.clk
+	cfg.Catalog = fixture.NewCatalog(fxs)
+	cfg.Sender = &sender.Sender{Client: &http.Client{Timeout: 10 * time.Second}}
+	cfg.Observe = func(r Record) { h.recs <- r }
+	if cfg.Delays == (Delays{}) {
+		cfg.Delays = DefaultDelays
+	}
+	m, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	h.m = m
+	return h
+}
+
+// do sends one request to the mock and decodes the JSON answer.
+func (h *harness) do(method, target, ctype, body string, header ...string) (int, map[string]any) {
+	h.t.Helper()
+	r := httptest.NewRequest(method, target, strings.NewReader(body))
+	r.RemoteAddr = "127.0.0.1:5555"
+	if ctype != "" {
+		r.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.m.ServeHTTP(w, r)
+	var v map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		h.t.Fatalf("%s %s: answer %d is not JSON: %q", method, target, w.Code, w.Body)
+	}
+	return w.Code, v
+}
+
+// next waits for the next record of kind (others are kept aside).
+func (h *harness) next(kind string) Record {
+	h.t.Helper()
+	for i, r := range h.extra {
+		if r.Kind == kind {
+			h.extra = append(h.extra[:i], h.extra[i+1:]...)
+			return r
+		}
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case r := <-h.recs:
+			if r.Kind == kind {
+				return r
+			}
+			h.extra = append(h.extra, r)
+		case <-timeout:
+			h.t.Fatalf("no %s record came; had %+v", kind, h.extra)
+		}
+	}
+}
+
+// none checks that no record of kind is waiting.
+func (h *harness) none(kind string) {
+	h.t.Helper()
+	for {
+		select {
+		case r := <-h.recs:
+			h.extra = append(h.extra, r)
+			continue
+		default:
+		}
+		break
+	}
+	for _, r := range h.extra {
+		if r.Kind == kind {
+			h.t.Fatalf("unexpected %s record %+v", kind, r)
+		}
+	}
+}
+
+func v1Form(to, callbackURL string, extra ...string) string {
+	v := url.Values{"channel": {"whatsapp"}, "from": {"918012340128"}, "to": {to}, "type": {"text"}, "body": {"Hello"}}
+	if callbackURL != "" {
+		v.Set("callback_url", callbackURL)
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	return v.Encode()
+}
+
+const form = "application/x-www-form-urlencoded"
+
+func TestKaleyraV1Lifecycle(t *testing.T) {
+	a := newApp(t)
+	h := newHarness(t, Config{})
+	code, ans := h.do("POST", "/v1/HXAP16XXXXXX97IN/messages", form, v1Form("+919812345678", a.srv.URL+"/kaleyra?tenant=7", "ref", "order-4821"))
+	if code != 200 {
+		t.Fatalf("answer %d %v", code, ans)
+	}
+	id, _ := ans["id"].(string)
+	if len(id) != 38 || !strings.HasSuffix(id, ":0") {
+		t.Fatalf("id %q", id)
+	}
+	if rec := h.next(KindAPICall); rec.ID != id || rec.Answer != 200 {
+		t.Errorf("api-call record %+v", rec)
+	}
+	for _, step := range []struct {
+		advance time.Duration
+		want    string
+	}{{200 * time.Millisecond, "sent"}, {800 * time.Millisecond, "delivered"}} {
+		h.clk.Advance(step.advance)
+		if rec := h.next(KindCallback); rec.Status != step.want || rec.Answer != 200 || rec.ID != id {
+			t.Fatalf("callback record %+v, want %s", rec, step.want)
+		}
+	}
+	h.none(KindCallback)
+	h.clk.Advance(2 * time.Second)
+	h.next(KindCallback)
+	got := a.requests()
+	if len(got) != 3 {
+		t.Fatalf("%d callbacks", len(got))
+	}
+	for i, want := range []string{"sent", "delivered", "read"} {
+		r := got[i]
+		if r.Method != "GET" || r.Path != "/kaleyra" || !strings.HasPrefix(r.RawQuery, "tenant=7&id=") {
+			t.Errorf("callback %d: %s %s?%s", i, r.Method, r.Path, r.RawQuery)
+		}
+		ev := callback.Decode(r)[0]
+		if ev.Status != want || ev.ID != id || ev.To != "+919812345678" || ev.Extra["ref"] != "order-4821" || ev.DecodeError != "" {
+			t.Errorf("callback %d decodes to %+v", i, ev)
+		}
+		// the timestamps are the mock's clock
+		if ev.Timestamp != h.clk.now.Add(-3*time.Second).Add(map[string]time.Duration{"sent": 200 * time.Millisecond, "delivered": time.Second, "read": 3 * time.Second}[want]).Truncate(time.Second).Format(time.RFC3339) {
+			t.Errorf("callback %d timestamp %s", i, ev.Timestamp)
+		}
+	}
+	msg, ok := h.m.Message(id)
+	if !ok || len(msg.Callbacks) != 3 || msg.Callback == nil || !msg.Callback.Deliver || !strings.Contains(msg.Callback.Note, "never reach") {
+		t.Errorf("stored message %+v", msg)
+	}
+	if st := h.m.Stats(); st.CallbacksOK != 3 || st.Messages != 1 || st.APICalls != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestKaleyraV1Refusals(t *testing.T) {
+	h := newHarness(t, Config{APIKey: "k3y", SID: "HXAP16XXXXXX97IN"})
+	path := "/v1/HXAP16XXXXXX97IN/messages"
+	tests := []struct {
+		name, target, body string
+		header             []string
+		wantStatus         int
+		wantCode, wantKey  string
+	}{
+		{"no key", path, v1Form("919812345678", ""), nil, 401, "RBC001", "api-key"},
+		{"wrong key", path, v1Form("919812345678", ""), []string{"api-key", "nope"}, 401, "RBC001", "api-key"},
+		{"wrong SID", "/v1/OTHER/messages", v1Form("919812345678", ""), []string{"api-key", "k3y"}, 401, "RBC001", "sid"},
+		{"E413", path, v1Form("919812345678", "https://hooks.example.com/a b"), []string{"api-key", "k3y"}, 400, "E413", "callback_url"},
+		{"E413 fragment", path, v1Form("919812345678", "https://hooks.example.com/cb#x"), []string{"api-key", "k3y"}, 400, "E413", "callback_url"},
+		{"bad number", path, v1Form("12ab", ""), []string{"api-key", "k3y"}, 400, "E400", "to"},
+		{"magic 4007", path, v1Form("919800004007", ""), []string{"api-key", "k3y"}, 400, "E400", "to"},
+		{"magic 4008", path, v1Form("919800004008", ""), []string{"api-key", "k3y"}, 500, "E500", "server"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, ans := h.do("POST", tt.target, form, tt.body, tt.header...)
+			errObj, _ := ans["error"].(map[string]any)
+			if code != tt.wantStatus || ans["code"] != tt.wantCode || errObj[tt.wantKey] == nil {
+				t.Fatalf("answer %d %v, want %d %s about %s", code, ans, tt.wantStatus, tt.wantCode, tt.wantKey)
+			}
+			if tt.wantCode == "E413" {
+				if msg, _ := ans["message"].(string); !strings.Contains(msg, "The Callback URL format is invalid.") || !strings.Contains(msg, "rule "+urlcheck.RuleControlOrSpace) && !strings.Contains(msg, "rule "+urlcheck.RuleFragment) {
+					t.Errorf("E413 message %q names no rule", msg)
+				}
+			}
+		})
+	}
+	// the key as a form field, and the 4008 retry that now succeeds
+	code, ans := h.do("POST", path, form, v1Form("919800004008", "", "api-key", "k3y"))
+	if code != 200 {
+		t.Fatalf("retry of 4008: %d %v", code, ans)
+	}
+}
+
+func TestKaleyraV1Whitelist(t *testing.T) {
+	a := newApp(t)
+	var b urlcheck.Builder
+	b.AddList("example.com", "--whitelist")
+	wl, err := b.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	route, _ := url.Parse(a.srv.URL + "/app")
+	h := newHarness(t, Config{Checker: urlcheck.New(urlcheck.Options{Whitelist: wl}), Whitelist: true,
+		Routes: map[string]*url.URL{"hooks.example.com": route}})
+	send := func(cb string) string {
+		code, ans := h.do("POST", "/v1/SID/messages", form, v1Form("919812345678", cb))
+		if code != 200 {
+			t.Fatalf("%s: %d %v", cb, code, ans)
+		}
+		return ans["id"].(string)
+	}
+	// not whitelisted: accepted, no callback, the rule says why
+	id := send("https://other.org/cb")
+	if rec := h.next(KindCallbackSkipped); rec.ID != id || rec.Rule != urlcheck.RuleNotWhitelisted {
+		t.Errorf("skip %+v", rec)
+	}
+	// whitelisted without a route: not delivered
+	id = send("https://api.example.com/cb")
+	if rec := h.next(KindCallbackSkipped); rec.ID != id || rec.Rule != RuleNoRoute || !strings.Contains(rec.Reason, "--route api.example.com=") {
+		t.Errorf("skip %+v", rec)
+	}
+	// whitelisted and routed: path and query kept, under the route's path
+	id = send("https://hooks.example.com/kaleyra/status?x=1")
+	h.clk.Advance(3 * time.Second)
+	for range 3 {
+		if rec := h.next(KindCallback); rec.ID != id || !strings.HasPrefix(rec.URL, a.srv.URL+"/app/kaleyra/status?x=1&id=") || !strings.HasPrefix(rec.Note, "routed") {
+			t.Errorf("callback %+v", rec)
+		}
+	}
+	// loopback is called back with a note; not under a whitelist... unless --strict
+	h.m.cfg.Strict = true
+	send(a.srv.URL + "/direct")
+	if rec := h.next(KindCallbackSkipped); rec.Rule != urlcheck.RuleIPHost {
+		t.Errorf("strict loopback: %+v", rec)
+	}
+	if n := len(a.requests()); n != 3 {
+		t.Errorf("%d callbacks reached the app, want 3", n)
+	}
+}
+
+func TestRetriesWithBackoff(t *testing.T) {
+	a := newApp(t)
+	a.answers = []int{503, 500}
+	h := newHarness(t, Config{Delays: Delays{Sent: 0, Delivered: time.Hour, Read: 2 * time.Hour}})
+	h.do("POST", "/v1/SID/messages", form, v1Form("919800004004", a.srv.URL))
+	h.clk.Advance(0)
+	first := h.next(KindCallback)
+	if first.Answer != 503 || first.Attempt != 1 || first.RetryInMS != 1000 {
+		t.Fatalf("first try %+v", first)
+	}
+	h.clk.Advance(time.Second)
+	second := h.next(KindCallback)
+	if second.Answer != 500 || second.Attempt != 2 || second.RetryInMS != 4000 {
+		t.Fatalf("second try %+v", second)
+	}
+	h.clk.Advance(3 * time.Second)
+	h.none(KindCallback)
+	h.clk.Advance(time.Second)
+	if third := h.next(KindCallback); third.Answer != 200 || third.Attempt != 3 {
+		t.Fatalf("third try %+v", third)
+	}
+	got := a.requests()
+	if len(got) != 3 || got[0].RawQuery != got[2].RawQuery {
+		t.Errorf("the retries are not the same request: %v", got)
+	}
+}
+
+func TestRetryGivesUp(t *testing.T) {
+	a := newApp(t)
+	a.answers = []int{500, 500, 500, 500, 500}
+	h := newHarness(t, Config{Retry: RetryPolicy{Attempts: 2, First: time.Second, Factor: 2}, Speed: 10,
+		Delays: Delays{Sent: 0, Delivered: time.Hour, Read: time.Hour}})
+	h.do("POST", "/v1/SID/messages", form, v1Form("919800004004", a.srv.URL))
+	h.clk.Advance(0)
+	if r := h.next(KindCallback); r.RetryInMS != 100 {
+		t.Fatalf("--speed 10 divides the backoff: %+v", r)
+	}
+	h.clk.Advance(100 * time.Millisecond)
+	if r := h.next(KindCallback); !r.GaveUp || r.Attempt != 2 {
+		t.Fatalf("last try %+v", r)
+	}
+}
+
+func TestPlans(t *testing.T) {
+	h := newHarness(t, Config{})
+	str := func(steps []step) string {
+		var s []string
+		for _, st := range steps {
+			x := st.status
+			if st.code != 0 {
+				x += "/" + strconv.Itoa(st.code)
+			}
+			if st.twice {
+				x += "×2"
+			}
+			s = append(s, x)
+		}
+		return strings.Join(s, " ")
+	}
+	tests := []struct{ api, number, want string }{
+		{APIKaleyraV1, "919812345678", "sent delivered read"},
+		{APIKaleyraV1, "919800004001", "sent failed/131026"},
+		{APICloud, "15550004002", "sent failed/131047"},
+		{APIKaleyraV1, "919800004003", "not-sent"},
+		{APIKaleyraV2, "919800004003", "not-sent"},
+		{APICloud, "15550004003", "failed/131000"},
+		{APICloud, "15550004004", "sent delivered"},
+		{APICloud, "15550004005", "sent×2 delivered×2 read×2"},
+		{APIKaleyraV1, "919800004006", "sent read delivered"},
+	}
+	for _, tt := range tests {
+		if got := str(h.m.plan(tt.api, magicOf(tt.number))); got != tt.want {
+			t.Errorf("%s %s: %s, want %s", tt.api, tt.number, got, tt.want)
+		}
+	}
+}
+
