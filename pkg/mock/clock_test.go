@@ -177,4 +177,3 @@ func TestSchedulerJobSchedulesAnother(t *testing.T) {
 		t.Fatalf("got %q", strings.Join(got, " "))
 	}
 }
-

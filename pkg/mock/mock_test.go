@@ -376,4 +376,3 @@ func TestPlans(t *testing.T) {
 		}
 	}
 }
-
