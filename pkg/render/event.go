@@ -79,6 +79,8 @@ const (
 type EventPrinter struct {
 	s     *Styles
 	cards bool
+	// compact: one line per event (see Compact).
+	compact bool
 	// Location is the zone of the card's clock (plain text is always UTC).
 	Location *time.Location
 	// restyle, when set, is asked before each card for the current terminal
@@ -108,6 +110,9 @@ func (p *EventPrinter) Cards() bool { return p.cards }
 
 // Event renders one event, ending in a newline.
 func (p *EventPrinter) Event(v EventView) string {
+	if p.compact {
+		return p.compactLine(v)
+	}
 	if p.cards {
 		if p.width != nil && p.restyle != nil {
 			if w := p.width(); w > 0 && w != p.s.Width {

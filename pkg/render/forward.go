@@ -73,6 +73,9 @@ func ForwardViewOf(ex *listener.Exchange) (ForwardView, bool) {
 // Forward renders a forward result: one coloured line under the event
 // cards on a terminal, a small block in plain text.
 func (p *EventPrinter) Forward(v ForwardView) string {
+	if p.compact {
+		return p.compactForward(v)
+	}
 	if p.cards {
 		return p.forwardLine(v)
 	}

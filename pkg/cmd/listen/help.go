@@ -10,7 +10,22 @@ Output: a card per event on a terminal, stable plain text (one block per
 event) when stdout is not a terminal, and with --json one wa-cb.event/v1
 object per line, carrying the request facts request_id, received_at,
 method, path and, when an app secret is set, signature (valid, invalid or
-missing).
+missing). --compact prints one line per event instead (time, family,
+kind and type or status, from or to, the start of the text, id, answer,
+and what is wrong), for long sessions; plain on a pipe.
+
+Every message's story: statuses arrive late, twice and out of order. Each
+status event says what it means for its message, as the "lifecycle"
+object of --json, a row of the card and the end of a compact line:
+{"seq":2,"previous":"sent","since_previous_ms":812,"flags":["out_of_order"],
+"missing":["delivered"]}. seq is its place among the message's statuses by
+arrival; since_previous_ms the gap by the statuses' own timestamps
+(negative when it claims to be older); flags out_of_order (delivered after
+read, sent after delivered), duplicate, failed_after_delivered and
+after_failure (a delivery after failed); missing the earlier steps never
+seen (read without delivered). The summary at exit lists the messages with
+anomalies. At most --timelines messages are followed (the least recently
+updated are dropped past it, and counted).
 
 Meta's subscription handshake (GET ?hub.mode=subscribe&hub.verify_token=…
 &hub.challenge=…) is answered with the challenge as text/plain. With

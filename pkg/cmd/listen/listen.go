@@ -20,6 +20,7 @@ import (
 
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/record"
 	"github.com/wa-cb/wa-cb/pkg/redact"
@@ -35,6 +36,10 @@ const (
 // maxBodyCeiling bounds --max-body: bodies are held in memory.
 const maxBodyCeiling = 1 << 30
 
+// summaryAnomalies is how many messages with lifecycle anomalies the
+// summary at exit names; the rest are counted.
+const summaryAnomalies = 10
+
 // Options for `wa-cb listen`.
 type Options struct {
 	IO     *iostreams.IOStreams
@@ -47,6 +52,10 @@ type Options struct {
 	MaxBody   int64
 	MaxEvents int
 	JSON      bool
+	// Compact: one line per event instead of cards or blocks.
+	Compact bool
+	// Timelines bounds how many messages' status timelines are kept.
+	Timelines int
 
 	VerifyToken      string
 	AppSecret        string
@@ -100,6 +109,12 @@ func (o *Options) complete(changed func(string) bool) error {
 	if o.RequireSignature && o.AppSecret == "" {
 		return cmdutil.FlagErrorf("--require-signature needs --app-secret or WA_CB_APP_SECRET")
 	}
+	if o.Compact && o.JSON {
+		return cmdutil.FlagErrorf("--compact is a text form; --json prints NDJSON: pick one")
+	}
+	if o.Timelines < 1 {
+		return cmdutil.FlagErrorf("invalid --timelines %d: want 1 or more", o.Timelines)
+	}
 	if err := o.Workbench.validate(changed, getenv, o.MaxEvents); err != nil {
 		return err
 	}
@@ -117,6 +132,7 @@ func (o *Options) config() listener.Config {
 		AppSecret:        o.AppSecret,
 		RequireSignature: o.RequireSignature,
 		TooLargeReason:   tooLargeReason,
+		Lifecycle:        lifecycle.New(lifecycle.Options{MaxMessages: o.Timelines}),
 	}
 	wb := &o.Workbench
 	if wb.responds() {
@@ -147,7 +163,11 @@ answers 200 at once; its URL, warnings and the summary at exit go to stderr.
 Output: a card per event on a terminal, plain text when piped, and with
 --json one wa-cb.event/v1 object per line. A request that cannot be decoded
 is still shown, raw, with its decode error: nothing accepted is dropped.
+Each status event tells its message's story (a "lifecycle" note: its place,
+the gap since the previous status, out of order, duplicate, steps never
+seen); the summary at exit lists the messages with anomalies.
 
+  --compact              one line per event, for long sessions
   --verify-token TOKEN   answer Meta's subscription handshake, checking TOKEN
   --app-secret SECRET    check X-Hub-Signature-256 (--require-signature: 401
                          to Cloud requests that are not validly signed)
@@ -166,7 +186,9 @@ Everything in detail: man wa-cb-listen, or the README.`,
   $ wa-cb listen --forward-to http://127.0.0.1:3000/webhooks/whatsapp --record session.ndjson
   $ wa-cb listen --forward-to http://127.0.0.1:3000/hooks --fail-every 3 --delay 2s
   $ wa-cb listen --port 0 --ready-file url --until '.kind == "status" and .status == "read"' --timeout 30s
-  $ wa-cb listen --redact --json | tee shareable.ndjson`,
+  $ wa-cb listen --redact --json | tee shareable.ndjson
+  $ wa-cb listen --compact
+  $ wa-cb listen --json | jq -c 'select(.lifecycle.flags) | {id, status, lifecycle}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.complete(cmd.Flags().Changed); err != nil {
@@ -186,13 +208,15 @@ Everything in detail: man wa-cb-listen, or the README.`,
 	fl.StringVar(&opts.maxBody, "max-body", "3MiB", "Largest body to accept (`SIZE`, e.g. 512KiB, 3MiB); larger ones get 413")
 	fl.IntVar(&opts.MaxEvents, "max-events", 0, "Exit after `N` events (0: run until stopped)")
 	fl.BoolVar(&opts.JSON, "json", false, "Print one wa-cb.event/v1 JSON object per line")
+	fl.BoolVar(&opts.Compact, "compact", false, "Print one line per event instead of cards (time, family, kind, from/to, text, id, answer)")
+	fl.IntVar(&opts.Timelines, "timelines", lifecycle.DefaultMaxMessages, "Follow the status lifecycle of at most `N` messages (the least recently updated are dropped past it)")
 	fl.StringVar(&opts.VerifyToken, "verify-token", "", "`TOKEN` expected in Meta's subscription handshake (env WA_CB_VERIFY_TOKEN)")
 	fl.StringVar(&opts.AppSecret, "app-secret", "", "App `SECRET` to check X-Hub-Signature-256 with (env WA_CB_APP_SECRET)")
 	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to Meta Cloud requests without a valid signature (Kaleyra and on-premises never sign and pass)")
 	addWorkbenchFlags(cmd, &opts.Workbench)
 	cmdutil.SetDetails(cmd, details)
 	cmdutil.FlagGroup(cmd, "Listening", "addr", "port", "max-body", "ready-file")
-	cmdutil.FlagGroup(cmd, "Output", "json", "redact", "redact-key")
+	cmdutil.FlagGroup(cmd, "Output", "json", "compact", "timelines", "redact", "redact-key")
 	cmdutil.FlagGroup(cmd, "Answering", "status", "delay", "fail-every", "fail-rate", "fail-status", "seed")
 	cmdutil.FlagGroup(cmd, "Forwarding", "forward-to", "forward-timeout", "forward-insecure")
 	cmdutil.FlagGroup(cmd, "Recording", "record")
@@ -355,6 +379,9 @@ func (r *run) serve(ctx context.Context) error {
 	close(stopped)
 	out.flush()
 	fmt.Fprintf(opts.IO.ErrOut, "Stopped: %s\n", render.ListenSummary(stats))
+	if tr := opts.Config.Lifecycle; tr != nil {
+		fmt.Fprint(opts.IO.ErrOut, render.LifecycleSummary(tr.Anomalies(), tr.Anomalous(), tr.Dropped(), summaryAnomalies))
+	}
 	if runErr != nil {
 		return runErr
 	}
@@ -406,6 +433,9 @@ func newOutput(opts *Options) *output {
 	o.enc.SetEscapeHTML(false)
 	if !o.json {
 		p := render.NewEventPrinter(opts.IO)
+		if opts.Compact {
+			p.Compact()
+		}
 		o.event, o.fwd = p.Event, p.Forward
 	}
 	return o
