@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -78,6 +79,35 @@ func IsLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// CheckReadyFile makes sure a server can write its --ready-file before it
+// starts listening: a watcher would otherwise wait for a file that never
+// comes. Errors name the path as the user gave it.
+func CheckReadyFile(path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return ConfigErrorf("--ready-file %s: folder %s does not exist", path, dir)
+	case err != nil:
+		return ConfigErrorf("--ready-file %s: %v", path, err)
+	case !fi.IsDir():
+		return ConfigErrorf("--ready-file %s: %s is not a folder", path, dir)
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return ConfigErrorf("--ready-file %s is a folder", path)
+	}
+	tmp, err := os.CreateTemp(dir, ".wa-cb-ready-*")
+	if err != nil {
+		return ConfigErrorf("--ready-file %s: cannot write in %s", path, dir)
+	}
+	tmp.Close()
+	os.Remove(tmp.Name())
+	return nil
 }
 
 // WriteReadyFile writes a server's URL to path (--ready-file) atomically,

@@ -96,6 +96,9 @@ func (o *Options) complete(changed func(string) bool) error {
 	if o.MaxEvents < 0 {
 		return cmdutil.FlagErrorf("invalid --max-events %d: want 0 (no limit) or more", o.MaxEvents)
 	}
+	if err := cmdutil.CheckReadyFile(o.ReadyFile); err != nil {
+		return err
+	}
 	getenv := o.Getenv
 	if getenv == nil {
 		getenv = os.Getenv

@@ -122,6 +122,9 @@ API and retries in detail: man wa-cb-mock.`,
 				return err
 			}
 			opts.Host, opts.Port = host, port
+			if err := cmdutil.CheckReadyFile(opts.ReadyFile); err != nil {
+				return err
+			}
 			if opts.Delays, err = ParseDelays(delays); err != nil {
 				return cmdutil.FlagErrorf("--delays: %v", err)
 			}
