@@ -19,6 +19,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -351,7 +352,11 @@ func (rd *Reader) Next() (*Record, []byte, error) {
 			return nil, nil, &LineError{Line: rd.line, Err: uerr}
 		}
 		if rec.Request.Method == "" {
-			return nil, nil, &LineError{Line: rd.line, Err: errors.New("no request method")}
+			le := &LineError{Line: rd.line, Err: errors.New("no request method")}
+			if rec.Schema != Schema {
+				le.Schema = rec.Schema
+			}
+			return nil, nil, le
 		}
 		return &rec, trimmed, nil
 	}
@@ -362,10 +367,22 @@ func (rd *Reader) Next() (*Record, []byte, error) {
 type LineError struct {
 	Line int
 	Err  error
+	// Schema is the format the line names when it is another one (an event
+	// stream's wa-cb.event/v1): a caller can say what the file is instead.
+	Schema string
 }
 
 func (e *LineError) Error() string {
+	if e.Schema != "" {
+		return fmt.Sprintf("line %d: a %s line, not a wa-cb recording line", e.Line, e.Schema)
+	}
 	return fmt.Sprintf("line %d: not a wa-cb recording line: %v", e.Line, e.Err)
+}
+
+// IsEventStream reports whether the line belongs to wa-cb's event stream
+// (events and forward results), which keeps no request to send again.
+func (e *LineError) IsEventStream() bool {
+	return strings.HasPrefix(e.Schema, "wa-cb.event/") || strings.HasPrefix(e.Schema, "wa-cb.forward/")
 }
 
 func (e *LineError) Unwrap() error { return e.Err }

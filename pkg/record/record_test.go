@@ -154,3 +154,26 @@ func TestReaderErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestReaderNamesOtherWaCbFormats(t *testing.T) {
+	tests := []struct {
+		line        string
+		schema      string
+		eventStream bool
+	}{
+		{`{"schema":"wa-cb.event/v1","kind":"message","method":"POST","path":"/"}`, "wa-cb.event/v1", true},
+		{`{"schema":"wa-cb.forward/v1","kind":"forward","url":"http://x/"}`, "wa-cb.forward/v1", true},
+		{`{"schema":"wa-cb.record/v1","request":{}}`, "", false},
+		{`{"hello":"world"}`, "", false},
+	}
+	for _, tt := range tests {
+		_, _, err := NewReader(strings.NewReader(tt.line + "\n")).Next()
+		var le *LineError
+		if !errors.As(err, &le) {
+			t.Fatalf("%s: err %v, want a LineError", tt.line, err)
+		}
+		if le.Schema != tt.schema || le.IsEventStream() != tt.eventStream {
+			t.Errorf("%s: Schema %q IsEventStream %v, want %q %v", tt.line, le.Schema, le.IsEventStream(), tt.schema, tt.eventStream)
+		}
+	}
+}

@@ -140,6 +140,9 @@ func load(r io.Reader, opts *Options, errOut io.Writer) ([]item, error) {
 		}
 		var le *record.LineError
 		if errors.As(err, &le) {
+			if le.IsEventStream() {
+				return nil, cmdutil.ConfigErrorf("%s: line %d is an event of listen --json, not a recording: events do not keep the requests to send again; record them with wa-cb listen --record FILE", opts.Path, le.Line)
+			}
 			if opts.SkipBad {
 				fmt.Fprintf(errOut, "warning: %s: %v (skipped)\n", opts.Path, err)
 				continue
