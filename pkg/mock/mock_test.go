@@ -90,7 +90,7 @@ func newHarness(t *testing.T, cfg Config) *harness {
 func (h *harness) do(method, target, ctype, body string, header ...string) (int, map[string]any) {
 	h.t.Helper()
 	r := httptest.NewRequest(method, target, strings.NewReader(body))
-	r.RemoteAddr = "127.0.0.1:5555"
+	r.RemoteAddr, r.Host = "127.0.0.1:5555", "127.0.0.1:4290"
 	if ctype != "" {
 		r.Header.Set("Content-Type", ctype)
 	}
