@@ -318,7 +318,10 @@ func JoinURL(target *url.URL, path, rawQuery string) string {
 	case rawQuery != "":
 		q += "&" + rawQuery
 	}
-	s := u.Scheme + "://" + u.Host + p
+	// url.Parse unescapes an IPv6 zone ([fe80::1%25eth0] holds
+	// fe80::1%eth0): the URL written out escapes it again.
+	host := strings.ReplaceAll(u.Host, "%", "%25")
+	s := u.Scheme + "://" + host + p
 	if q != "" {
 		s += "?" + q
 	}

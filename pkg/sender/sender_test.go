@@ -138,6 +138,7 @@ func TestJoinURL(t *testing.T) {
 		{"https://example.com/wa?key=k1", "/", "id=1", "https://example.com/wa?key=k1&id=1"},
 		{"https://example.com/wa?key=k1#frag", "/", "", "https://example.com/wa?key=k1"},
 		{"https://example.com/a%2Fb", "/", "", "https://example.com/a%2Fb"},
+		{"http://[fe80::1%25eth0]:8080/", "/", "q=1", "http://[fe80::1%25eth0]:8080/?q=1"},
 	}
 	for _, tt := range tests {
 		u, err := ParseTarget(tt.to)
