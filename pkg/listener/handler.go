@@ -259,7 +259,7 @@ func (h *Handler) facts(ex *Exchange) {
 		ev.Method = ex.Method
 		ev.Path = ex.Path
 		ev.Signature = ex.Signature
-		if h.cfg.Lifecycle != nil && ev.Kind == callback.KindStatus && ev.ID != "" {
+		if h.cfg.Lifecycle != nil && ev.Kind == callback.KindStatus && ev.ID != "" && ev.Status != "" {
 			n := h.cfg.Lifecycle.Observe(ev.ID, ev.Status, lifecycle.TimeOf(ev.Timestamp, at))
 			ev.Lifecycle = &n
 		}

@@ -98,10 +98,11 @@ func TestHandlerLifecycle(t *testing.T) {
 		"/cb?id=m1&phone_number=1&status=delivered&timestamp=1580972783",
 		"/cb?id=m1&phone_number=1&status=delivered&timestamp=1580972783",
 		"/cb?from=1&type=text&body=hi&wanumber=2&id=m2",
+		`/cb?id=m1&phone_number=1&status=&timestamp=1580972790`, // no status: nothing to follow
 	} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", q, nil))
 	}
-	if len(c.exs) != 4 {
+	if len(c.exs) != 5 {
 		t.Fatalf("%d exchanges", len(c.exs))
 	}
 	want := []string{
@@ -118,8 +119,13 @@ func TestHandlerLifecycle(t *testing.T) {
 			t.Errorf("exchange %d lifecycle %s, want %s", i, got, w)
 		}
 	}
-	if ev := c.exs[3].Events[0]; ev.Lifecycle != nil {
-		t.Errorf("a message event got a lifecycle: %+v", ev.Lifecycle)
+	for _, ex := range c.exs[3:] {
+		if ev := ex.Events[0]; ev.Lifecycle != nil {
+			t.Errorf("%s %s event got a lifecycle: %+v", ev.Kind, ev.Status, ev.Lifecycle)
+		}
+	}
+	if tl, _ := tr.Timeline("m1"); len(tl.Entries) != 3 {
+		t.Errorf("m1 has %d statuses, want 3", len(tl.Entries))
 	}
 	if tr.Anomalous() != 1 {
 		t.Errorf("anomalous messages %d, want 1", tr.Anomalous())
