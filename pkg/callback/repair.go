@@ -74,195 +74,267 @@ func (c *repairCounts) String() string {
 // or ok=false when the input cannot be repaired (unknown tokens, nesting too
 // deep, no value at all).
 func repairJSON(src []byte) (out []byte, what string, ok bool) {
-	out = make([]byte, 0, len(src)+16)
-	stack := make([]rframe, 0, 16)
-	top := stVal
-	var n repairCounts
-	pendingComma := false
-
-	cur := func() *uint8 {
-		if len(stack) == 0 {
-			return &top
-		}
-		return &stack[len(stack)-1].st
-	}
-	inObject := func() bool { return len(stack) > 0 && stack[len(stack)-1].open == '{' }
-
-	// prepare readies the current container for a value or key; it returns
-	// false when the document is complete and the rest is trailing data.
-	prepare := func() bool {
-		st := cur()
-		if *st == stAfterVal {
-			if len(stack) == 0 {
-				return false
-			}
-			if !pendingComma {
-				n.missingCommas++
-			}
-			out = append(out, ',')
-			pendingComma = false
-			if inObject() {
-				*st = stKey
-			} else {
-				*st = stVal
-			}
-		}
-		if *st == stColon {
-			out = append(out, ':')
-			n.missingColons++
-			*st = stVal
-		}
-		return true
-	}
-	closeFrame := func() {
-		f := stack[len(stack)-1]
-		if pendingComma {
-			n.trailingCommas++
-			pendingComma = false
-		}
-		if f.open == '{' {
-			switch f.st {
-			case stColon:
-				out = append(out, ":null"...)
-				n.missingValues++
-			case stVal:
-				out = append(out, "null"...)
-				n.missingValues++
-			}
-			out = append(out, '}')
-		} else {
-			// An array only expects a value right after '[' (commas are
-			// held back), so closing it never needs a filler.
-			out = append(out, ']')
-		}
-		stack = stack[:len(stack)-1]
-		*cur() = stAfterVal
-	}
-
-	i := 0
-scan:
-	for i < len(src) {
-		c := src[i]
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			out = append(out, c)
-			i++
-		case ',':
-			if *cur() == stAfterVal && len(stack) > 0 && !pendingComma {
-				pendingComma = true
-			} else if len(stack) == 0 && top == stAfterVal {
-				n.trailingData = i
-				break scan
-			} else {
-				n.strayCommas++
-			}
-			i++
-		case ':':
-			if inObject() && *cur() == stColon {
-				out = append(out, ':')
-				*cur() = stVal
-			} else if len(stack) == 0 && top == stAfterVal {
-				n.trailingData = i
-				break scan
-			} else {
-				return nil, "", false
-			}
-			i++
-		case '}', ']':
-			want := byte('{')
-			if c == ']' {
-				want = '['
-			}
-			j := len(stack) - 1
-			for j >= 0 && stack[j].open != want {
-				j--
-			}
-			if j < 0 {
-				if len(stack) == 0 && top == stAfterVal {
-					n.trailingData = i
-					break scan
-				}
-				n.droppedClosers++
-				i++
-				continue
-			}
-			for len(stack)-1 > j {
-				n.mismatched++
-				closeFrame()
-			}
-			closeFrame()
-			i++
-		case '"':
-			if !prepare() {
-				n.trailingData = i
-				break scan
-			}
-			st := cur()
-			isKey := inObject() && *st == stKey
-			if !isKey && *st != stVal {
-				return nil, "", false
-			}
-			i = repairString(src, i, &out, &n)
-			if isKey {
-				*st = stColon
-			} else {
-				*st = stAfterVal
-			}
-		case '{', '[':
-			if !prepare() {
-				n.trailingData = i
-				break scan
-			}
-			if *cur() != stVal {
-				return nil, "", false
-			}
-			if len(stack) >= jsonspan.MaxDepth {
-				return nil, "", false
-			}
-			*cur() = stAfterVal
-			out = append(out, c)
-			if c == '{' {
-				stack = append(stack, rframe{open: c, st: stKey})
-			} else {
-				stack = append(stack, rframe{open: c, st: stVal})
-			}
-			i++
-		default:
-			j := i
-			for j < len(src) && isLiteralByte(src[j]) {
-				j++
-			}
-			if j == i {
-				return nil, "", false
-			}
-			if !prepare() {
-				n.trailingData = i
-				break scan
-			}
-			if *cur() != stVal {
-				return nil, "", false
-			}
-			tok := src[i:j]
-			out = append(out, tok...)
-			if j == len(src) {
-				out = completeLiteral(tok, out, &n)
-			}
-			*cur() = stAfterVal
-			i = j
-		}
-	}
-	if pendingComma {
-		n.trailingCommas++
-		pendingComma = false
-	}
-	for len(stack) > 0 {
-		n.closedAtEOF++
-		closeFrame()
-	}
-	if top != stAfterVal {
+	r := &repairer{src: src, out: make([]byte, 0, len(src)+16), stack: make([]rframe, 0, 16), top: stVal}
+	if !r.run() {
 		return nil, "", false
 	}
-	return out, n.String(), true
+	return r.out, r.n.String(), true
+}
+
+// repairer is one pass of repairJSON: the input, the output so far, the
+// open containers with what each expects next, and the changes made.
+type repairer struct {
+	src   []byte
+	out   []byte
+	stack []rframe
+	top   uint8 // what the document itself expects (outside any container)
+	n     repairCounts
+	// pendingComma: a ',' was read and is held back until a value follows
+	// (a trailing comma before a closer is dropped).
+	pendingComma bool
+}
+
+// step is what a token's method tells the scan.
+type step uint8
+
+const (
+	stepOn       step = iota // go on at the returned offset
+	stepTrailing             // the document is complete: the rest is trailing data
+	stepFail                 // the input cannot be repaired
+)
+
+// run scans the input token by token, then closes what is left open.
+func (r *repairer) run() bool {
+	for i := 0; i < len(r.src); {
+		var next int
+		var s step
+		switch c := r.src[i]; c {
+		case ' ', '\t', '\n', '\r':
+			r.out = append(r.out, c)
+			next = i + 1
+		case ',':
+			next, s = r.comma(i)
+		case ':':
+			next, s = r.colon(i)
+		case '}', ']':
+			next, s = r.closer(i)
+		case '"':
+			next, s = r.str(i)
+		case '{', '[':
+			next, s = r.opener(i)
+		default:
+			next, s = r.literal(i)
+		}
+		if s == stepFail {
+			return false
+		}
+		if s == stepTrailing {
+			r.n.trailingData = i
+			break
+		}
+		i = next
+	}
+	return r.finish()
+}
+
+// cur is the state of the innermost open container (or of the document).
+func (r *repairer) cur() *uint8 {
+	if len(r.stack) == 0 {
+		return &r.top
+	}
+	return &r.stack[len(r.stack)-1].st
+}
+
+func (r *repairer) inObject() bool {
+	return len(r.stack) > 0 && r.stack[len(r.stack)-1].open == '{'
+}
+
+// atEnd reports whether the document's one value is complete, so that
+// what follows is trailing data.
+func (r *repairer) atEnd() bool { return len(r.stack) == 0 && r.top == stAfterVal }
+
+// prepare readies the current container for a value or key; it returns
+// false when the document is complete and the rest is trailing data.
+func (r *repairer) prepare() bool {
+	st := r.cur()
+	if *st == stAfterVal {
+		if len(r.stack) == 0 {
+			return false
+		}
+		if !r.pendingComma {
+			r.n.missingCommas++
+		}
+		r.out = append(r.out, ',')
+		r.pendingComma = false
+		if r.inObject() {
+			*st = stKey
+		} else {
+			*st = stVal
+		}
+	}
+	if *st == stColon {
+		r.out = append(r.out, ':')
+		r.n.missingColons++
+		*st = stVal
+	}
+	return true
+}
+
+// closeFrame closes the innermost container, filling a missing value.
+func (r *repairer) closeFrame() {
+	f := r.stack[len(r.stack)-1]
+	if r.pendingComma {
+		r.n.trailingCommas++
+		r.pendingComma = false
+	}
+	if f.open == '{' {
+		switch f.st {
+		case stColon:
+			r.out = append(r.out, ":null"...)
+			r.n.missingValues++
+		case stVal:
+			r.out = append(r.out, "null"...)
+			r.n.missingValues++
+		}
+		r.out = append(r.out, '}')
+	} else {
+		// An array only expects a value right after '[' (commas are
+		// held back), so closing it never needs a filler.
+		r.out = append(r.out, ']')
+	}
+	r.stack = r.stack[:len(r.stack)-1]
+	*r.cur() = stAfterVal
+}
+
+// comma holds a separator back until a value follows; a stray one is
+// dropped.
+func (r *repairer) comma(i int) (int, step) {
+	switch {
+	case *r.cur() == stAfterVal && len(r.stack) > 0 && !r.pendingComma:
+		r.pendingComma = true
+	case r.atEnd():
+		return i, stepTrailing
+	default:
+		r.n.strayCommas++
+	}
+	return i + 1, stepOn
+}
+
+// colon separates a key from its value; anywhere else it is fatal.
+func (r *repairer) colon(i int) (int, step) {
+	switch {
+	case r.inObject() && *r.cur() == stColon:
+		r.out = append(r.out, ':')
+		*r.cur() = stVal
+	case r.atEnd():
+		return i, stepTrailing
+	default:
+		return i, stepFail
+	}
+	return i + 1, stepOn
+}
+
+// closer closes the nearest container it matches, and every container
+// left open inside it; an unmatched closer is dropped.
+func (r *repairer) closer(i int) (int, step) {
+	want := byte('{')
+	if r.src[i] == ']' {
+		want = '['
+	}
+	j := len(r.stack) - 1
+	for j >= 0 && r.stack[j].open != want {
+		j--
+	}
+	if j < 0 {
+		if r.atEnd() {
+			return i, stepTrailing
+		}
+		r.n.droppedClosers++
+		return i + 1, stepOn
+	}
+	for len(r.stack)-1 > j {
+		r.n.mismatched++
+		r.closeFrame()
+	}
+	r.closeFrame()
+	return i + 1, stepOn
+}
+
+// str copies a key or string value.
+func (r *repairer) str(i int) (int, step) {
+	if !r.prepare() {
+		return i, stepTrailing
+	}
+	st := r.cur()
+	isKey := r.inObject() && *st == stKey
+	if !isKey && *st != stVal {
+		return i, stepFail
+	}
+	next := repairString(r.src, i, &r.out, &r.n)
+	if isKey {
+		*st = stColon
+	} else {
+		*st = stAfterVal
+	}
+	return next, stepOn
+}
+
+// opener opens an object or array, up to jsonspan.MaxDepth deep.
+func (r *repairer) opener(i int) (int, step) {
+	if !r.prepare() {
+		return i, stepTrailing
+	}
+	if *r.cur() != stVal || len(r.stack) >= jsonspan.MaxDepth {
+		return i, stepFail
+	}
+	*r.cur() = stAfterVal
+	c := r.src[i]
+	r.out = append(r.out, c)
+	if c == '{' {
+		r.stack = append(r.stack, rframe{open: c, st: stKey})
+	} else {
+		r.stack = append(r.stack, rframe{open: c, st: stVal})
+	}
+	return i + 1, stepOn
+}
+
+// literal copies a number, true, false or null, completing one cut off by
+// the end of input; any other byte is fatal.
+func (r *repairer) literal(i int) (int, step) {
+	j := i
+	for j < len(r.src) && isLiteralByte(r.src[j]) {
+		j++
+	}
+	if j == i {
+		return i, stepFail
+	}
+	if !r.prepare() {
+		return i, stepTrailing
+	}
+	if *r.cur() != stVal {
+		return i, stepFail
+	}
+	tok := r.src[i:j]
+	r.out = append(r.out, tok...)
+	if j == len(r.src) {
+		r.out = completeLiteral(tok, r.out, &r.n)
+	}
+	*r.cur() = stAfterVal
+	return j, stepOn
+}
+
+// finish drops a comma left pending, closes what is still open and
+// reports whether the document held a value.
+func (r *repairer) finish() bool {
+	if r.pendingComma {
+		r.n.trailingCommas++
+		r.pendingComma = false
+	}
+	for len(r.stack) > 0 {
+		r.n.closedAtEOF++
+		r.closeFrame()
+	}
+	return r.top == stAfterVal
 }
 
 func isLiteralByte(c byte) bool {
