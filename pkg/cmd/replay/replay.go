@@ -180,29 +180,6 @@ func bodyMissing(rec *record.Record) bool {
 	return rec.Error != "" && (rec.Response.Status == http.StatusRequestEntityTooLarge || strings.Contains(rec.Error, "could not be read"))
 }
 
-// request builds the delivery of a recorded request.
-func request(rec *record.Record, df *delivery.Flags, extra http.Header) sender.Request {
-	h := listener.EndToEndHeader(rec.Request.Header, len(extra)+1)
-	h.Del("Content-Length")
-	if _, ok := h["User-Agent"]; !ok {
-		h["User-Agent"] = []string{""} // none, as recorded
-	}
-	for k, vs := range extra {
-		h[k] = append([]string(nil), vs...)
-	}
-	path := rec.Request.Path
-	if path == "" {
-		path = "/"
-	}
-	return sender.Request{
-		Name:   rec.RequestID,
-		Method: rec.Request.Method,
-		URL:    sender.JoinURL(df.Target(), path, rec.Request.RawQuery),
-		Header: h,
-		Body:   rec.Request.Body,
-	}
-}
-
 func replayRun(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -273,7 +250,7 @@ func replayRun(ctx context.Context, opts *Options) error {
 			fmt.Fprintf(ios.ErrOut, "wa-cb: stopped after %d of %d deliveries\n", i, len(items))
 			return cmdutil.ErrCheckFailed
 		}
-		res := snd.Deliver(ctx, request(it.rec, &opts.Delivery, extra), opts.Delivery.AppSecret != "")
+		res := snd.Deliver(ctx, listener.ReplayRequest(it.rec, opts.Delivery.Target(), extra), opts.Delivery.AppSecret != "")
 		if res.Status == 0 {
 			if p.json {
 				if err := p.print(it.rec.RequestID, res); err != nil {

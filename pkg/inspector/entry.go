@@ -1,0 +1,284 @@
+package inspector
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/jqmatch"
+)
+
+// ReplayHeader marks a request the inspector replayed; its value is the
+// request id of the exchange replayed.
+const ReplayHeader = "X-Wa-Cb-Replay"
+
+// entry is one kept exchange with what is derived from it, each part
+// computed once, on first need, by whoever needs it (never by Add).
+type entry struct {
+	seq uint64
+	ex  Exchange
+
+	summaryOnce sync.Once
+	summary     []byte // Summary as JSON
+
+	eventsOnce sync.Once
+	events     []byte // the events as a JSON array
+	values     []any  // the events as jq values
+
+	hayOnce sync.Once
+	hay     string // lower-case text for free-text search
+
+	mu      sync.Mutex
+	replays []ReplayResult
+}
+
+// Summary is one row of the list.
+type Summary struct {
+	Seq      uint64    `json:"seq"`
+	ID       string    `json:"id"`
+	Origin   string    `json:"origin"`
+	At       time.Time `json:"at"`
+	Method   string    `json:"method"`
+	Path     string    `json:"path"`
+	Query    string    `json:"query,omitempty"`
+	Sources  []string  `json:"sources,omitempty"`  // event families
+	Kinds    []string  `json:"kinds,omitempty"`    // event kinds
+	Types    []string  `json:"types,omitempty"`    // message types
+	Statuses []string  `json:"statuses,omitempty"` // status values
+	From     string    `json:"from,omitempty"`
+	To       string    `json:"to,omitempty"`
+	Text     string    `json:"text,omitempty"` // the start of the first text
+	Events   int       `json:"events"`
+	// Answer is the status the listener answered; Reason why, when it was
+	// not the configured answer.
+	Answer    int     `json:"answer"`
+	Reason    string  `json:"reason,omitempty"`
+	LatencyMS float64 `json:"latency_ms"`
+	// Forward is the app's status when the request was forwarded (0: no
+	// answer came, see ForwardError).
+	Forward      *int   `json:"forward,omitempty"`
+	ForwardError string `json:"forward_error,omitempty"`
+	Signature    string `json:"signature,omitempty"`
+	DecodeError  bool   `json:"decode_error,omitempty"`
+	// Failed: a failed status or an error event.
+	Failed   bool   `json:"failed,omitempty"`
+	Error    string `json:"error,omitempty"`
+	ReplayOf string `json:"replay_of,omitempty"`
+	Redacted bool   `json:"redacted,omitempty"`
+}
+
+// textPreview is how many characters of a text the list shows.
+const textPreview = 120
+
+func (e *entry) summaryOf() Summary {
+	r := e.ex.Record
+	s := Summary{
+		Seq:       e.seq,
+		ID:        r.RequestID,
+		Origin:    e.ex.Origin,
+		At:        r.ReceivedAt,
+		Method:    r.Request.Method,
+		Path:      r.Request.Path,
+		Query:     maskQuery(r.Request.RawQuery),
+		Events:    len(r.Events),
+		Answer:    r.Response.Status,
+		Reason:    r.Response.Reason,
+		LatencyMS: r.Response.LatencyMS,
+		Error:     r.Error,
+		ReplayOf:  headerValue(r.Request.Header, ReplayHeader),
+		Redacted:  r.Redacted,
+	}
+	if f := r.Forward; f != nil {
+		st := f.Status
+		s.Forward = &st
+		s.ForwardError = f.Error
+	}
+	for i := range r.Events {
+		ev := &r.Events[i]
+		s.Sources = addOnce(s.Sources, ev.Source)
+		s.Kinds = addOnce(s.Kinds, ev.Kind)
+		s.Types = addOnce(s.Types, ev.Type)
+		s.Statuses = addOnce(s.Statuses, ev.Status)
+		if s.From == "" {
+			s.From = ev.From
+		}
+		if s.To == "" {
+			s.To = ev.To
+		}
+		if s.Text == "" && ev.Text != "" {
+			s.Text = cut(ev.Text, textPreview)
+		}
+		if s.Signature == "" {
+			s.Signature = ev.Signature
+		}
+		if ev.DecodeError != "" {
+			s.DecodeError = true
+		}
+		if ev.Status == "failed" || ev.Kind == callback.KindError || ev.Error != nil {
+			s.Failed = true
+		}
+	}
+	return s
+}
+
+// summaryJSON is the row as JSON, encoded once.
+func (e *entry) summaryJSON() []byte {
+	e.summaryOnce.Do(func() {
+		e.summary = mustJSON(e.summaryOf())
+	})
+	return e.summary
+}
+
+// eventsJSON is the events as a JSON array: the producer's bytes when it
+// gave them, else encoded here once.
+func (e *entry) eventsJSON() []byte {
+	e.eventsOnce.Do(func() {
+		e.events = e.ex.EventsJSON
+		if len(e.events) == 0 {
+			e.events = encodeEvents(e.ex.Record.Events)
+		}
+		if v, err := jqmatch.ToValue(e.events); err == nil {
+			if list, ok := v.([]any); ok {
+				e.values = list
+			}
+		}
+	})
+	return e.events
+}
+
+// eventValues is the events as the values jq works on.
+func (e *entry) eventValues() []any {
+	e.eventsJSON()
+	return e.values
+}
+
+// haystack is what free-text search looks through: the request line,
+// headers (secrets masked), body, events and answers, in lower case.
+func (e *entry) haystack() string {
+	e.hayOnce.Do(func() {
+		r := e.ex.Record
+		var b strings.Builder
+		b.WriteString(r.RequestID + " " + r.Request.Method + " " + r.Request.Path + "?" + maskQuery(r.Request.RawQuery) + "\n")
+		for k, vs := range maskHeader(r.Request.Header) {
+			b.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
+		}
+		if utf8.Valid(r.Request.Body) {
+			b.Write(r.Request.Body)
+			b.WriteByte('\n')
+		}
+		b.Write(e.eventsJSON())
+		b.WriteString("\n" + r.Response.Body + "\n" + r.Error)
+		if f := r.Forward; f != nil {
+			b.WriteString("\n" + f.URL + "\n" + f.Body + "\n" + f.Error)
+		}
+		e.hay = strings.ToLower(b.String())
+	})
+	return e.hay
+}
+
+func (e *entry) addReplay(r ReplayResult) {
+	e.mu.Lock()
+	e.replays = append(e.replays, r)
+	e.mu.Unlock()
+}
+
+func (e *entry) replaysMade() []ReplayResult {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]ReplayResult(nil), e.replays...)
+}
+
+func addOnce(list []string, v string) []string {
+	if v == "" {
+		return list
+	}
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}
+
+// cut shortens s to n runes, marking the cut with an ellipsis.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+func headerValue(h map[string][]string, name string) string {
+	for k, vs := range h {
+		if strings.EqualFold(k, name) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+// mustJSON encodes v without HTML escaping. The inspector's own types
+// always encode; a raw event field that is not JSON is carried as a
+// string instead of failing the whole answer.
+func mustJSON(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		buf.Reset()
+		msg, _ := json.Marshal("cannot encode: " + err.Error())
+		buf.WriteString(`{"encode_error":`)
+		buf.Write(msg)
+		buf.WriteString("}")
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// encodeEvents encodes events as a JSON array. An event whose raw field
+// is not JSON keeps its raw bytes as a JSON string, flagged in
+// decode_error, so no event is lost.
+func encodeEvents(evs []callback.Event) []byte {
+	if evs == nil {
+		evs = []callback.Event{}
+	}
+	if b, err := json.Marshal(evs); err == nil {
+		return b
+	}
+	out := []byte{'['}
+	for i := range evs {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		b, err := json.Marshal(&evs[i])
+		if err != nil {
+			ev := evs[i]
+			ev.Raw, _ = json.Marshal(string(ev.Raw))
+			ev.DecodeError = strings.TrimPrefix(ev.DecodeError+"; the raw payload is not JSON", "; ")
+			b = mustJSON(&ev)
+		}
+		out = append(out, b...)
+	}
+	return append(out, ']')
+}
+
+// sortedHeader lists a header as name/value pairs, sorted by name.
+func sortedHeader(h map[string][]string) [][2]string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out [][2]string
+	for _, k := range keys {
+		for _, v := range h[k] {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	return out
+}

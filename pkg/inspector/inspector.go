@@ -1,0 +1,241 @@
+// Package inspector is wa-cb's web inspector: an http.Handler that shows a
+// stream of HTTP exchanges (callbacks a listener received, the requests of
+// a recording, the API calls and callbacks of the provider stand-in) in a
+// browser, live, with their decoded events, the raw request, the answer,
+// each message's status timeline, search, replay, edit-and-replay and
+// export as HAR or as a recording.
+//
+// Whatever produces exchanges feeds them the same way, through Add (or
+// the Sink interface): Add stores the exchange in a bounded ring of the
+// last Config.Keep exchanges and wakes the browsers' streams without
+// waiting for any of them, so a slow or absent browser never slows the
+// producer. Everything a browser is sent is encoded on the browser's own
+// goroutine, once per exchange. A stream that falls further behind than
+// the ring holds is told how many exchanges it missed.
+//
+// The page and its assets are embedded (web/); the handler checks Host
+// against the addresses it serves (DNS rebinding), refuses cross-origin
+// writes, and never serves a secret: the app secret that signs edited
+// replays stays on the server, and verify tokens, API keys and
+// authorization headers are masked in everything it answers.
+package inspector
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/record"
+)
+
+// DefaultKeep is how many exchanges the inspector keeps by default.
+const DefaultKeep = 1000
+
+// DefaultHeartbeat is how often an idle event stream sends a comment, so
+// proxies and browsers keep it open and a dead client is noticed.
+const DefaultHeartbeat = 15 * time.Second
+
+// Origins of an exchange (Exchange.Origin).
+const (
+	OriginCallback = "callback" // a callback a listener received (or a recording holds)
+	OriginAPI      = "api"      // a call an app made to the provider stand-in
+	OriginSent     = "sent"     // a callback the provider stand-in delivered to the app
+)
+
+// Exchange is one HTTP exchange to show: the request exactly as it was
+// made, its decoded events, the answer given and, for a listener that
+// forwards, the app's answer. It is the record a recording holds, so a
+// recording is shown as it was received and exported as it came.
+type Exchange struct {
+	// Record holds the request, events, answer and forward result. The
+	// inspector never changes it; the producer must not either once added.
+	Record *record.Record
+	// Origin says what the exchange is (OriginCallback when empty).
+	Origin string
+	// EventsJSON is Record.Events encoded as a JSON array, when the
+	// producer has it already; nil makes the inspector encode them once.
+	EventsJSON []byte
+}
+
+// Sink takes exchanges to show. Add must return at once: it is called on
+// the producer's hot path.
+type Sink interface {
+	Add(Exchange)
+}
+
+// Config says what the inspector shows and where it may replay.
+type Config struct {
+	// Keep bounds the exchanges kept (default DefaultKeep).
+	Keep int
+	// Title names the page ("wa-cb listen", "wa-cb inspect session.ndjson").
+	Title string
+	// Live: exchanges keep arriving (listen, mock); false for a recording
+	// opened read-only.
+	Live bool
+	// ListenerURL is the listener's own base URL, a replay target ("" none).
+	ListenerURL string
+	// ForwardURL is the app's URL (--forward-to), a replay target ("" none).
+	ForwardURL string
+	// AppSecret signs edited replays anew. It is never served.
+	AppSecret string
+	// Redacted: the exchanges were redacted before they were added; the
+	// page says so.
+	Redacted bool
+	// Client delivers replays (default: no proxy, no redirects followed,
+	// no compression negotiated, a 10 s timeout).
+	Client *http.Client
+	// Heartbeat is the idle stream's comment interval (default
+	// DefaultHeartbeat).
+	Heartbeat time.Duration
+	// Version is shown in the page and in HAR exports.
+	Version string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Inspector holds the exchanges and serves them. It is safe for
+// concurrent use.
+type Inspector struct {
+	cfg Config
+
+	mu    sync.Mutex
+	ring  []*entry // the last len(ring) exchanges, oldest at head once full
+	head  int
+	n     int
+	next  uint64 // seq of the next exchange (the first is 1)
+	subs  map[*subscriber]struct{}
+	added atomic.Uint64
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+// subscriber is one event stream; wake has room for one signal, so Add
+// never waits for it.
+type subscriber struct {
+	wake chan struct{}
+}
+
+// New builds an inspector.
+func New(cfg Config) *Inspector {
+	if cfg.Keep <= 0 {
+		cfg.Keep = DefaultKeep
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Client == nil {
+		cfg.Client = replayClient()
+	}
+	if cfg.Title == "" {
+		cfg.Title = "wa-cb inspector"
+	}
+	return &Inspector{
+		cfg:    cfg,
+		ring:   make([]*entry, cfg.Keep),
+		next:   1,
+		subs:   map[*subscriber]struct{}{},
+		closed: make(chan struct{}),
+	}
+}
+
+// Add keeps one exchange (evicting the oldest when the ring is full) and
+// wakes the streams. It never waits for a browser.
+func (in *Inspector) Add(ex Exchange) {
+	if ex.Record == nil {
+		return
+	}
+	if ex.Origin == "" {
+		ex.Origin = OriginCallback
+	}
+	e := &entry{ex: ex}
+	in.mu.Lock()
+	e.seq = in.next
+	in.next++
+	if in.n < len(in.ring) {
+		in.ring[(in.head+in.n)%len(in.ring)] = e
+		in.n++
+	} else {
+		in.ring[in.head] = e
+		in.head = (in.head + 1) % len(in.ring)
+	}
+	for s := range in.subs {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	in.mu.Unlock()
+	in.added.Add(1)
+}
+
+// Added is the number of exchanges added so far (kept or not).
+func (in *Inspector) Added() uint64 { return in.added.Load() }
+
+// Close ends the event streams (the page then reconnects to whatever
+// serves next, or says the source has stopped).
+func (in *Inspector) Close() { in.closeOnce.Do(func() { close(in.closed) }) }
+
+// after returns up to max kept exchanges with a seq above cursor, oldest
+// first, and how many with a seq above cursor are no longer kept.
+func (in *Inspector) after(cursor uint64, max int) (out []*entry, missed uint64) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	oldest := in.next - uint64(in.n)
+	start := cursor + 1
+	if start < oldest {
+		missed = oldest - start
+		start = oldest
+	}
+	for seq := start; seq < in.next && len(out) < max; seq++ {
+		out = append(out, in.ring[(in.head+int(seq-oldest))%len(in.ring)])
+	}
+	return out, missed
+}
+
+// snapshot returns the kept exchanges, oldest first, and the last seq.
+func (in *Inspector) snapshot() ([]*entry, uint64) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	out := make([]*entry, in.n)
+	for i := 0; i < in.n; i++ {
+		out[i] = in.ring[(in.head+i)%len(in.ring)]
+	}
+	return out, in.next - 1
+}
+
+// get returns the kept exchange seq.
+func (in *Inspector) get(seq uint64) *entry {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	oldest := in.next - uint64(in.n)
+	if seq < oldest || seq >= in.next {
+		return nil
+	}
+	return in.ring[(in.head+int(seq-oldest))%len(in.ring)]
+}
+
+func (in *Inspector) subscribe() *subscriber {
+	s := &subscriber{wake: make(chan struct{}, 1)}
+	in.mu.Lock()
+	in.subs[s] = struct{}{}
+	in.mu.Unlock()
+	return s
+}
+
+func (in *Inspector) unsubscribe(s *subscriber) {
+	in.mu.Lock()
+	delete(in.subs, s)
+	in.mu.Unlock()
+}
+
+// Streams is the number of event streams open.
+func (in *Inspector) Streams() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return len(in.subs)
+}

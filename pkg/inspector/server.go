@@ -1,0 +1,146 @@
+package inspector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/listener"
+)
+
+// DefaultAddr is where the inspector is served unless told otherwise.
+const DefaultAddr = "127.0.0.1:4281"
+
+// Server serves an Inspector on its own address.
+type Server struct {
+	in  *Inspector
+	ln  net.Listener
+	srv *http.Server
+	url string
+}
+
+// Listen binds addr (host:port; port 0 picks a free one) and returns a
+// Server ready to Serve. Requests must name the bound address (or
+// localhost, or the host given in addr) in Host.
+func Listen(in *Inspector, addr string) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot serve the inspector on %s: %w", addr, err)
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	return NewServer(in, ln, host), nil
+}
+
+// NewServer serves in on ln; name is the host name the user asked for
+// (accepted in Host besides the bound address and localhost).
+func NewServer(in *Inspector, ln net.Listener, name string) *Server {
+	g := guardFor(ln.Addr(), name)
+	s := &Server{in: in, ln: ln, url: g.url()}
+	s.srv = &http.Server{
+		Handler:           in.Handler(g),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		// No WriteTimeout: event streams stay open; each write of a
+		// stream has its own deadline instead.
+		MaxHeaderBytes: 1 << 20,
+	}
+	return s
+}
+
+// URL is the inspector's address for a browser ("http://127.0.0.1:4281/").
+func (s *Server) URL() string { return s.url }
+
+// Addr is the bound address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve serves until Close; it returns nil once closed.
+func (s *Server) Serve() error {
+	err := s.srv.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close ends the event streams and stops serving, waiting a little for
+// answers under way.
+func (s *Server) Close() error {
+	s.in.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		return s.srv.Close()
+	}
+	return nil
+}
+
+// ExposureWarning is the warning for an inspector other machines can
+// reach ("" on loopback): it can replay requests, so it should not be.
+func ExposureWarning(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || listener.IsLoopback(host) {
+		return ""
+	}
+	return fmt.Sprintf("warning: the inspector on %s is reachable from other machines, and it can replay requests; use --ui-addr 127.0.0.1:PORT to keep it local", addr)
+}
+
+// hostGuard knows which Host values name this server. A page served
+// under any other name (a DNS-rebinding attacker's) is refused.
+type hostGuard struct {
+	port  string
+	names map[string]bool // lower-case host names and IP literals
+	anyIP bool            // bound to every interface: any IP literal is ours
+	show  string          // host for the URL
+}
+
+func guardFor(a net.Addr, name string) hostGuard {
+	g := hostGuard{names: map[string]bool{"localhost": true}}
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return g
+	}
+	g.port = strconv.Itoa(ta.Port)
+	g.show = ta.IP.String()
+	switch {
+	case ta.IP.IsUnspecified():
+		g.anyIP = true
+		g.show = "127.0.0.1"
+	case ta.IP.IsLoopback():
+		g.names["127.0.0.1"], g.names["::1"] = true, true
+	}
+	g.names[strings.ToLower(ta.IP.String())] = true
+	if name = strings.ToLower(strings.Trim(name, "[]")); name != "" {
+		g.names[name] = true
+		if net.ParseIP(name) == nil && !ta.IP.IsUnspecified() {
+			g.show = name
+		}
+	}
+	return g
+}
+
+func (g hostGuard) url() string {
+	return "http://" + net.JoinHostPort(g.show, g.port) + "/"
+}
+
+// allows reports whether a request's Host names this server.
+func (g hostGuard) allows(host string) bool {
+	h, p, err := net.SplitHostPort(host)
+	if err != nil {
+		// No port: only the default one, if that is ours.
+		h, p = host, "80"
+	}
+	if p != g.port {
+		return false
+	}
+	h = strings.ToLower(strings.Trim(h, "[]"))
+	if g.names[h] {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && g.anyIP
+}
