@@ -195,6 +195,10 @@ func cmdHTTPDo(ts *testscript.TestScript, neg bool, args []string) {
 		if !ok {
 			ts.Fatalf("bad header %q", h)
 		}
+		if strings.EqualFold(strings.TrimSpace(k), "Host") {
+			req.Host = strings.TrimSpace(v) // a Host header is the request's Host
+			continue
+		}
 		req.Header.Set(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
 	client := &http.Client{Timeout: 20 * time.Second}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/wa-cb/wa-cb/pkg/listener"
 )
 
 // SplitAddr reads a server command's --addr (HOST, HOST:PORT or
@@ -73,13 +75,7 @@ func ExposureWarning(host, addr string) string {
 }
 
 // IsLoopbackHost reports whether host only reaches this machine.
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func IsLoopbackHost(host string) bool { return listener.IsLoopback(host) }
 
 // CheckReadyFile makes sure a server can write its --ready-file before it
 // starts listening: a watcher would otherwise wait for a file that never

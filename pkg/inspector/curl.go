@@ -22,7 +22,8 @@ func Curl(ex Exchange, target *url.URL) string {
 		b.WriteString("printf %s " + shellQuote(base64.StdEncoding.EncodeToString(req.Body)) + " | base64 -d | ")
 	}
 	b.WriteString("curl -sS")
-	if req.Method != "GET" || len(req.Body) > 0 {
+	// curl sends a body with POST and none with GET by itself.
+	if (req.Method != "GET" || len(req.Body) > 0) && (req.Method != "POST" || len(req.Body) == 0) {
 		b.WriteString(" -X " + shellQuote(req.Method))
 	}
 	b.WriteString(" " + shellQuote(maskURLQuery(req.URL)))
@@ -64,7 +65,7 @@ func maskURLQuery(raw string) string {
 }
 
 // shellQuote quotes s for a POSIX shell: in single quotes, each single
-// quote written as '\''.
+// quote inside closed, escaped with a backslash and reopened.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/jqmatch"
+	"github.com/wa-cb/wa-cb/pkg/listener"
 )
 
 // ReplayHeader marks a request the inspector replayed; its value is the
@@ -135,13 +136,28 @@ func (e *entry) summaryJSON() []byte {
 }
 
 // eventsJSON is the events as a JSON array: the producer's bytes when it
-// gave them, else encoded here once.
+// encoded them already (Record.EventsJSON), else encoded here once.
 func (e *entry) eventsJSON() []byte {
 	e.eventsOnce.Do(func() {
-		e.events = e.ex.EventsJSON
-		if len(e.events) == 0 {
-			e.events = encodeEvents(e.ex.Record.Events)
+		lines := e.ex.Record.EventsJSON
+		if lines == nil {
+			ex := listener.Exchange{Events: e.ex.Record.Events}
+			ex.EncodeEvents()
+			lines = ex.EventsJSON
 		}
+		size := 2
+		for _, l := range lines {
+			size += len(l) + 1
+		}
+		b := make([]byte, 0, size)
+		b = append(b, '[')
+		for i, l := range lines {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, l...)
+		}
+		e.events = append(b, ']')
 		if v, err := jqmatch.ToValue(e.events); err == nil {
 			if list, ok := v.([]any); ok {
 				e.values = list
@@ -238,33 +254,6 @@ func mustJSON(v any) []byte {
 		buf.WriteString("}")
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n")
-}
-
-// encodeEvents encodes events as a JSON array. An event whose raw field
-// is not JSON keeps its raw bytes as a JSON string, flagged in
-// decode_error, so no event is lost.
-func encodeEvents(evs []callback.Event) []byte {
-	if evs == nil {
-		evs = []callback.Event{}
-	}
-	if b, err := json.Marshal(evs); err == nil {
-		return b
-	}
-	out := []byte{'['}
-	for i := range evs {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		b, err := json.Marshal(&evs[i])
-		if err != nil {
-			ev := evs[i]
-			ev.Raw, _ = json.Marshal(string(ev.Raw))
-			ev.DecodeError = strings.TrimPrefix(ev.DecodeError+"; the raw payload is not JSON", "; ")
-			b = mustJSON(&ev)
-		}
-		out = append(out, b...)
-	}
-	return append(out, ']')
 }
 
 // sortedHeader lists a header as name/value pairs, sorted by name.

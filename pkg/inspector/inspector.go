@@ -50,12 +50,11 @@ const (
 type Exchange struct {
 	// Record holds the request, events, answer and forward result. The
 	// inspector never changes it; the producer must not either once added.
+	// Events the producer encoded already (Record.EventsJSON) are served
+	// as they are; others are encoded once, on first need.
 	Record *record.Record
 	// Origin says what the exchange is (OriginCallback when empty).
 	Origin string
-	// EventsJSON is Record.Events encoded as a JSON array, when the
-	// producer has it already; nil makes the inspector encode them once.
-	EventsJSON []byte
 }
 
 // Sink takes exchanges to show. Add must return at once: it is called on

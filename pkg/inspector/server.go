@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/wa-cb/wa-cb/pkg/listener"
 )
 
 // DefaultAddr is where the inspector is served unless told otherwise.
@@ -79,16 +77,6 @@ func (s *Server) Close() error {
 	return nil
 }
 
-// ExposureWarning is the warning for an inspector other machines can
-// reach ("" on loopback): it can replay requests, so it should not be.
-func ExposureWarning(addr string) string {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil || listener.IsLoopback(host) {
-		return ""
-	}
-	return fmt.Sprintf("warning: the inspector on %s is reachable from other machines, and it can replay requests; use --ui-addr 127.0.0.1:PORT to keep it local", addr)
-}
-
 // hostGuard knows which Host values name this server. A page served
 // under any other name (a DNS-rebinding attacker's) is refused.
 type hostGuard struct {
@@ -144,3 +132,6 @@ func (g hostGuard) allows(host string) bool {
 	ip := net.ParseIP(h)
 	return ip != nil && g.anyIP
 }
+
+// Inspector is the inspector served.
+func (s *Server) Inspector() *Inspector { return s.in }

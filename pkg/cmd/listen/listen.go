@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/inspector"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 	"github.com/wa-cb/wa-cb/pkg/listener"
@@ -64,6 +65,10 @@ type Options struct {
 	// Workbench: forwarding, recording, failing-app answers, --until and
 	// --redact.
 	Workbench Workbench
+	// UI: the web inspector (--ui, --ui-addr, --ui-keep).
+	UI cmdutil.UIFlags
+	// Version is shown by the web inspector.
+	Version string
 
 	// Config is the engine configuration, built once from the flags by
 	// complete; tests may adjust it (clock, ids, decoder) before listenRun.
@@ -121,6 +126,9 @@ func (o *Options) complete(changed func(string) bool) error {
 	if err := o.Workbench.validate(changed, getenv, o.MaxEvents); err != nil {
 		return err
 	}
+	if err := o.UI.Validate(changed); err != nil {
+		return err
+	}
 	o.Config = o.config()
 	return nil
 }
@@ -154,7 +162,7 @@ func (o *Options) config() listener.Config {
 
 // NewCmdListen builds `wa-cb listen`.
 func NewCmdListen(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Getenv: f.Getenv}
+	opts := &Options{IO: f.IOStreams, Getenv: f.Getenv, Version: f.AppVersion}
 	cmd := &cobra.Command{
 		Use:   "listen",
 		Short: "Run a local listener that decodes and shows every callback",
@@ -179,10 +187,13 @@ seen); the summary at exit lists the messages with anomalies.
   --fail-every N         answer like a failing app (also --status, --delay, --fail-rate)
   --until EXPR           exit 0 once an event matches a jq expression (3 on --timeout)
   --redact               mask phone numbers, names and message text everywhere
+  --ui                   the same exchanges in a browser, with replay (127.0.0.1:4281)
 
 Ctrl-C stops gracefully: requests in flight finish, then a summary is printed.
 Everything in detail: man wa-cb-listen, or the README.`,
 		Example: `  $ wa-cb listen
+  $ wa-cb listen --ui
+  $ wa-cb listen --ui --ui-addr 127.0.0.1:0 --forward-to http://127.0.0.1:3000/hooks --app-secret "$APP_SECRET"
   $ wa-cb listen --port 8080 --app-secret "$APP_SECRET" --require-signature
   $ wa-cb listen --json | jq -r 'select(.kind == "status") | .status'
   $ wa-cb listen --port 0 --ready-file url.txt --max-events 1 --json > event.json
@@ -217,6 +228,7 @@ Everything in detail: man wa-cb-listen, or the README.`,
 	fl.StringVar(&opts.AppSecret, "app-secret", "", "App `SECRET` to check X-Hub-Signature-256 with (env WA_CB_APP_SECRET)")
 	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to Meta Cloud requests without a valid signature (Kaleyra and on-premises never sign and pass)")
 	addWorkbenchFlags(cmd, &opts.Workbench)
+	cmdutil.AddUIFlags(cmd, &opts.UI, true)
 	cmdutil.SetDetails(cmd, details)
 	cmdutil.FlagGroup(cmd, "Listening", "addr", "port", "max-body", "ready-file")
 	cmdutil.FlagGroup(cmd, "Output", "json", "compact", "timelines", "redact", "redact-key")
@@ -225,6 +237,7 @@ Everything in detail: man wa-cb-listen, or the README.`,
 	cmdutil.FlagGroup(cmd, "Recording", "record")
 	cmdutil.FlagGroup(cmd, "Assertion", "until", "count", "timeout", "max-events")
 	cmdutil.FlagGroup(cmd, "Security", "app-secret", "verify-token", "require-signature")
+	cmdutil.FlagGroup(cmd, "Web inspector", "ui", "ui-addr", "ui-keep")
 	return cmd
 }
 
@@ -259,7 +272,8 @@ type run struct {
 	opts  *Options
 	srv   *listener.Server
 	hooks *hooks
-	addr  string // HOST:PORT as asked for
+	addr  string            // HOST:PORT as asked for
+	ui    *inspector.Server // the web inspector, with --ui
 }
 
 // build opens the recording and binds the listener, with the per-run
@@ -278,7 +292,7 @@ func build(opts *Options) (*run, error) {
 		}
 		h.rec = w
 	}
-	if h.until != nil || h.red != nil || h.rec != nil {
+	if h.until != nil || h.red != nil || h.rec != nil || opts.UI.Enabled {
 		prev := cfg.Answered
 		cfg.Answered = func(ex *listener.Exchange) {
 			if prev != nil {
@@ -303,6 +317,16 @@ func build(opts *Options) (*run, error) {
 	}
 	r.srv = srv
 	h.met = srv.Stop
+	if opts.UI.Enabled {
+		ui, err := startUI(opts, srv)
+		if err != nil {
+			srv.Close()
+			r.closeRecording(nil)
+			return nil, err
+		}
+		r.ui = ui
+		h.ui = ui.Inspector()
+	}
 	return r, nil
 }
 
@@ -346,6 +370,13 @@ func (r *run) announce() error {
 	for _, note := range opts.Workbench.notes(opts.Status) {
 		fmt.Fprintln(errOut, note)
 	}
+	if r.ui != nil {
+		if err := opts.UI.AnnounceUI(r.ui, errOut); err != nil {
+			r.srv.Close()
+			r.ui.Close()
+			return err
+		}
+	}
 	if opts.ReadyFile != "" {
 		if err := cmdutil.WriteReadyFile(opts.ReadyFile, base); err != nil {
 			r.srv.Close()
@@ -380,6 +411,9 @@ func (r *run) serve(ctx context.Context) error {
 	}
 	stats, runErr := srv.Run(ctx, out.consume)
 	close(stopped)
+	if r.ui != nil {
+		r.ui.Close()
+	}
 	out.flush()
 	fmt.Fprintf(opts.IO.ErrOut, "Stopped: %s\n", render.ListenSummary(stats))
 	if tr := opts.Config.Lifecycle; tr != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/inspector"
 	"github.com/wa-cb/wa-cb/pkg/jqmatch"
 	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/record"
@@ -219,6 +220,7 @@ type hooks struct {
 
 	red *redact.Redactor
 	rec *record.Writer
+	ui  inspector.Sink // the web inspector, with --ui
 
 	errOut  io.Writer
 	errOnce sync.Once
@@ -228,10 +230,10 @@ type hooks struct {
 
 // answered runs for every exchange once it is answered: it counts --until
 // matches on the events as received, masks personal data, encodes the
-// events once (the bytes shown and recorded) and appends the record.
-// --until matches those same bytes, unless --redact changes them: then it
-// matches the events as received, encoded for it alone, so that a filter
-// on a phone number still works.
+// events once (the bytes shown, recorded and given to the web inspector)
+// and appends the record. --until matches those same bytes, unless
+// --redact changes them: then it matches the events as received, encoded
+// for it alone, so that a filter on a phone number still works.
 func (h *hooks) answered(ex *listener.Exchange) {
 	if h.red != nil {
 		if h.until != nil {
@@ -245,8 +247,15 @@ func (h *hooks) answered(ex *listener.Exchange) {
 		ex.EncodeEvents()
 		h.match(ex)
 	}
+	var rec *record.Record
+	if h.rec != nil || h.ui != nil {
+		rec = listener.RecordOf(ex) // one record for the file and the inspector
+	}
+	if h.ui != nil {
+		h.ui.Add(uiExchange(rec))
+	}
 	if h.rec != nil {
-		if err := h.rec.Write(recordOf(ex)); err != nil {
+		if err := h.rec.Write(rec); err != nil {
 			h.recOnce.Do(func() {
 				h.recErr = err
 				fmt.Fprintf(h.errOut, "wa-cb: writing the recording failed: %v (the listener goes on; the exit code will be 1)\n", err)

@@ -1,18 +1,18 @@
-package listen
+package listener
 
 import (
 	"encoding/base64"
 	"time"
 	"unicode/utf8"
 
-	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/record"
 )
 
-// recordOf builds the record of one exchange the listener answered.
+// RecordOf builds the record of one exchange the listener answered: what
+// --record writes and the web inspector shows.
 // The record shares the exchange's body, headers and events; it must not
 // be changed.
-func recordOf(ex *listener.Exchange) *record.Record {
+func RecordOf(ex *Exchange) *record.Record {
 	rec := &record.Record{
 		Schema:     record.Schema,
 		RequestID:  ex.ID,
