@@ -102,4 +102,17 @@ cards, the --json stream and the recording, the same value always to the
 same token (phone:3fa91c). Tokens change with every run unless a key is
 given (--redact-key or WA_CB_REDACT_KEY). A redacted recording is marked
 "redacted": true; its bodies are no longer the bytes received, so their
-signatures no longer verify.`
+signatures no longer verify.
+
+Web inspector (--ui): the same exchanges in a browser, live, on their own
+loopback address (--ui-addr, default 127.0.0.1:4281; its URL goes to
+stderr, and to --ui-ready-file): a list newest first, each exchange's
+events, raw request, answer and forward result, every message's status
+timeline, search by text or jq, replay to the listener, to the
+--forward-to app or to a URL you type (byte for byte, marked
+X-Wa-Cb-Replay: <request id>), edit-and-replay (signed anew with
+--app-secret, which never reaches the page), copy as curl, and download
+as HAR 1.2 or as a recording. It keeps the last --ui-keep exchanges
+(1000); a browser that falls behind is told how many it missed and never
+slows the listener. With --redact it shows only redacted data. It answers
+only requests whose Host names it and refuses cross-origin writes.`

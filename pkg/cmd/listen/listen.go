@@ -237,7 +237,7 @@ Everything in detail: man wa-cb-listen, or the README.`,
 	cmdutil.FlagGroup(cmd, "Recording", "record")
 	cmdutil.FlagGroup(cmd, "Assertion", "until", "count", "timeout", "max-events")
 	cmdutil.FlagGroup(cmd, "Security", "app-secret", "verify-token", "require-signature")
-	cmdutil.FlagGroup(cmd, "Web inspector", "ui", "ui-addr", "ui-keep")
+	cmdutil.FlagGroup(cmd, "Web inspector", "ui", "ui-addr", "ui-keep", "ui-ready-file")
 	return cmd
 }
 
