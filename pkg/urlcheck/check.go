@@ -230,14 +230,55 @@ func fail(rule, reason string) (parsed, *failure) {
 	return parsed{}, &failure{rule, reason}
 }
 
-// parse applies the E413 rules in their fixed order to the raw string.
+// parse applies the E413 rules in their fixed order to the raw string:
+// each group below is one step, and the first rule that fails decides.
 func parse(s string) (parsed, *failure) {
+	if f := checkText(s); f != nil { // 1-4
+		return parsed{}, f
+	}
+	u, f := parseWithGo(s) // 5-6
+	if f != nil {
+		return parsed{}, f
+	}
+	auth, pathQuery, f := splitAuthority(s, u.Scheme) // 7-8
+	if f != nil {
+		return parsed{}, f
+	}
+	if f := checkPathQuery(pathQuery); f != nil { // 9
+		return parsed{}, f
+	}
+	if f := checkAuthorityChars(auth); f != nil { // 10
+		return parsed{}, f
+	}
+	host, port, f := splitHostPort(auth) // 11-12
+	if f != nil {
+		return parsed{}, f
+	}
+	inBrackets := strings.HasPrefix(host, "[")
+	// Go must read the same host and port, or parsers disagree.
+	goHost := u.Hostname()
+	ourHost := host
+	if inBrackets {
+		ourHost = host[1 : len(host)-1]
+	}
+	if goHost != ourHost || u.Port() != port || u.User != nil || u.Opaque != "" {
+		return fail(RuleParserMismatch, "net/url reads host "+quote(goHost)+" port "+quote(u.Port())+", wa-cb reads "+quote(ourHost)+" port "+quote(port))
+	}
+	p := parsed{scheme: u.Scheme, port: port, rawQuery: u.RawQuery}
+	if inBrackets {
+		return parseIPv6Host(p, host) // 13
+	}
+	return parseNamedHost(p, host) // 14
+}
+
+// checkText: rules 1-4, on the raw text before any parser reads it.
+func checkText(s string) *failure {
 	// 1. length in bytes
 	if len(s) > MaxURLBytes {
-		return fail(RuleTooLong, "the URL is "+itoa(len(s))+" bytes long (at most 2048)")
+		return &failure{RuleTooLong, "the URL is " + itoa(len(s)) + " bytes long (at most 2048)"}
 	}
 	if s == "" {
-		return fail(RuleParseError, "the URL is empty")
+		return &failure{RuleParseError, "the URL is empty"}
 	}
 	// 2. controls, white space, and bytes that are not UTF-8
 	badUTF8 := -1
@@ -245,7 +286,7 @@ func parse(s string) (parsed, *failure) {
 		// fast path: ASCII
 		if c := s[i]; c < utf8.RuneSelf {
 			if c <= ' ' || c == 0x7f {
-				return fail(RuleControlOrSpace, describeRune(rune(c))+" at byte "+itoa(i)+": white space and control characters are never part of a URL (browsers silently drop some, which changes the host)")
+				return &failure{RuleControlOrSpace, describeRune(rune(c)) + " at byte " + itoa(i) + ": white space and control characters are never part of a URL (browsers silently drop some, which changes the host)"}
 			}
 			continue
 		}
@@ -258,20 +299,25 @@ func parse(s string) (parsed, *failure) {
 		}
 		i += size - 1
 		if (r >= 0x80 && r <= 0x9f) || unicode.IsSpace(r) {
-			return fail(RuleControlOrSpace, describeRune(r)+" at byte "+itoa(i-size+1)+": white space and control characters are never part of a URL (browsers silently drop some, which changes the host)")
+			return &failure{RuleControlOrSpace, describeRune(r) + " at byte " + itoa(i-size+1) + ": white space and control characters are never part of a URL (browsers silently drop some, which changes the host)"}
 		}
 	}
 	if badUTF8 >= 0 {
-		return fail(RuleInvalidUTF8, "the byte at "+itoa(badUTF8)+" is not valid UTF-8")
+		return &failure{RuleInvalidUTF8, "the byte at " + itoa(badUTF8) + " is not valid UTF-8"}
 	}
 	// 3. backslash
 	if i := strings.IndexByte(s, '\\'); i >= 0 {
-		return fail(RuleBackslash, `a "\" at byte `+itoa(i)+`: browsers read it as "/", other parsers as data`)
+		return &failure{RuleBackslash, `a "\" at byte ` + itoa(i) + `: browsers read it as "/", other parsers as data`}
 	}
 	// 4. fragment, even an empty one
 	if i := strings.IndexByte(s, '#'); i >= 0 {
-		return fail(RuleFragment, `a "#" at byte `+itoa(i)+": callback URLs carry no fragment")
+		return &failure{RuleFragment, `a "#" at byte ` + itoa(i) + ": callback URLs carry no fragment"}
 	}
+	return nil
+}
+
+// parseWithGo: rules 5-6, Go's parser and the scheme it reads.
+func parseWithGo(s string) (*url.URL, *failure) {
 	// 5. Go's parser
 	u, err := url.Parse(s)
 	if err != nil {
@@ -283,19 +329,25 @@ func parse(s string) (parsed, *failure) {
 		if !strings.HasPrefix(msg, "net/url: ") {
 			msg = "net/url: " + msg
 		}
-		return fail(RuleParseError, msg)
+		return nil, &failure{RuleParseError, msg}
 	}
 	// 6. scheme
 	if u.Scheme != "http" && u.Scheme != "https" {
 		if u.Scheme == "" {
-			return fail(RuleScheme, "no scheme: the URL must start with https://")
+			return nil, &failure{RuleScheme, "no scheme: the URL must start with https://"}
 		}
-		return fail(RuleScheme, "the scheme "+quote(u.Scheme)+" is not http or https")
+		return nil, &failure{RuleScheme, "the scheme " + quote(u.Scheme) + " is not http or https"}
 	}
+	return u, nil
+}
+
+// splitAuthority: rules 7-8, the authority after "scheme://" up to the
+// first "/" or "?", and the path and query after it.
+func splitAuthority(s, scheme string) (auth, pathQuery string, f *failure) {
 	// 7. "//" right after "scheme:"
-	rest := s[len(u.Scheme)+1:]
+	rest := s[len(scheme)+1:]
 	if !strings.HasPrefix(rest, "//") {
-		return fail(RuleNoAuthority, quote(s[:len(u.Scheme)+1])+` is not followed by "//"`)
+		return "", "", &failure{RuleNoAuthority, quote(s[:len(scheme)+1]) + ` is not followed by "//"`}
 	}
 	rest = rest[2:]
 	// 8. authority up to the first "/" or "?"
@@ -303,37 +355,45 @@ func parse(s string) (parsed, *failure) {
 	if end < 0 {
 		end = len(rest)
 	}
-	auth, pathQuery := rest[:end], rest[end:]
-	badEscape := -1
+	auth, pathQuery = rest[:end], rest[end:]
 	if i := strings.IndexByte(auth, '@'); i >= 0 {
-		return fail(RuleUserinfo, `an "@" in the authority `+quote(auth)+": parsers disagree on which host it names")
+		return "", "", &failure{RuleUserinfo, `an "@" in the authority ` + quote(auth) + ": parsers disagree on which host it names"}
 	}
-	// 9. path and query characters and escapes
+	return auth, pathQuery, nil
+}
+
+// checkPathQuery: rule 9, path and query characters and escapes.
+func checkPathQuery(pathQuery string) *failure {
+	badEscape := -1
 	for i := 0; i < len(pathQuery); i++ {
 		c := pathQuery[i]
 		if c >= 0x80 {
 			r, _ := utf8.DecodeRuneInString(pathQuery[i:])
-			return fail(RulePathOrQueryChars, "the path or query holds the raw non-ASCII "+describeRune(r)+"; percent-encode it")
+			return &failure{RulePathOrQueryChars, "the path or query holds the raw non-ASCII " + describeRune(r) + "; percent-encode it"}
 		}
 		if !specialInPath[c] {
 			continue
 		}
 		switch c {
 		case '@':
-			return fail(RulePathOrQueryChars, `the path or query holds "@": a parser that looks for user info across the whole URL reads the text before it as user info and another host after it; percent-encode it as %40`)
+			return &failure{RulePathOrQueryChars, `the path or query holds "@": a parser that looks for user info across the whole URL reads the text before it as user info and another host after it; percent-encode it as %40`}
 		case '%':
 			if badEscape < 0 && (i+2 >= len(pathQuery) || !isHex(pathQuery[i+1]) || !isHex(pathQuery[i+2])) {
 				badEscape = i
 			}
 		default:
-			return fail(RulePathOrQueryChars, "the path or query holds "+quote(string(c))+"; percent-encode it")
+			return &failure{RulePathOrQueryChars, "the path or query holds " + quote(string(c)) + "; percent-encode it"}
 		}
 	}
 	if badEscape >= 0 {
 		esc := pathQuery[badEscape:min(badEscape+3, len(pathQuery))]
-		return fail(RuleBadPercentEscape, "the escape "+quote(esc)+` is not "%" followed by two hex digits`)
+		return &failure{RuleBadPercentEscape, "the escape " + quote(esc) + ` is not "%" followed by two hex digits`}
 	}
-	// 10. authority characters
+	return nil
+}
+
+// checkAuthorityChars: rule 10, the characters an authority may hold.
+func checkAuthorityChars(auth string) *failure {
 	inBrackets := strings.HasPrefix(auth, "[")
 	for i := 0; i < len(auth); i++ {
 		c := auth[i]
@@ -348,23 +408,28 @@ func parse(s string) (parsed, *failure) {
 		case c == ']' && inBrackets:
 			continue
 		case c == '%' && inBrackets && i < strings.IndexByte(auth, ']'):
-			return fail(RuleIPv6Zone, "an IPv6 zone id in "+quote(auth)+": WHATWG parsers refuse zones, Go accepts them")
+			return &failure{RuleIPv6Zone, "an IPv6 zone id in " + quote(auth) + ": WHATWG parsers refuse zones, Go accepts them"}
 		}
-		return fail(RuleAuthorityChars, "the authority "+quote(auth)+" holds "+quote(string(c))+"; only letters, digits, \"-\", \".\", \":\" and an IPv6 literal's brackets are allowed")
+		return &failure{RuleAuthorityChars, "the authority " + quote(auth) + " holds " + quote(string(c)) + "; only letters, digits, \"-\", \".\", \":\" and an IPv6 literal's brackets are allowed"}
 	}
+	return nil
+}
+
+// splitHostPort: rules 11-12, the port (checked) and a host that is not
+// empty; an IPv6 literal's host keeps its brackets.
+func splitHostPort(auth string) (host, port string, f *failure) {
 	// 11. port
-	var host, port string
 	hasPort := false
-	if inBrackets {
+	if strings.HasPrefix(auth, "[") {
 		j := strings.IndexByte(auth, ']')
 		if j < 0 {
-			return fail(RuleIPv6, "the IPv6 literal "+quote(auth)+` has no closing "]"`)
+			return "", "", &failure{RuleIPv6, "the IPv6 literal " + quote(auth) + ` has no closing "]"`}
 		}
 		host = auth[:j+1]
 		after := auth[j+1:]
 		if after != "" {
 			if after[0] != ':' {
-				return fail(RuleAuthorityChars, quote(after)+` follows the IPv6 literal; only ":port" may`)
+				return "", "", &failure{RuleAuthorityChars, quote(after) + ` follows the IPv6 literal; only ":port" may`}
 			}
 			port, hasPort = after[1:], true
 		}
@@ -377,38 +442,33 @@ func parse(s string) (parsed, *failure) {
 	}
 	if hasPort {
 		if reason := checkPort(port); reason != "" {
-			return fail(RulePort, reason)
+			return "", "", &failure{RulePort, reason}
 		}
 	}
 	// 12. empty host
 	if host == "" {
-		return fail(RuleEmptyHost, "the URL has no host")
+		return "", "", &failure{RuleEmptyHost, "the URL has no host"}
 	}
-	// Go must read the same host and port, or parsers disagree.
-	goHost := u.Hostname()
-	ourHost := host
-	if inBrackets {
-		ourHost = host[1 : len(host)-1]
+	return host, port, nil
+}
+
+// parseIPv6Host: rule 13, an IPv6 literal ("[...]").
+func parseIPv6Host(p parsed, host string) (parsed, *failure) {
+	inner := host[1 : len(host)-1]
+	ip, err := netip.ParseAddr(inner)
+	if err != nil || !ip.Is6() {
+		return fail(RuleIPv6, quote(host)+" is not an IPv6 address")
 	}
-	if goHost != ourHost || u.Port() != port || u.User != nil || u.Opaque != "" {
-		return fail(RuleParserMismatch, "net/url reads host "+quote(goHost)+" port "+quote(u.Port())+", wa-cb reads "+quote(ourHost)+" port "+quote(port))
+	if ip.Zone() != "" {
+		return fail(RuleIPv6Zone, "an IPv6 zone id in "+quote(host))
 	}
-	p := parsed{scheme: u.Scheme, port: port, rawQuery: u.RawQuery}
-	// 13. IPv6 literal
-	if inBrackets {
-		inner := host[1 : len(host)-1]
-		ip, err := netip.ParseAddr(inner)
-		if err != nil || !ip.Is6() {
-			return fail(RuleIPv6, quote(host)+" is not an IPv6 address")
-		}
-		if ip.Zone() != "" {
-			return fail(RuleIPv6Zone, "an IPv6 zone id in "+quote(host))
-		}
-		p.ip = ip
-		p.host = "[" + ip.String() + "]"
-		return p, nil
-	}
-	// 14. host normalisation, IDNA, WHATWG IPv4
+	p.ip = ip
+	p.host = "[" + ip.String() + "]"
+	return p, nil
+}
+
+// parseNamedHost: rule 14, host normalisation, IDNA and WHATWG IPv4.
+func parseNamedHost(p parsed, host string) (parsed, *failure) {
 	h, herr := normalizeHost(host)
 	if herr != nil {
 		return fail(herr.rule, herr.reason)
@@ -420,7 +480,6 @@ func parse(s string) (parsed, *failure) {
 	return p, nil
 }
 
-// checkPort accepts 1-65535 written canonically: [1-9][0-9]{0,4}.
 func checkPort(port string) string {
 	if port == "" {
 		return `the port after ":" is empty`
