@@ -183,7 +183,7 @@ func decodeQuery(raw string, notes *[]string) []Event {
 	if evs, ok := classifyParams(ps, nil, notes); ok {
 		return evs
 	}
-	ev := unknownEvent(paramsJSON(ps, isVerifyToken))
+	ev := unknownEvent(paramsJSON(ps, IsVerifyToken))
 	return []Event{ev}
 }
 
@@ -203,7 +203,7 @@ func decodeForm(body, rawQuery string, notes *[]string) []Event {
 		return evs
 	}
 	*notes = append(*notes, local...)
-	return []Event{unknownEvent(paramsJSON(ps, isVerifyToken))}
+	return []Event{unknownEvent(paramsJSON(ps, IsVerifyToken))}
 }
 
 // queryCallback decodes the URL query as the callback, for bodies that

@@ -282,7 +282,7 @@ func TestParseQuery(t *testing.T) {
 
 func TestParamsJSON(t *testing.T) {
 	ps := params{{"a", "1"}, {"b", "x\"y\x01"}, {"a", "2"}, {"hub.verify_token", "tok"}, {"c", "\xff"}}
-	got := string(paramsJSON(ps, isVerifyToken))
+	got := string(paramsJSON(ps, IsVerifyToken))
 	want := `{"a":["1","2"],"b":"x\"y\u0001","hub.verify_token":"[redacted]","c":"\ufffd"}`
 	if got != want {
 		t.Fatalf("paramsJSON = %s, want %s", got, want)

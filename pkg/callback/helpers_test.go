@@ -77,7 +77,7 @@ func verifyTokenOf(r Request) string {
 	for _, src := range []string{r.RawQuery, string(r.Body)} {
 		ps, _ := parseQuery(src)
 		for _, p := range ps {
-			if isVerifyToken(p.key) && len(p.value) >= 6 && p.value != redacted {
+			if IsVerifyToken(p.key) && len(p.value) >= 6 && p.value != redacted {
 				return p.value
 			}
 		}

@@ -49,7 +49,9 @@ func hasAny(ps params, keys ...string) bool {
 	return false
 }
 
-func isVerifyToken(k string) bool { return k == "hub.verify_token" || k == "hub_verify_token" }
+// IsVerifyToken reports the parameter names of Meta's verify token, a
+// secret that is never shown.
+func IsVerifyToken(k string) bool { return k == "hub.verify_token" || k == "hub_verify_token" }
 
 func firstOf(ps params, keys ...string) string {
 	for _, k := range keys {
@@ -70,7 +72,7 @@ func verification(ps params) Event {
 			Challenge:    firstOf(ps, "hub.challenge", "hub_challenge"),
 			TokenPresent: ps.has("hub.verify_token") || ps.has("hub_verify_token"),
 		},
-		Raw: paramsJSON(ps, isVerifyToken),
+		Raw: paramsJSON(ps, IsVerifyToken),
 	}
 }
 

@@ -35,6 +35,21 @@ func (ps params) has(key string) bool {
 	return false
 }
 
+// QueryParam is one parameter of a query string or form body.
+type QueryParam struct{ Key, Value string }
+
+// ParseQuery splits a query string or form body into its parameters in
+// order, as leniently as the decoder reads them (see parseQuery): a body
+// or query Kaleyra sends malformed is still split the same way.
+func ParseQuery(raw string) []QueryParam {
+	ps, _ := parseQuery(raw)
+	out := make([]QueryParam, len(ps))
+	for i, p := range ps {
+		out[i] = QueryParam{Key: p.key, Value: p.value}
+	}
+	return out
+}
+
 // jsonParams are Kaleyra parameters that may carry unencoded JSON.
 func jsonParam(key string) bool {
 	return key == "message" || key == "contacts" || key == "location"

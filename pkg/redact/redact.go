@@ -1,22 +1,28 @@
-// Package redact masks personal data (phone numbers, names, message text) in
-// events, JSON payloads and query strings. Masking is consistent: within one
-// Redactor the same value always becomes the same token, so a conversation
-// can still be followed ("phone:3fa91c sent 3 messages") without showing it.
+// Package redact masks personal data in events, JSON payloads, query
+// strings and request bodies: phone numbers and WhatsApp ids, business-
+// scoped user ids, names, message text, captions, reply titles and
+// descriptions, button texts and payloads, reactions, location names and
+// addresses (coordinates rounded to 2 decimals), contact cards, media file
+// names and the query strings of URLs. Ids, types, statuses, timestamps,
+// error codes and Kaleyra refs are kept.
+//
+// Masking is consistent: within one Redactor the same value always becomes
+// the same token, so a conversation can still be followed ("phone:3fa91c
+// sent 3 messages") without showing it.
 package redact
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net/url"
-	"strings"
+	"path"
+	"strconv"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
-	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
-	"github.com/wa-cb/wa-cb/pkg/internal/jsonstr"
 )
 
 // Redactor masks values with an HMAC keyed per Redactor, so tokens cannot be
@@ -78,14 +84,107 @@ func (r *Redactor) Text(v string) string {
 	return fmt.Sprintf("%s(%d chars)", r.token("text", v), len([]rune(v)))
 }
 
-// Keys whose string values are masked wherever they appear in a payload.
+// User masks a business-scoped user id (US.13491208655302741918), which
+// identifies a person as a phone number does.
+func (r *Redactor) User(v string) string {
+	if v == "" {
+		return ""
+	}
+	return r.token("user", v)
+}
+
+// File masks a file name, keeping a short extension as a hint
+// ("file:3fa91c.pdf").
+func (r *Redactor) File(v string) string {
+	if v == "" {
+		return ""
+	}
+	ext := path.Ext(v)
+	if len(ext) > 6 || !isAlnum(ext[min(1, len(ext)):]) {
+		ext = ""
+	}
+	return r.token("file", v) + ext
+}
+
+func isAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// URL masks what a URL's query string, fragment and user info say (signed
+// media links carry them); scheme, host and path are kept. A value that is
+// not an absolute URL is masked as text.
+func (r *Redactor) URL(v string) string {
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return r.Text(v)
+	}
+	if u.RawQuery == "" && u.Fragment == "" && u.User == nil && !u.ForceQuery {
+		return v
+	}
+	rest := u.RawQuery
+	if u.Fragment != "" {
+		rest += "#" + u.Fragment
+	}
+	if u.User != nil {
+		rest += "@" + u.User.String()
+	}
+	u.RawQuery, u.Fragment, u.RawFragment, u.User, u.ForceQuery = "", "", "", nil, false
+	return u.String() + "?" + r.token("query", rest)
+}
+
+// Coord rounds a coordinate to 2 decimals (about a kilometre).
+func Coord(f float64) float64 {
+	return math.Round(f*100) / 100
+}
+
+// coordText rounds a coordinate written as text; anything that is not a
+// number is masked as text.
+func (r *Redactor) coordText(v string) string {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return r.Text(v)
+	}
+	return strconv.FormatFloat(Coord(f), 'f', -1, 64)
+}
+
+// coordNumber rounds a coordinate written as a JSON number; one too large
+// for a float64 becomes null, so that the document stays valid.
+func coordNumber(v string) string {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return "null"
+	}
+	return strconv.FormatFloat(Coord(f), 'f', -1, 64)
+}
+
+// Keys whose values are masked wherever they appear in a payload, a query
+// string or an event's extra.
 var (
 	phoneKeys = set("from", "to", "wa_id", "recipient_id", "phone_number", "mobile", "wa_number",
-		"wanumber", "new_wa_id", "display_phone_number", "phone", "user", "customer_number")
-	nameKeys = set("name", "first_name", "last_name", "middle_name", "formatted_name", "prefix", "suffix")
+		"wanumber", "new_wa_id", "display_phone_number", "phone", "user", "customer_number", "mentions")
+	userKeys = set("user_id", "parent_user_id", "from_user_id", "from_parent_user_id", "to_user_id",
+		"to_parent_user_id", "recipient_user_id", "recipient_parent_user_id", "previous_user_id")
+	nameKeys = set("name", "first_name", "last_name", "middle_name", "formatted_name", "full_name",
+		"prefix", "suffix", "sticker-pack-publisher")
 	textKeys = set("body", "caption", "text", "address", "email", "street", "city", "zip",
-		"birthday", "contact_image", "headline")
-	// Query parameters whose value is itself JSON (Kaleyra v1).
+		"birthday", "contact_image", "headline", "payload", "emoji", "response_json",
+		"company", "department")
+	fileKeys = set("filename", "media_name", "file")
+	urlKeys  = set("url", "link", "media_url", "source_url", "image_url", "video_url", "thumbnail_url")
+	// Members that are a person's words only inside a reply or a
+	// contact's organisation (elsewhere they are error titles and the
+	// like, which stay).
+	replyKeys    = set("title", "description")
+	replyParents = set("button_reply", "list_reply", "nfm_reply", "button", "org", "interactive")
+	// Query parameters and members whose value is itself JSON (Kaleyra v1).
 	jsonParams = set("message", "contacts", "location")
 )
 
@@ -97,34 +196,63 @@ func set(keys ...string) map[string]bool {
 	return m
 }
 
-func (r *Redactor) value(key, v string) string {
+// field masks a string value found under key, in an object that sits
+// under parent ("" when unknown).
+func (r *Redactor) field(parent, key, v string) string {
 	switch {
-	case phoneKeys[key]:
+	case phoneKeys[key] || key == "id" && parent == "threads":
+		// a history thread is named by the customer's WhatsApp id
 		return r.Phone(v)
+	case userKeys[key]:
+		return r.User(v)
 	case nameKeys[key]:
 		return r.Name(v)
-	case textKeys[key]:
+	case textKeys[key] || replyKeys[key] && replyParents[parent]:
 		return r.Text(v)
+	case fileKeys[key]:
+		return r.File(v)
+	case urlKeys[key]:
+		return r.URL(v)
+	case key == "latitude" || key == "longitude":
+		return r.coordText(v)
 	}
 	return v
 }
 
-// Event masks an event in place: from, to, name, text, captions, context
-// sender, location names, Kaleyra phone fields, and its raw payload.
+// Event masks an event in place: every field that holds a person's data
+// (see the package comment), its extra facts by name, and its raw payload
+// and referral. Shared values (media, location, reply, context, contacts)
+// are copied, never changed.
 func (r *Redactor) Event(e *callback.Event) {
-	e.From = r.Phone(e.From)
-	e.To = r.Phone(e.To)
+	e.From, e.To, e.BusinessNumber = r.Phone(e.From), r.Phone(e.To), r.Phone(e.BusinessNumber)
+	e.FromUserID, e.FromParentUserID = r.User(e.FromUserID), r.User(e.FromParentUserID)
+	e.ToUserID, e.ToParentUserID = r.User(e.ToUserID), r.User(e.ToParentUserID)
 	e.Name = r.Name(e.Name)
 	e.Text = r.Text(e.Text)
 	if e.Media != nil {
 		m := *e.Media
-		m.Caption = r.Text(m.Caption)
+		m.Caption, m.Filename, m.URL = r.Text(m.Caption), r.File(m.Filename), r.URL(m.URL)
 		e.Media = &m
 	}
 	if e.Location != nil {
 		l := *e.Location
-		l.Name, l.Address = r.Text(l.Name), r.Text(l.Address)
+		l.Name, l.Address, l.URL = r.Text(l.Name), r.Text(l.Address), r.URL(l.URL)
+		l.Latitude, l.Longitude = roundPtr(l.Latitude), roundPtr(l.Longitude)
 		e.Location = &l
+	}
+	if e.Reply != nil {
+		rp := *e.Reply
+		if rp.ID != "" && rp.ID == rp.Payload {
+			// a template button's id is its payload: the same token
+			rp.ID = r.Text(rp.ID)
+		}
+		rp.Title, rp.Description, rp.Payload = r.Text(rp.Title), r.Text(rp.Description), r.Text(rp.Payload)
+		e.Reply = &rp
+	}
+	if e.Reaction != nil {
+		re := *e.Reaction
+		re.Emoji = r.Text(re.Emoji)
+		e.Reaction = &re
 	}
 	if e.Context != nil {
 		c := *e.Context
@@ -138,10 +266,20 @@ func (r *Redactor) Event(e *callback.Event) {
 		}
 		e.Context = &c
 	}
+	if len(e.Contacts) > 0 {
+		cs := make([]callback.SharedContact, len(e.Contacts))
+		for i, c := range e.Contacts {
+			cs[i].Name = r.Name(c.Name)
+			for _, p := range c.Phones {
+				cs[i].Phones = append(cs[i].Phones, r.Phone(p))
+			}
+		}
+		e.Contacts = cs
+	}
 	if len(e.Extra) > 0 {
 		ex := make(map[string]string, len(e.Extra))
 		for k, v := range e.Extra {
-			ex[k] = r.value(k, v)
+			ex[k] = r.field("", k, v)
 		}
 		e.Extra = ex
 	}
@@ -153,133 +291,10 @@ func (r *Redactor) Event(e *callback.Event) {
 	}
 }
 
-// Payload masks a JSON document; anything that is not JSON is masked as
-// text by Body.
-func (r *Redactor) Payload(doc []byte) []byte {
-	out, err := r.JSON(doc)
-	if err != nil {
-		return r.digits(doc)
+func roundPtr(f *float64) *float64 {
+	if f == nil {
+		return nil
 	}
-	return out
-}
-
-// Body masks a request body of any kind: JSON, a form or query string, or
-// (as a last resort) text in which every long run of digits is masked.
-func (r *Redactor) Body(body []byte, contentType string) []byte {
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
-		return body
-	}
-	if trimmed[0] == '{' || trimmed[0] == '[' {
-		if out, err := r.JSON(body); err == nil {
-			return out
-		}
-		return r.digits(body)
-	}
-	if strings.HasPrefix(contentType, "application/x-www-form-urlencoded") || bytes.IndexByte(trimmed, '=') > 0 {
-		if q, ok := r.Query(string(body)); ok {
-			return []byte(q)
-		}
-	}
-	return r.digits(body)
-}
-
-// Query masks the parameters of a query string. It reports false when the
-// string does not parse as one.
-func (r *Redactor) Query(raw string) (string, bool) {
-	vals, err := url.ParseQuery(raw)
-	if err != nil {
-		return string(r.digits([]byte(raw))), false
-	}
-	for k, vs := range vals {
-		for i, v := range vs {
-			if jsonParams[k] && v != "" {
-				if out, err := r.JSON([]byte(v)); err == nil {
-					vs[i] = string(out)
-					continue
-				}
-				vs[i] = string(r.digits([]byte(v)))
-				continue
-			}
-			vs[i] = r.value(k, strings.TrimSpace(v))
-		}
-	}
-	return vals.Encode(), true
-}
-
-// digits masks every run of 7 or more digits (an optional '+' before it),
-// which catches phone numbers in text that could not be parsed.
-func (r *Redactor) digits(b []byte) []byte {
-	var out bytes.Buffer
-	for i := 0; i < len(b); {
-		j := i
-		if b[j] == '+' {
-			j++
-		}
-		k := j
-		for k < len(b) && b[k] >= '0' && b[k] <= '9' {
-			k++
-		}
-		if k-j >= 7 {
-			out.WriteString(r.Phone(string(b[j:k])))
-			i = k
-			continue
-		}
-		out.WriteByte(b[i])
-		i++
-	}
-	return out.Bytes()
-}
-
-// JSON masks string values under the sensitive keys of a JSON document,
-// keeping key order, and returns it compact. Kaleyra's JSON-in-a-string
-// values ("message") are masked inside too. Numbers are kept as written.
-func (r *Redactor) JSON(doc []byte) ([]byte, error) {
-	d, err := jsonspan.Parse(doc)
-	if err != nil {
-		return nil, fmt.Errorf("redact: %w", err)
-	}
-	defer d.Release()
-	return r.appendValue(make([]byte, 0, len(doc)+len(doc)/4), d, 0, ""), nil
-}
-
-// appendValue writes value i of d, masked by the key it sits under.
-func (r *Redactor) appendValue(out []byte, d *jsonspan.Doc, i int32, key string) []byte {
-	switch d.Kind(i) {
-	case jsonspan.Object:
-		out = append(out, '{')
-		for m := d.First(i); m >= 0; m = d.Next(m) {
-			if m != d.First(i) {
-				out = append(out, ',')
-			}
-			k := d.Key(m)
-			out = jsonstr.Append(out, k)
-			out = append(out, ':')
-			out = r.appendValue(out, d, m, k)
-		}
-		return append(out, '}')
-	case jsonspan.Array:
-		out = append(out, '[')
-		for e := d.First(i); e >= 0; e = d.Next(e) {
-			if e != d.First(i) {
-				out = append(out, ',')
-			}
-			// Array elements inherit the key: "mentions":["1631..."].
-			out = r.appendValue(out, d, e, key)
-		}
-		return append(out, ']')
-	case jsonspan.String:
-		t := d.Scalar(i)
-		if jsonParams[key] && len(t) > 1 && (t[0] == '{' || t[0] == '[') {
-			if inner, err := r.JSON([]byte(t)); err == nil {
-				return jsonstr.Append(out, string(inner))
-			}
-		}
-		if key == "mentions" {
-			return jsonstr.Append(out, r.Phone(t))
-		}
-		return jsonstr.Append(out, r.value(key, t))
-	default: // numbers, true, false, null as written
-		return append(out, d.Raw(i)...)
-	}
+	v := Coord(*f)
+	return &v
 }

@@ -186,8 +186,17 @@ seen); the summary at exit lists the messages with anomalies.
   --record FILE          keep every exchange; wa-cb replay sends them again
   --fail-every N         answer like a failing app (also --status, --delay, --fail-rate)
   --until EXPR           exit 0 once an event matches a jq expression (3 on --timeout)
-  --redact               mask phone numbers, names and message text everywhere
+  --redact               mask personal data in every output (below)
   --ui                   the same exchanges in a browser, with replay (127.0.0.1:4281)
+
+--redact masks phone numbers and WhatsApp ids wherever they appear, user
+ids, names, message text and captions, reply titles and descriptions,
+button texts and payloads, reactions, location names and addresses
+(coordinates rounded to 2 decimals), contact cards, file names and URLs'
+query strings, in the events, raw payloads, bodies, queries, the forward
+line and the recording; it keeps ids, kinds, types, statuses, timestamps,
+errors, pricing and Kaleyra refs. A redacted recording holds the masked
+bodies without their signature headers: replay delivers them unsigned.
 
 Ctrl-C stops gracefully: requests in flight finish, then a summary is printed.
 Everything in detail: man wa-cb-listen, or the README.`,

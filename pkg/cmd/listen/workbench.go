@@ -70,7 +70,7 @@ func addWorkbenchFlags(cmd *cobra.Command, wb *Workbench) {
 	fl.StringVar(&wb.Until, "until", "", "Exit 0 once --count events match the jq `EXPR`")
 	fl.IntVar(&wb.Count, "count", 1, "Number `N` of events --until waits for")
 	fl.DurationVar(&wb.Timeout, "timeout", 0, "With --until or --max-events: exit 3 if they are not met within `DURATION`")
-	fl.BoolVar(&wb.Redact, "redact", false, "Mask phone numbers, names and message text in the output and the recording")
+	fl.BoolVar(&wb.Redact, "redact", false, "Mask personal data (numbers, names, texts, replies, contacts, places, file names) in every output and the recording")
 	fl.StringVar(&wb.RedactKey, "redact-key", "", "`KEY` that keeps --redact tokens stable across runs (env WA_CB_REDACT_KEY; implies --redact)")
 }
 
@@ -292,13 +292,30 @@ func redactExchange(r *redact.Redactor, ex *listener.Exchange) {
 	if len(ex.Body) > 0 {
 		ex.Body = r.Body(ex.Body, ex.Header.Get("Content-Type"))
 	}
-	if ex.RawQuery != "" {
-		q, _ := r.Query(ex.RawQuery)
+	if ex.Header.Get(callback.SignatureHeader) != "" || ex.Header.Get(sender.LegacySignatureHeader) != "" {
+		// The signatures were over the bytes received, which are gone:
+		// a redacted recording claims no signature (its events still say
+		// what was checked on arrival).
+		h := ex.Header.Clone()
+		h.Del(callback.SignatureHeader)
+		h.Del(sender.LegacySignatureHeader)
+		ex.Header = h
+	}
+	rawQuery := ex.RawQuery
+	if rawQuery != "" {
+		q, _ := r.Query(rawQuery)
 		ex.RawQuery = q
 	}
-	if fr := ex.Forward; fr != nil && len(fr.Body) > 0 && ex.Handshake == nil {
+	if fr := ex.Forward; fr != nil {
 		c := *fr
-		c.Body = r.Body(fr.Body, fr.Header.Get("Content-Type"))
+		if rawQuery != "" {
+			// the forwarded URL (and an error naming it) carry the query
+			c.URL = strings.Replace(c.URL, "?"+rawQuery, "?"+ex.RawQuery, 1)
+			c.Error = strings.ReplaceAll(c.Error, rawQuery, ex.RawQuery)
+		}
+		if len(fr.Body) > 0 && ex.Handshake == nil {
+			c.Body = r.Body(fr.Body, fr.Header.Get("Content-Type"))
+		}
 		ex.Forward = &c
 	}
 	if ex.Handshake == nil && len(ex.Answer.Body) > 0 {
@@ -376,7 +393,7 @@ func (wb *Workbench) notes(status int) []string {
 		out = append(out, n)
 	}
 	if wb.Redact {
-		out = append(out, "Redacting phone numbers, names and message text")
+		out = append(out, "Redacting personal data (numbers, user ids, names, texts, replies, contacts, places, file names) in every output")
 	}
 	if wb.until != nil {
 		n := fmt.Sprintf("Waiting for %d %s matching %s", wb.Count, map[bool]string{true: "event", false: "events"}[wb.Count == 1], wb.until.String())

@@ -213,7 +213,7 @@ func replayRun(ctx context.Context, opts *Options) error {
 		}
 	}
 	if redacted > 0 && opts.Delivery.AppSecret == "" {
-		fmt.Fprintf(ios.ErrOut, "note: %d of %d requests were recorded with --redact: their bodies are masked and their signatures will not verify (--app-secret signs them anew)\n", redacted, len(items))
+		fmt.Fprintf(ios.ErrOut, "note: %d of %d requests were recorded with --redact: they deliver the masked bodies, unsigned (--app-secret signs them anew)\n", redacted, len(items))
 	}
 
 	snd := opts.Delivery.Sender(opts.Factory)

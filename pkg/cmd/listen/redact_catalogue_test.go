@@ -1,0 +1,202 @@
+package listen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/fixture"
+)
+
+// personal lists the values of an unredacted event that are a person's
+// data: every one must be absent from every redacted output.
+func personal(ev *callback.Event) []string {
+	var out []string
+	add := func(vs ...string) { out = append(out, vs...) }
+	add(ev.From, ev.To, ev.Name, ev.Text, ev.BusinessNumber,
+		ev.FromUserID, ev.FromParentUserID, ev.ToUserID, ev.ToParentUserID)
+	if m := ev.Media; m != nil {
+		add(m.Caption)
+		if !strings.Contains(m.URL, m.Filename) {
+			// a file name that is also the URL's last segment (Kaleyra's
+			// uuids) stays with the path, which is kept
+			add(m.Filename)
+		}
+		if u, err := url.Parse(m.URL); err == nil {
+			add(u.RawQuery)
+		}
+	}
+	if l := ev.Location; l != nil {
+		add(l.Name, l.Address)
+		for _, c := range []*float64{l.Latitude, l.Longitude} {
+			if c != nil {
+				if s := strconv.FormatFloat(*c, 'f', -1, 64); len(s) > len(strconv.FormatFloat(*c, 'f', 2, 64)) {
+					add(s) // more precise than the 2 decimals redaction keeps
+				}
+			}
+		}
+	}
+	if r := ev.Reply; r != nil {
+		add(r.Title, r.Description, r.Payload)
+	}
+	if c := ev.Context; c != nil {
+		add(c.From)
+		add(c.Mentions...)
+	}
+	for _, c := range ev.Contacts {
+		add(c.Name)
+		add(c.Phones...)
+	}
+	if ev.Reaction != nil {
+		add(ev.Reaction.Emoji)
+	}
+	for _, k := range []string{"mobile", "phone_number", "wa_id", "user_id", "previous_user_id", "from_user_id", "name", "wa_number"} {
+		add(ev.Extra[k])
+	}
+	return out
+}
+
+// distinctive reports whether a value is long enough that finding it in
+// an output means it leaked (a two-letter text could be part of anything).
+func distinctive(s string) bool {
+	return len(strings.TrimSpace(s)) >= 4
+}
+
+// Test_listenRun_RedactCatalogue sends every bundled fixture to a listener
+// run with --redact, --record and --forward-to an app that echoes the
+// request back, in cards and in --json: no personal value the unredacted
+// decoder shows may appear in any output (the events with their raw, the
+// cards, the forward line, the recording bytes), while ids, types,
+// statuses and timestamps stay.
+func Test_listenRun_RedactCatalogue(t *testing.T) {
+	fxs, err := fixture.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", r.Header.Get("Content-Type"))
+		w.Write(append([]byte(r.URL.RawQuery+"\n"), b...))
+	}))
+	defer app.Close()
+	rnd := &fixture.Renderer{}
+	type sent struct {
+		name string
+		evs  []callback.Event
+	}
+	var all []sent
+	var reqs []*fixture.Request
+	for _, fx := range fxs {
+		req, err := rnd.Render(fx, fixture.RenderOptions{Verbatim: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, req)
+		evs := callback.Decode(callback.Request{Method: req.Method, Path: req.Path, RawQuery: req.RawQuery, Header: req.Header, Body: req.Body})
+		all = append(all, sent{fx.Name, evs})
+	}
+	for _, mode := range []string{"json", "cards"} {
+		t.Run(mode, func(t *testing.T) {
+			rec := filepath.Join(t.TempDir(), "rec.ndjson")
+			args := []string{"--redact", "--record", rec, "--forward-to", app.URL + "/app"}
+			if mode == "json" {
+				args = append(args, "--json")
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			u, out, errOut, done := runListen(t, ctx, parseOptions(t, args...))
+			for _, req := range reqs {
+				hr, err := http.NewRequest(req.Method, strings.TrimSuffix(u, "/")+req.Path+queryOf(req.RawQuery), bytes.NewReader(req.Body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				hr.Header = req.Header.Clone()
+				resp, err := http.DefaultClient.Do(hr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			cancel()
+			if err := wait(t, done); err != nil {
+				t.Fatal(err)
+			}
+			recording, err := os.ReadFile(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String(), "recording": string(recording)}
+			names := make([]string, 0, len(outputs))
+			for n := range outputs {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			leaks, checked := 0, 0
+			for _, s := range all {
+				for i := range s.evs {
+					for _, v := range personal(&s.evs[i]) {
+						if !distinctive(v) {
+							continue
+						}
+						checked++
+						for _, n := range names {
+							if strings.Contains(outputs[n], v) || strings.Contains(outputs[n], jsonEscaped(v)) {
+								leaks++
+								if leaks <= 40 {
+									t.Errorf("%s: %q (event %d) appears in the redacted %s", s.name, v, i, n)
+								}
+							}
+						}
+					}
+				}
+			}
+			if checked < 2*len(all) {
+				t.Errorf("only %d personal values checked over %d fixtures", checked, len(all))
+			}
+			if mode != "json" {
+				return
+			}
+			// What identifies and orders events stays.
+			for _, s := range all {
+				for _, ev := range s.evs {
+					for k, v := range map[string]string{"id": ev.ID, "type": ev.Type, "status": ev.Status, "timestamp": ev.Timestamp, "kind": ev.Kind} {
+						if v == "" || ev.Kind == callback.KindVerification {
+							continue
+						}
+						if want := `"` + k + `":` + jsonEscaped(v); !strings.Contains(out.String(), want) {
+							t.Errorf("%s: %s is gone from the redacted events", s.name, want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func queryOf(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	return "?" + raw
+}
+
+// jsonEscaped is s as JSON writes it, quotes included.
+func jsonEscaped(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSpace(b.String())
+}
