@@ -75,9 +75,9 @@ func distinctive(s string) bool {
 
 // Test_listenRun_RedactCatalogue sends every bundled fixture to a listener
 // run with --redact, --record and --forward-to an app that echoes the
-// request back, in cards and in --json: no personal value the unredacted
+// request back, in cards, --compact lines and --json: no personal value the unredacted
 // decoder shows may appear in any output (the events with their raw, the
-// cards, the forward line, the recording bytes), while ids, types,
+// cards and lines, the forward line, the recording bytes), while ids, types,
 // statuses and timestamps stay.
 func Test_listenRun_RedactCatalogue(t *testing.T) {
 	fxs, err := fixture.Bundled()
@@ -106,12 +106,12 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 		evs := callback.Decode(callback.Request{Method: req.Method, Path: req.Path, RawQuery: req.RawQuery, Header: req.Header, Body: req.Body})
 		all = append(all, sent{fx.Name, evs})
 	}
-	for _, mode := range []string{"json", "cards"} {
+	for _, mode := range []string{"json", "cards", "compact"} {
 		t.Run(mode, func(t *testing.T) {
 			rec := filepath.Join(t.TempDir(), "rec.ndjson")
 			args := []string{"--redact", "--record", rec, "--forward-to", app.URL + "/app"}
-			if mode == "json" {
-				args = append(args, "--json")
+			if mode != "cards" {
+				args = append(args, "--"+mode)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
