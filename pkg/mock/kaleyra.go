@@ -98,6 +98,7 @@ func (m *Mock) kaleyraV1(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	business, _ := phoneDigits(p.Get("from"))
 	uuid := m.cfg.Renderer.FreshID(uuidShape)
 	refs := map[string]string{}
 	for _, k := range []string{"ref", "ref1", "ref2"} {
@@ -120,7 +121,7 @@ func (m *Mock) kaleyraV1(w http.ResponseWriter, r *http.Request) {
 	for i, d := range recipients {
 		id := uuid + ":" + strconv.Itoa(i)
 		ids[i], data[i] = id, item{id, d}
-		msg := &Message{ID: id, API: APIKaleyraV1, To: d, Business: p.Get("from"), Type: strings.ToLower(p.Get("type")),
+		msg := &Message{ID: id, API: APIKaleyraV1, To: d, Business: business, Type: strings.ToLower(p.Get("type")),
 			Refs: refs, Accepted: m.sched.Now(), Request: info, Callback: target, Magic: magicOf(d)}
 		msgs[i] = msg
 	}

@@ -376,3 +376,20 @@ func TestPlans(t *testing.T) {
 		}
 	}
 }
+
+func TestRetryTargetDown(t *testing.T) {
+	a := newApp(t)
+	down := a.srv.URL
+	a.srv.Close()
+	h := newHarness(t, Config{Retry: RetryPolicy{Attempts: 2, First: time.Second, Factor: 2},
+		Delays: Delays{Sent: 0, Delivered: time.Hour, Read: time.Hour}})
+	h.do("POST", "/v1/SID/messages", form, v1Form("919800004004", down+"/cb"))
+	h.clk.Advance(0)
+	if r := h.next(KindCallback); r.Answer != 0 || r.Error != "connection refused" || r.RetryInMS != 1000 {
+		t.Fatalf("first try %+v", r)
+	}
+	h.clk.Advance(time.Second)
+	if r := h.next(KindCallback); r.Error != "connection refused" || !r.GaveUp {
+		t.Fatalf("last try %+v", r)
+	}
+}

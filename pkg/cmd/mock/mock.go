@@ -90,13 +90,15 @@ APIs:
   /{version}/{phone_number_id}/messages   Meta Cloud API (webhooks to --webhook-url)
 
 The mock never calls a host off this machine: a whitelisted production
-callback_url is called back only through --route HOST=URL. Magic recipient
-numbers (wa-cb mock numbers) fail, stay unread and more; /_mock/ is a
+callback_url is called back only through --route HOST=URL. /_mock/ is a
 control API (messages, a status now, inbound customer messages, the clock).
 
-Output: a line per API call and per callback attempt on stdout (--json:
-NDJSON); banners and the summary go to stderr. Magic numbers, the control
-API and retries in detail: man wa-cb-mock.`,
+Magic recipients (last four digits; wa-cb mock numbers):
+` + magicList() + `
+Output: a line per API call and per callback try on stdout (--json: NDJSON);
+banners and the summary on stderr. Shape inferred (wa-cb's choices, Kaleyra
+documents none): the v1 data array, E413's status and body, the v2 answer
+and the retry policy. Control API and retries in detail: man wa-cb-mock.`,
 		Example: `  # Kaleyra v1: point your app's Kaleyra base URL at the mock
   $ wa-cb mock --speed 10
   $ curl -s http://127.0.0.1:4290/v1/HXAP16XXXXXX97IN/messages -H 'api-key: test' \
@@ -203,6 +205,15 @@ API and retries in detail: man wa-cb-mock.`,
 	return cmd
 }
 
+// magicList is one line per magic recipient, for the help.
+func magicList() string {
+	var b strings.Builder
+	for _, mn := range mock.MagicNumbers {
+		fmt.Fprintf(&b, "  …%s  %s\n", mn.Suffix, mn.Effect)
+	}
+	return b.String()
+}
+
 // details is the reference part of the help, for the man page and the
 // Markdown reference; --help stays short.
 func details() string {
@@ -239,9 +250,7 @@ reported as not delivered.
 
 Magic recipients (the number's last four digits):
 `)
-	for _, mn := range mock.MagicNumbers {
-		fmt.Fprintf(&b, "  …%s  %s\n", mn.Suffix, mn.Effect)
-	}
+	b.WriteString(magicList())
 	b.WriteString(`Every other number goes sent → delivered → read.
 
 A callback answered with a non-2xx status (or not answered) is tried again,
