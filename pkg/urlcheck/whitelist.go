@@ -225,12 +225,12 @@ func entrySyntax(s string) string {
 		return "it has a scheme; give the bare domain (example.com)"
 	}
 	if s[0] == '.' {
-		return `a leading "." is not accepted; "example.com" already covers its subdomains`
+		return `a leading "." is not accepted; ` + coveredBy(s)
 	}
 	for _, r := range s {
 		switch {
 		case r == '*':
-			return `wildcards are not accepted; "example.com" already covers its subdomains`
+			return `wildcards are not accepted; ` + coveredBy(s)
 		case r == '/':
 			return `it has a path ("/"); give the bare domain`
 		case r == ':':
@@ -254,6 +254,19 @@ func entrySyntax(s string) string {
 		}
 	}
 	return ""
+}
+
+// coveredBy says which entry to give instead of a wildcard or dotted one:
+// the user's own domain ("*.acme.io" -> "acme.io") when that is a valid
+// entry, else a bare domain in general.
+func coveredBy(s string) string {
+	d := strings.TrimLeft(s, "*.")
+	if d != "" && !strings.Contains(d, "*") && entrySyntax(d) == "" {
+		if h, err := normalizeHost(d); err == nil && !h.ip.IsValid() && publicSuffixReason(h.ascii) == "" {
+			return quote(d) + " already covers its subdomains"
+		}
+	}
+	return "a bare domain (example.com) already covers its subdomains"
 }
 
 // publicSuffixReason refuses an entry that is itself a public suffix: a

@@ -280,3 +280,22 @@ func TestWhitelistMatch(t *testing.T) {
 		}
 	}
 }
+
+// The hint for a wildcard or dotted entry names the user's own domain when
+// it is a valid entry, never a stranger's.
+func TestWildcardHintNamesOwnDomain(t *testing.T) {
+	cases := map[string]string{
+		"*.acme.io":        `wildcards are not accepted; "acme.io" already covers its subdomains`,
+		".acme.io":         `a leading "." is not accepted; "acme.io" already covers its subdomains`,
+		"**.hooks.acme.io": `wildcards are not accepted; "hooks.acme.io" already covers its subdomains`,
+		"*.co.uk":          `wildcards are not accepted; a bare domain (example.com) already covers its subdomains`,
+		"a.*.io":           `wildcards are not accepted; a bare domain (example.com) already covers its subdomains`,
+		"*":                `wildcards are not accepted; a bare domain (example.com) already covers its subdomains`,
+		"*.10.0.0.1":       `wildcards are not accepted; a bare domain (example.com) already covers its subdomains`,
+	}
+	for raw, want := range cases {
+		if _, reason := ParseEntry(raw); reason != want {
+			t.Errorf("ParseEntry(%q) reason\n got %q\nwant %q", raw, reason, want)
+		}
+	}
+}
