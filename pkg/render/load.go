@@ -49,11 +49,16 @@ func writeLoadReport(w io.Writer, s *Styles, r *sender.LoadReport) {
 	if r.Target != "" {
 		line("target", r.Target)
 	}
-	sent := fmt.Sprintf("%d in %s: %s/s, concurrency %d", r.Sent, formatSeconds(r.ElapsedS), formatRate(r.PerSecond), r.Concurrency)
+	sent := fmt.Sprintf("%d in %s, concurrency %d", r.Sent, formatSeconds(r.ElapsedS), r.Concurrency)
 	if r.Rate > 0 {
 		sent += ", paced at " + formatRate(r.Rate) + "/s"
 	}
 	line("sent", sent)
+	if r.Succeeded > 0 {
+		line("throughput", formatRate(r.Throughput)+"/s succeeded")
+	} else {
+		line("throughput", s.Bad.Sprint("none")+": no delivery succeeded")
+	}
 	pct := ""
 	if r.Sent > 0 {
 		pct = fmt.Sprintf(" (%.1f%%)", 100*float64(r.Succeeded)/float64(r.Sent))

@@ -216,7 +216,6 @@ func (l *Load) Run(ctx context.Context) (*LoadReport, error) {
 	}
 	merge(r, lat, tallies)
 	if secs := elapsed.Seconds(); secs > 0 {
-		r.PerSecond = float64(r.Sent) / secs
 		r.Throughput = float64(r.Succeeded) / secs
 	}
 	return r, runErr

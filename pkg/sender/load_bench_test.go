@@ -34,5 +34,5 @@ func BenchmarkLoadRun(b *testing.B) {
 	if err != nil || r.Failed != 0 {
 		b.Fatalf("err=%v failed=%d", err, r.Failed)
 	}
-	b.ReportMetric(r.PerSecond, "req/s")
+	b.ReportMetric(r.Throughput, "req/s")
 }

@@ -47,9 +47,9 @@ type LoadReport struct {
 	BytesSent int64 `json:"bytes_sent"`
 
 	ElapsedS float64 `json:"elapsed_s"`
-	// PerSecond is deliveries sent per second, Throughput successful ones
-	// per second.
-	PerSecond  float64 `json:"per_second"`
+	// Throughput is successful deliveries per second: 0 when none
+	// succeeded, so a run against a target that refused every connection
+	// claims none. The one rate a run reports.
 	Throughput float64 `json:"throughput_per_s"`
 	// Latency is over every delivery that got an answer (whatever its
 	// status), computed exactly (at the microsecond it is reported in)

@@ -42,8 +42,8 @@ done
 url="$(cat "$out/baseline.url")"
 
 # The body vegeta sends: the fixture as wa-cb renders it (the last line of
-# `fixtures show` is the body).
-"$bin" fixtures show cloud-incoming-text | tail -n 1 > "$out/body.json"
+# `fixtures show` is the body, without the newline printed after it).
+printf %s "$("$bin" fixtures show cloud-incoming-text | tail -n 1)" > "$out/body.json"
 printf 'POST %s\nContent-Type: application/json\nUser-Agent: wa-cb-bench\n@%s\n' "$url" "$out/body.json" > "$out/targets.txt"
 
 # Each runner prints "REQUESTS SUCCESS_PER_SECOND P99_MS CPU_SECONDS".

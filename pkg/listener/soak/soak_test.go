@@ -90,7 +90,7 @@ func TestSoakRecordsEveryCallbackOnce(t *testing.T) {
 		t.Fatalf("listen: %v\n%s", err, l.errOut)
 	}
 	t.Logf("%d callbacks over %d connections in %s (%.0f/s; p99 answer %.2fms), recorded", n, soakConns,
-		time.Since(start).Round(time.Millisecond), report.PerSecond, report.Latency.P99)
+		time.Since(start).Round(time.Millisecond), report.Throughput, report.Latency.P99)
 
 	// The recording: every request exactly once, each with its own body
 	// and event, answered 200.
