@@ -1,25 +1,20 @@
 package sender
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/textproto"
-	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/wa-cb/wa-cb/pkg/rawinput"
 )
 
 // Payload kinds DetectPayload recognises.
 const (
-	PayloadJSON  = "json"  // a JSON body: POST application/json
-	PayloadQuery = "query" // a query string: GET
-	PayloadHTTP  = "http"  // a whole HTTP request, as `wa-cb fixtures show` prints it
-	PayloadRaw   = "raw"   // anything else, sent as is with the given content type
+	PayloadJSON   = "json"   // a JSON body: POST application/json
+	PayloadQuery  = "query"  // a query string: GET
+	PayloadHTTP   = "http"   // a whole HTTP request, as `wa-cb fixtures show` prints it
+	PayloadRecord = "record" // the request of a recording line, as it was received
+	PayloadRaw    = "raw"    // anything else, sent as is with the given content type
 )
 
 // Payload is a raw callback read from a file, ready to deliver.
@@ -38,55 +33,59 @@ type DetectOptions struct {
 	ContentType string // sets Content-Type; makes unrecognised content sendable
 }
 
-var requestLine = regexp.MustCompile(`^([A-Z][A-Z0-9_-]*) (\S+) HTTP/\d(\.\d)?\r?$`)
-
-// DetectPayload decides how to deliver a file's content:
+// DetectPayload decides how to deliver a file's content, read as one
+// callback by rawinput.ParseOne (the reader `wa-cb decode` uses):
 //
 //   - "METHOD TARGET HTTP/1.1" then headers, a blank line and a body: that
 //     request (Host and Content-Length are recomputed);
+//   - a line of a recording (listen --record): the request it holds;
 //   - a JSON object or array: POSTed as application/json, bytes unchanged;
 //   - a query string (k=v&k2=v2, optionally starting with '?'), a path with
-//     a query (/cb?k=v) or a URL (its path is ignored): sent as GET, or as a
-//     form body (application/x-www-form-urlencoded) with Method POST;
+//     a query (/cb?k=v), a request line without headers or a URL (its host
+//     and path are the listener's, so only its query is used): sent as GET,
+//     or as a form body (application/x-www-form-urlencoded) with Method POST;
 //   - anything else needs ContentType and is POSTed as is.
 func DetectPayload(data []byte, o DetectOptions) (*Payload, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	trimmed := bytes.TrimSpace(data)
-	p := &Payload{Path: "/", Header: http.Header{}}
-	firstLine, _, _ := bytes.Cut(trimmed, []byte("\n"))
-	switch {
-	case len(trimmed) == 0:
+	in, err := rawinput.ParseOne(data)
+	if errors.Is(err, rawinput.ErrEmpty) {
 		return nil, errors.New("the payload is empty")
-	case requestLine.Match(firstLine):
-		if err := parseHTTP(trimmedLeft(data), p); err != nil {
-			return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.Problem != "" {
+		return nil, errors.New(in.Problem)
+	}
+	r := in.Request
+	p := &Payload{Method: r.Method, Path: r.Path, RawQuery: r.RawQuery, Header: r.Header.Clone(), Body: r.Body}
+	if p.Header == nil {
+		p.Header = http.Header{}
+	}
+	p.Header.Del("Host") // a recording's headers: the sender sets its own
+	p.Header.Del("Content-Length")
+	switch in.Form {
+	case rawinput.FormHTTP:
+		p.Kind = PayloadHTTP
+	case rawinput.FormRecord:
+		p.Kind = PayloadRecord
+	case rawinput.FormJSON:
+		p.Kind = PayloadJSON
+	case rawinput.FormURL, rawinput.FormTarget, rawinput.FormQuery:
+		p.Kind = PayloadQuery
+		if in.Form == rawinput.FormURL {
+			p.Path = "/"
 		}
-	case trimmed[0] == '{' || trimmed[0] == '[':
-		p.Kind, p.Method, p.Body = PayloadJSON, http.MethodPost, data
-		p.Header.Set("Content-Type", "application/json")
-	case isQueryLike(string(trimmed)):
-		s := string(trimmed)
-		if strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") {
-			u, err := url.Parse(s)
-			if err != nil {
-				return nil, fmt.Errorf("not a usable URL: %v", err)
-			}
-			s = "?" + u.RawQuery
-		}
-		if strings.HasPrefix(s, "/") {
-			path, q, _ := strings.Cut(s, "?")
-			p.Path, s = path, q
-		}
-		p.Kind, p.Method, p.RawQuery = PayloadQuery, http.MethodGet, strings.TrimPrefix(s, "?")
 		if strings.EqualFold(o.Method, http.MethodPost) || strings.EqualFold(o.Method, http.MethodPut) {
 			p.Body, p.RawQuery = []byte(p.RawQuery), ""
 			p.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		} else if strings.ContainsAny(p.RawQuery, " \t\r\n") {
+			return nil, errors.New("the query string holds white space, which a URL cannot carry: encode it (%20), or send it as a form body with --method POST")
 		}
 	default:
 		if o.ContentType == "" {
 			return nil, errors.New("cannot tell what the payload is (not JSON, a query string or an HTTP request): give --content-type, and --method if not POST")
 		}
-		p.Kind, p.Method, p.Body = PayloadRaw, http.MethodPost, data
+		p.Kind = PayloadRaw
 	}
 	if o.Method != "" {
 		p.Method = strings.ToUpper(o.Method)
@@ -95,86 +94,4 @@ func DetectPayload(data []byte, o DetectOptions) (*Payload, error) {
 		p.Header.Set("Content-Type", o.ContentType)
 	}
 	return p, nil
-}
-
-func trimmedLeft(b []byte) []byte {
-	return bytes.TrimLeft(b, " \t\r\n")
-}
-
-// isQueryLike accepts one line of k=v pairs, optionally as /path?query or
-// a URL.
-func isQueryLike(s string) bool {
-	if strings.ContainsAny(s, " \t\r\n") {
-		return false
-	}
-	if strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://") {
-		return strings.Contains(s, "?")
-	}
-	if strings.HasPrefix(s, "/") {
-		_, q, ok := strings.Cut(s, "?")
-		return ok && q != ""
-	}
-	s = strings.TrimPrefix(s, "?")
-	if s == "" {
-		return false
-	}
-	for _, part := range strings.Split(s, "&") {
-		k, _, ok := strings.Cut(part, "=")
-		if !ok || k == "" {
-			return false
-		}
-	}
-	return true
-}
-
-func parseHTTP(data []byte, p *Payload) error {
-	br := bufio.NewReader(bytes.NewReader(data))
-	tp := textproto.NewReader(br)
-	line, err := tp.ReadLine()
-	if err != nil {
-		return fmt.Errorf("reading the request line: %v", err)
-	}
-	m := requestLine.FindStringSubmatch(line + "\n")
-	if m == nil {
-		m = requestLine.FindStringSubmatch(line)
-	}
-	if m == nil {
-		return fmt.Errorf("bad request line %q", line)
-	}
-	p.Kind, p.Method = PayloadHTTP, m[1]
-	target := m[2]
-	if u, err := url.Parse(target); err == nil && u.IsAbs() {
-		target = u.RequestURI()
-	}
-	path, q, _ := strings.Cut(target, "?")
-	if !strings.HasPrefix(path, "/") {
-		return fmt.Errorf("request target %q must start with /", target)
-	}
-	p.Path, p.RawQuery = path, q
-	hdr, err := tp.ReadMIMEHeader()
-	if err != nil && !(errors.Is(err, io.EOF) && len(hdr) > 0) && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading headers: %v", err)
-	}
-	body, _ := io.ReadAll(br)
-	for k, vs := range hdr {
-		switch k {
-		case "Host", "Content-Length", "Transfer-Encoding", "Connection":
-			continue
-		}
-		p.Header[k] = vs
-	}
-	if cl := hdr.Get("Content-Length"); cl != "" {
-		n, err := strconv.Atoi(cl)
-		if err != nil || n < 0 {
-			return fmt.Errorf("bad Content-Length %q", cl)
-		}
-		if n > len(body) {
-			return fmt.Errorf("the Content-Length header says %d bytes but the body has %d", n, len(body))
-		}
-		body = body[:n]
-	}
-	if len(body) > 0 {
-		p.Body = body
-	}
-	return nil
 }

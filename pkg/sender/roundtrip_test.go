@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,26 +90,7 @@ func TestRoundTripCatalogue(t *testing.T) {
 
 func checkEvents(t *testing.T, fx *fixture.Fixture, evs []callback.Event) {
 	t.Helper()
-	want := fx.Events
-	if len(want) == 0 {
-		want = []fixture.EventMeta{{Kind: fx.Kind, Type: fx.Type, Status: fx.Status}}
-	}
-	if len(evs) != len(want) {
-		t.Fatalf("decoded %d events, _meta declares %d: %+v", len(evs), len(want), evs)
-	}
-	for i, ev := range evs {
-		w := want[i]
-		if ev.Source != fx.Source {
-			t.Errorf("event %d: source %q, want %q", i, ev.Source, fx.Source)
-		}
-		if ev.Kind != w.Kind || ev.Type != w.Type || ev.Status != w.Status {
-			t.Errorf("event %d: kind/type/status %q/%q/%q, want %q/%q/%q", i, ev.Kind, ev.Type, ev.Status, w.Kind, w.Type, w.Status)
-		}
-		switch {
-		case fx.Malformed && !strings.Contains(ev.DecodeError, fx.DecodeError):
-			t.Errorf("event %d: decode_error %q does not contain %q", i, ev.DecodeError, fx.DecodeError)
-		case !fx.Malformed && ev.DecodeError != "":
-			t.Errorf("event %d: unexpected decode_error %q", i, ev.DecodeError)
-		}
+	if err := fx.CheckEvents(evs); err != nil {
+		t.Error(err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/listener"
+	"github.com/wa-cb/wa-cb/pkg/rawinput"
 	"github.com/wa-cb/wa-cb/pkg/render"
 )
 
@@ -41,6 +42,8 @@ func NewCmdDecode(f *cmdutil.Factory, runF func(context.Context, *Options) error
 
 The input (FILE, or standard input when FILE is - or missing; a terminal
 is read only when - is given) is one of:
+  an HTTP request              request line, headers, blank line, body, as
+                               wa-cb fixtures show prints it (LF or CRLF)
   a JSON body                  {"object":"whatsapp_business_account",...}
   a URL                        https://example.com/cb?id=...&status=delivered
   a path or request line       /cb?id=...   GET /cb?id=... HTTP/1.1
@@ -49,11 +52,14 @@ is read only when - is given) is one of:
 Nothing is unescaped or re-encoded before decoding: a recording's request is
 decoded with the method, path, query, headers and body it arrived with.
 
-Logs: when the input has several non-blank lines and every one of them looks
-like a callback (NDJSON of bodies, lines of URLs, query strings or request
-lines), each line is decoded on its own; blank lines and lines starting with
-# are skipped. A single JSON document spread over several lines is one
-callback, and a JSON array of objects is a list of callbacks.
+Several HTTP requests one after the other (Content-Length says where each
+body ends) are decoded one by one, and so are logs: when the input has several
+non-blank lines and every one of them looks like a callback (NDJSON of bodies,
+lines of URLs, query strings or request lines), each line is decoded on its
+own; blank lines and lines starting with # are skipped. A single JSON document
+spread over several lines is one callback, and a JSON array of objects is a
+list of callbacks. What is wrong with a request itself (a body shorter than its
+Content-Length, a line that is not a header) leads its decode_error.
 
 Output is the same as listen: cards on a terminal, plain text otherwise,
 and with --json one wa-cb.event/v1 object per line (without the request facts
@@ -61,6 +67,7 @@ listen adds). A payload that cannot be decoded is still printed, with its
 decode_error, and the exit status stays 0; an unreadable or empty input
 exits 1.`,
 		Example: `  $ wa-cb decode body.json
+  $ wa-cb fixtures show cloud-incoming-text > req.http && wa-cb decode req.http
   $ echo '?id=a2d4ef99%3A0&status=delivered&phone_number=%2B12025550143&timestamp=1580972783' | wa-cb decode
   $ wa-cb decode --json callbacks.ndjson | jq -r .kind
   $ grep 'GET /cb?' access.log | awk '{print $7}' | wa-cb decode -`,
@@ -87,7 +94,7 @@ func decodeRun(_ context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	inputs := listener.ParseInput(data)
+	inputs := rawinput.Parse(data)
 	if len(inputs) == 0 {
 		return errors.New("the input is empty: nothing to decode")
 	}
@@ -102,6 +109,9 @@ func decodeRun(_ context.Context, opts *Options) error {
 	}
 	for _, in := range inputs {
 		events, panicked := listener.SafeDecode(opts.Decode, in.Request)
+		if in.Problem != "" {
+			flagProblem(events, in.Problem)
+		}
 		for i := range events {
 			if enc != nil {
 				if err := enc.Encode(&events[i]); err != nil {
@@ -131,6 +141,18 @@ func decodeRun(_ context.Context, opts *Options) error {
 	}
 	_, err = opts.IO.Out.Write(buf.Bytes())
 	return err
+}
+
+// flagProblem puts what is wrong with the input itself (a body shorter than
+// its Content-Length, ...) first in every event's decode_error.
+func flagProblem(events []callback.Event, problem string) {
+	for i := range events {
+		if events[i].DecodeError == "" {
+			events[i].DecodeError = problem
+		} else {
+			events[i].DecodeError = problem + "; " + events[i].DecodeError
+		}
+	}
 }
 
 func readInput(opts *Options) ([]byte, error) {

@@ -47,6 +47,9 @@ with "-". What the content is decides how it is sent:
   an HTTP request              as wa-cb fixtures show prints it: request
                                line, headers, blank line, body (Host and
                                Content-Length are recomputed)
+  a line of a recording        the request it holds (listen --record)
+
+The file is read as wa-cb decode reads one callback.
 
 --method POST sends a query string as a form body
 (application/x-www-form-urlencoded); --content-type sets the content type,
