@@ -114,9 +114,11 @@ func Parse(data []byte) []Input {
 }
 
 // ParseOne reads data as exactly one callback, as `wa-cb send file` does.
-// A JSON or text body is data itself, white space included; an HTTP
-// request's body is the bytes after its blank line, up to Content-Length.
+// A JSON or text body is data itself, white space included (JSON saved as
+// UTF-16 is its UTF-8); an HTTP request's body is the bytes after its blank
+// line, up to Content-Length.
 func ParseOne(data []byte) (Input, error) {
+	given := bytes.TrimPrefix(data, utf8BOM)
 	data = normalize(data)
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
@@ -130,8 +132,13 @@ func ParseOne(data []byte) (Input, error) {
 	}
 	in := one(trimmed)
 	in.Line = lineAt(data, lead)
-	if in.Form == FormJSON || in.Form == FormText {
+	switch in.Form {
+	case FormJSON:
 		in.Request.Body = data
+	case FormText:
+		// Text is sent as given, even when it reads as UTF-16: a binary
+		// body may start with the same two bytes.
+		in.Request.Body = given
 	}
 	return in, nil
 }
@@ -139,8 +146,10 @@ func ParseOne(data []byte) (Input, error) {
 // normalize reads UTF-16 text with a byte order mark as UTF-8 and drops a
 // UTF-8 byte order mark.
 func normalize(data []byte) []byte {
-	return bytes.TrimPrefix(fromUTF16(data), []byte("\xef\xbb\xbf"))
+	return bytes.TrimPrefix(fromUTF16(data), utf8BOM)
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // lineAt is the 1-based line of byte offset off.
 func lineAt(data []byte, off int) int {

@@ -172,6 +172,8 @@ func TestParseOne(t *testing.T) {
 	}{
 		{"json keeps white space", "\xef\xbb\xbf  {\"a\":1}\n", FormJSON, "POST", "/", "", "  {\"a\":1}\n", ""},
 		{"text keeps white space", "hello world\n", FormText, "POST", "/", "", "hello world\n", ""},
+		{"binary that starts like UTF-16 is kept", "\xff\xfebin\x00ary\r\n", FormText, "POST", "/", "", "\xff\xfebin\x00ary\r\n", ""},
+		{"utf-16 json is read as UTF-8", "\xff\xfe{\x00}\x00", FormJSON, "POST", "/", "", "{}", ""},
 		{"query", "id=1&s=2\n", FormQuery, "GET", "/", "id=1&s=2", "", ""},
 		{"url keeps its path", "https://e.test/cb?id=1", FormURL, "GET", "/cb", "id=1", "", ""},
 		{"http", "\nPOST /h?x=1 HTTP/1.1\nContent-Length: 2\n\n{}trailing", FormHTTP, "POST", "/h", "x=1", "{}", ""},
