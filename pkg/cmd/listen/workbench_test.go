@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,7 +24,6 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/record"
-	"github.com/wa-cb/wa-cb/pkg/sender"
 )
 
 func TestNewCmdListenWorkbenchFlags(t *testing.T) {
@@ -428,11 +428,24 @@ func TestArrivedSummary(t *testing.T) {
 	}
 }
 
-// The forward's untrusted-certificate advice names listen's own flag.
-func TestForwardHintNamesTheFlag(t *testing.T) {
-	o := parseOptions(t, "--forward-to", "https://127.0.0.1:3000")
-	fw := o.Workbench.responder(200).Forward
-	if got := fw.Hint(&sender.CertificateError{Err: errors.New("x509: unknown authority")}); got != "--forward-insecure accepts it" {
-		t.Errorf("hint %q", got)
+// A self-signed app: the forward's error says, in listen's words, how to
+// accept it, and --forward-insecure does.
+func TestForwardUntrustedCertificate(t *testing.T) {
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "secure")
+	}))
+	app.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	app.StartTLS()
+	defer app.Close()
+	ex := func() *listener.Exchange {
+		return &listener.Exchange{Method: "POST", Path: "/", Header: http.Header{}, Body: []byte("{}")}
+	}
+	fr := parseOptions(t, "--forward-to", app.URL).Workbench.responder(200).Forward.Forward(context.Background(), ex())
+	if fr.Status != 0 || !strings.HasPrefix(fr.Error, "TLS certificate not trusted: ") || !strings.HasSuffix(fr.Error, "(--forward-insecure accepts it)") {
+		t.Fatalf("self-signed app: %+v", fr)
+	}
+	fr = parseOptions(t, "--forward-to", app.URL, "--forward-insecure").Workbench.responder(200).Forward.Forward(context.Background(), ex())
+	if fr.Status != 200 || string(fr.Body) != "secure" {
+		t.Fatalf("with --forward-insecure: %+v", fr)
 	}
 }

@@ -3,6 +3,8 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/sender"
@@ -107,5 +110,23 @@ func TestSenderHintNamesInsecure(t *testing.T) {
 	snd := (&Flags{}).Sender(&cmdutil.Factory{})
 	if got := snd.Hint(&sender.CertificateError{Err: syscall.EINVAL}); got != "--insecure accepts it" {
 		t.Errorf("hint %q", got)
+	}
+}
+
+// A self-signed server: the delivery's error says, in send's words, how to
+// accept it, and --insecure does.
+func TestDeliverUntrustedCertificate(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	srv.StartTLS()
+	defer srv.Close()
+	df := &Flags{Timeout: 5 * time.Second}
+	res := df.Sender(&cmdutil.Factory{}).Deliver(context.Background(), sender.Request{Method: "GET", URL: srv.URL}, false)
+	if !strings.HasPrefix(res.Error, "TLS certificate not trusted: ") || !strings.HasSuffix(res.Error, "(--insecure accepts it)") {
+		t.Errorf("self-signed: %q", res.Error)
+	}
+	df.Insecure = true
+	if res := df.Sender(&cmdutil.Factory{}).Deliver(context.Background(), sender.Request{Method: "GET", URL: srv.URL}, false); !res.OK {
+		t.Errorf("with --insecure: %+v", res)
 	}
 }
