@@ -97,12 +97,32 @@ With --timeout D it exits 3 when D passes first, and says on stderr what
 did arrive; without --timeout it waits for ever. --timeout also bounds
 --max-events. An invalid expression exits 2 before listening.
 
-Privacy: --redact masks phone numbers, names and message text in the
-cards, the --json stream and the recording, the same value always to the
-same token (phone:3fa91c). Tokens change with every run unless a key is
-given (--redact-key or WA_CB_REDACT_KEY). A redacted recording is marked
-"redacted": true; its bodies are no longer the bytes received, so their
-signatures no longer verify.
+Privacy: --redact masks personal data in the cards, compact lines, the
+--json stream, the forward line, the web inspector and the recording
+(events with their raw payloads, request bodies, query strings, the
+forwarded URL, the app's answer), the same value always to the same token:
+  masked  phone numbers and WhatsApp ids wherever they appear (from, to,
+          business number, recipient_id, wa_id, mobile, phone_number,
+          wanumber, contacts, context, mentions; in unreadable text every
+          run of 7+ digits) as phone:3fa91c; business-scoped user ids as
+          user:…; names as name:…; message text, captions, reply titles and
+          descriptions, button texts and payloads (a template button's
+          reply.id, its payload, with it), reactions, flow answers, location
+          names and addresses, contact addresses and e-mails as
+          text:…(N chars); coordinates rounded to 2 decimals; media file
+          names as file:….ext; URLs' query strings, fragments and user info
+          as ?query:…; Meta's verify token as [redacted]
+  kept    message, status, media, template, conversation and Kaleyra ids,
+          kinds, types, statuses, timestamps, errors, pricing, Kaleyra refs,
+          trace and account ids, URL hosts and paths
+Meta's wamid ids encode the recipient's number in base64; they are kept so
+that statuses can be matched to messages. Tokens change with every run
+unless a key is given (--redact-key or WA_CB_REDACT_KEY). A redacted
+recording is marked "redacted": true and holds the masked bodies, not the
+bytes received, without their X-Hub-Signature headers (they signed bytes
+that are gone): replay delivers the masked bodies unsigned (--app-secret
+signs them anew), so none is ever said to be validly signed. The events'
+signature field still says what was checked on arrival.
 
 Web inspector (--ui): the same exchanges in a browser, live, on their own
 loopback address (--ui-addr, default 127.0.0.1:4281; its URL goes to
