@@ -74,6 +74,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ex.BodySize = size
 	switch {
 	case errors.Is(readErr, errTooLarge):
+		discardRest(w, r, size)
 		ex.TooLarge = true
 		ex.Answer = Answer{
 			Status: http.StatusRequestEntityTooLarge,
@@ -313,6 +314,28 @@ func readBody(rc io.ReadCloser, declared, max int64) ([]byte, int64, error) {
 		buf = nil
 	}
 	return buf, int64(len(buf)), nil
+}
+
+// Lingering on an oversize body: at most this much more is read, for at
+// most this long.
+const (
+	lingerBytes = 64 << 20
+	lingerTime  = 10 * time.Second
+)
+
+// discardRest reads what is left of a body over the limit and drops it
+// before the 413 is written: closing a connection with unread data makes
+// the kernel reset it, and a sender still writing its body sees a broken
+// pipe instead of the answer. Bounded as nginx's lingering close is: a
+// body declared larger than lingerBytes, or one still coming after
+// lingerTime, is not waited for. A sender that expects 100-continue has not
+// sent its body and gets the 413 at once.
+func discardRest(w http.ResponseWriter, r *http.Request, declared int64) {
+	if declared > lingerBytes || strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		return
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.CopyN(io.Discard, r.Body, lingerBytes)
 }
 
 // tooLarge is the decode error of a body over the limit.

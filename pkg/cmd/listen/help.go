@@ -44,8 +44,10 @@ known family) without a valid signature, and to any request whose
 signature is invalid; Kaleyra and on-premises callbacks pass. Refused
 requests are still shown.
 
-Bodies over --max-body (default 3MiB, Meta's maximum) are answered 413,
-reported on stderr, counted in the summary, and with --json emitted as an
+Bodies over --max-body (default 3MiB, Meta's maximum) are answered 413
+once the rest of the body is read and dropped (up to 64MiB and for 10s at
+most, as nginx lingers), so the sender sees the answer rather than a broken
+pipe; they are reported on stderr, counted in the summary, and with --json emitted as an
 unknown event whose decode_error says so. A request the decoder cannot read
 is shown raw with its decode error; nothing accepted is dropped.
 
