@@ -926,8 +926,15 @@ func (m *mdec) kaleyraV2(root int32) {
 	}
 	if st := d.MemberScalar(root, "status"); st != "" && onlyUnknown {
 		// No statuses[] inside meta_object: the top-level duplicates are
-		// all there is.
-		m.events = m.events[:before]
+		// all there is. They replace an unknown event for the whole
+		// value; elements of arrays wa-cb does not know stay.
+		kept := m.events[:before]
+		for _, ev := range produced {
+			if ev.Extra["array"] != "" {
+				kept = append(kept, ev)
+			}
+		}
+		m.events = kept
 		ev := m.newEvent(KindStatus)
 		ev.ID = topID
 		ev.Status = normStatus(st)

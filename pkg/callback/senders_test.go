@@ -96,6 +96,8 @@ func TestDecodeRealSenders(t *testing.T) {
 			[]string{`{"kind":"status","status":"delivered"}`}},
 		{"kaleyra status unknown to wa-cb", Request{Method: http.MethodGet, RawQuery: "id=a%3A0&status=in_orbit&mobile=919812345683"},
 			[]string{`{"kind":"status","status":"in_orbit"}`}},
+		{"kaleyra v2 top-level status beside an unknown array", jsonReq(`{"meta_object":{"field":"messages","value":{"messaging_product":"whatsapp","calls":[{"id":"wacid.1"}]}},"status":"sent","message_id":"wamid.Q"}`),
+			[]string{`{"source":"kaleyra-v2","kind":"unknown","id":"wacid.1","extra":{"array":"calls"}}`, `{"source":"kaleyra-v2","kind":"status","status":"sent","id":"wamid.Q"}`}},
 		{"kaleyra v2 top-level status unknown to wa-cb", jsonReq(`{"meta_object":{"field":"messages","value":{}},"status":"QUEUED_AT_META","message_id":"wamid.Q"}`),
 			[]string{`{"source":"kaleyra-v2","kind":"status","status":"QUEUED_AT_META","id":"wamid.Q"}`}},
 
