@@ -70,7 +70,14 @@ func parseCloudMessage(body []byte) (cloudMessage, *apiError) {
 	}
 	str := func(k string) string {
 		var s string
-		_ = json.Unmarshal(obj[k], &s)
+		if json.Unmarshal(obj[k], &s) != nil {
+			// Graph reads a number where it wants a string: clients that
+			// build the body from integers send "to":15551234567.
+			var n json.Number
+			if json.Unmarshal(obj[k], &n) == nil {
+				return n.String()
+			}
+		}
 		return s
 	}
 	if p := str("messaging_product"); p != "whatsapp" {
@@ -96,6 +103,15 @@ func parseCloudMessage(body []byte) (cloudMessage, *apiError) {
 	if !cloudTypes[cm.Type] {
 		return cm, &apiError{status: 400, code: 131051, field: "type", reason: fmt.Sprintf("unsupported message type %q", cm.Type)}
 	}
+	if cm.Type == "contacts" {
+		// the one type whose part is an array of contact cards
+		var cards []map[string]json.RawMessage
+		if json.Unmarshal(obj["contacts"], &cards) != nil || len(cards) == 0 {
+			return cm, &apiError{status: 400, code: 131008, field: "contacts", reason: "the parameter contacts is required for a contacts message (an array of contact cards)"}
+		}
+		cm.Context = contextID(obj)
+		return cm, nil
+	}
 	var part map[string]json.RawMessage
 	if json.Unmarshal(obj[cm.Type], &part) != nil || part == nil {
 		return cm, &apiError{status: 400, code: 131008, field: cm.Type, reason: fmt.Sprintf("the parameter %s is required for a %s message (an object)", cm.Type, cm.Type)}
@@ -113,14 +129,19 @@ func parseCloudMessage(body []byte) (cloudMessage, *apiError) {
 	case cm.Type == "location" && (!has("latitude") || !has("longitude")):
 		return cm, &apiError{status: 400, code: 131008, field: "location", reason: "latitude and longitude are required"}
 	}
+	cm.Context = contextID(obj)
+	return cm, nil
+}
+
+// contextID is the id of the message a Cloud message replies to.
+func contextID(obj map[string]json.RawMessage) string {
 	var ctx struct {
 		MessageID string `json:"message_id"`
 	}
 	if c, ok := obj["context"]; ok {
 		_ = json.Unmarshal(c, &ctx)
-		cm.Context = ctx.MessageID
 	}
-	return cm, nil
+	return ctx.MessageID
 }
 
 // gate applies the magic numbers that refuse at the API and the 24-hour

@@ -1,0 +1,112 @@
+package mock
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Message objects as Cloud API clients (official and community SDKs) send
+// them: every one is a valid request Meta accepts.
+func TestParseCloudMessageRealClients(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       cloudMessage
+	}{
+		{"text with preview_url and recipient_type",
+			`{"messaging_product":"whatsapp","recipient_type":"individual","to":"+1 (555) 123-4567","type":"text","text":{"preview_url":true,"body":"see https://example.com"}}`,
+			cloudMessage{To: "+1 (555) 123-4567", Digits: "15551234567", Type: "text"}},
+		{"contacts: an array of cards",
+			`{"messaging_product":"whatsapp","to":"15551234567","type":"contacts","contacts":[{"name":{"formatted_name":"Ana Ruiz","first_name":"Ana"},"phones":[{"phone":"+52 55 1234 5678","type":"CELL","wa_id":"5215512345678"}]}]}`,
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "contacts"}},
+		{"contacts replying to a message",
+			`{"messaging_product":"whatsapp","to":"15551234567","context":{"message_id":"wamid.IN7"},"type":"contacts","contacts":[{"name":{"formatted_name":"A"}}]}`,
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "contacts", Context: "wamid.IN7"}},
+		{"to as a JSON number",
+			`{"messaging_product":"whatsapp","to":15551234567,"type":"text","text":{"body":"built from integers"}}`,
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "text"}},
+		{"template with components and biz_opaque_callback_data",
+			`{"messaging_product":"whatsapp","to":"15551234567","type":"template","template":{"name":"order_update","language":{"code":"en_US","policy":"deterministic"},"components":[{"type":"body","parameters":[{"type":"text","text":"Ana"}]},{"type":"button","sub_type":"quick_reply","index":"0","parameters":[{"type":"payload","payload":"YES"}]}]},"biz_opaque_callback_data":"trk-1"}`,
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "template"}},
+		{"image by id", `{"messaging_product":"whatsapp","to":"15551234567","type":"image","image":{"id":"1234567890"}}`,
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "image"}},
+		{"reaction in context", `{"messaging_product":"whatsapp","to":"15551234567","context":{"message_id":"wamid.IN1"},"type":"reaction","reaction":{"message_id":"wamid.IN1","emoji":"👍"}}`,
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "reaction", Context: "wamid.IN1"}},
+		{"location with coordinates as strings", `{"messaging_product":"whatsapp","to":"15551234567","type":"location","location":{"latitude":"19.43","longitude":"-99.13"}}`,
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "location"}},
+		{"mark as read with a typing indicator", `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.IN1","typing_indicator":{"type":"text"}}`,
+			cloudMessage{MarkRead: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, e := parseCloudMessage([]byte(tt.body))
+			if e != nil {
+				t.Fatalf("refused: %d %d %s", e.status, e.code, e.reason)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseCloudMessageRefusesBadContacts(t *testing.T) {
+	for _, body := range []string{
+		`{"messaging_product":"whatsapp","to":"15551234567","type":"contacts"}`,
+		`{"messaging_product":"whatsapp","to":"15551234567","type":"contacts","contacts":[]}`,
+		`{"messaging_product":"whatsapp","to":"15551234567","type":"contacts","contacts":{"name":{"formatted_name":"A"}}}`,
+	} {
+		if _, e := parseCloudMessage([]byte(body)); e == nil || e.code != 131008 || e.field != "contacts" {
+			t.Errorf("%s: %+v, want 131008 on contacts", body, e)
+		}
+	}
+}
+
+// A Kaleyra v1 client that posts a form with api-key and channel=WhatsApp
+// as fields, and media as a multipart file part, reads "id" of the answer
+// and gets its statuses with that id.
+func TestKaleyraV1FormClient(t *testing.T) {
+	a := newApp(t)
+	h := newHarness(t, Config{APIKey: "123456"})
+	cb := a.srv.URL + "/c/kwa/8eb23e93/status"
+	v := url.Values{"api-key": {"123456"}, "channel": {"WhatsApp"}, "from": {"250788383383"}, "to": {"14133881111"},
+		"type": {"text"}, "body": {"foo https://foo.bar bar"}, "preview_url": {"true"}, "callback_url": {cb}}
+	code, ans := h.do("POST", "/v1/SID/messages", form, v.Encode())
+	if code != 200 {
+		t.Fatalf("text: %d %v", code, ans)
+	}
+	textID, _ := ans["id"].(string)
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("media", "image.jpg")
+	fw.Write([]byte("image bytes"))
+	for _, kv := range [][2]string{{"api-key", "123456"}, {"channel", "WhatsApp"}, {"from", "250788383383"}, {"to", "14133881111"},
+		{"type", "media"}, {"caption", "Medias"}, {"callback_url", cb}} {
+		mw.WriteField(kv[0], kv[1])
+	}
+	mw.Close()
+	code, ans = h.do("POST", "/v1/SID/messages", mw.FormDataContentType(), body.String())
+	if code != 200 {
+		t.Fatalf("media: %d %v", code, ans)
+	}
+	mediaID, _ := ans["id"].(string)
+	if textID == "" || mediaID == "" || textID == mediaID {
+		t.Fatalf("ids %q %q", textID, mediaID)
+	}
+	h.clk.Advance(3 * time.Second)
+	got := map[string]int{}
+	for range 6 {
+		rec := h.next(KindCallback)
+		if rec.Answer != 200 || !strings.HasPrefix(rec.URL, cb+"?id=") {
+			t.Errorf("callback %+v", rec)
+		}
+		got[rec.ID]++
+	}
+	if got[textID] != 3 || got[mediaID] != 3 {
+		t.Errorf("callbacks per id %v", got)
+	}
+}
