@@ -312,9 +312,12 @@ func (m *Mock) place(t *Target, v urlcheck.Result, whitelist bool) *Target {
 			t.Rule, t.Reason = RuleLoopback, "--strict: "+v.Host+" is this machine, which Kaleyra never reaches"
 			return t
 		}
-		t.Deliver, t.To = true, v.URL
+		t.Deliver, t.To = true, localURL(v)
 		if whitelist {
 			t.Note = "Kaleyra would never reach " + v.Host + " (this machine); called back because this is local testing"
+		}
+		if t.To != v.URL {
+			t.Note = strings.TrimPrefix(t.Note+"; called at "+t.To, "; ")
 		}
 		return t
 	}
@@ -335,6 +338,32 @@ func (m *Mock) place(t *Target, v urlcheck.Result, whitelist bool) *Target {
 	t.Deliver, t.To = true, sender.JoinURL(base, u.EscapedPath(), u.RawQuery)
 	t.Note = "routed: " + v.Host + " → " + base.Host
 	return t
+}
+
+// localURL is a local callback URL with its host written the one way the
+// HTTP client dials it: the IP spellings validate-url reads as loopback
+// (127.1, 2130706433, 0x7f.1, a trailing dot) as the address itself, and
+// a name under .localhost (or localhost.) as localhost. Dialled as
+// written, they would be looked up in DNS, off this machine, and fail.
+func localURL(v urlcheck.Result) string {
+	u, err := url.Parse(v.URL)
+	if err != nil {
+		return v.URL
+	}
+	host := v.Host
+	if !strings.HasPrefix(host, "[") {
+		if _, err := netip.ParseAddr(host); err != nil {
+			host = "localhost"
+		}
+	}
+	if v.Port != "" {
+		host += ":" + v.Port
+	}
+	if u.Host == host {
+		return v.URL
+	}
+	u.Host = host
+	return u.String()
 }
 
 // isLocalHost reports whether a normalised host (validate-url's: IPv6 in
