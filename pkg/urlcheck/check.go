@@ -375,8 +375,6 @@ func checkPathQuery(pathQuery string) *failure {
 			continue
 		}
 		switch c {
-		case '@':
-			return &failure{RulePathOrQueryChars, `the path or query holds "@": a parser that looks for user info across the whole URL reads the text before it as user info and another host after it; percent-encode it as %40`}
 		case '%':
 			if badEscape < 0 && (i+2 >= len(pathQuery) || !isHex(pathQuery[i+1]) || !isHex(pathQuery[i+2])) {
 				badEscape = i
@@ -508,7 +506,7 @@ func checkPort(port string) string {
 }
 
 // specialInPath marks the ASCII bytes rule 9 looks at in path and query.
-var specialInPath = [utf8.RuneSelf]bool{'"': true, '<': true, '>': true, '^': true, '{': true, '|': true, '}': true, '`': true, '@': true, '%': true}
+var specialInPath = [utf8.RuneSelf]bool{'"': true, '<': true, '>': true, '^': true, '{': true, '|': true, '}': true, '`': true, '%': true}
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

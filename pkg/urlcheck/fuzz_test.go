@@ -70,9 +70,14 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("%q: valid but too long or not UTF-8", s)
 		}
 		for _, ch := range s {
-			if ch == '@' || ch == '\\' || ch == '#' || unicode.IsSpace(ch) || unicode.IsControl(ch) {
+			if ch == '\\' || ch == '#' || unicode.IsSpace(ch) || unicode.IsControl(ch) {
 				t.Fatalf("%q: valid but holds %q", s, ch)
 			}
+		}
+		// "@" only after the authority, which every parser ends at the
+		// first "/" or "?"
+		if rest, ok := strings.CutPrefix(s[strings.Index(s, ":")+1:], "//"); !ok || strings.Contains(rest[:authorityEnd(rest)], "@") {
+			t.Fatalf("%q: valid but its authority holds \"@\"", s)
 		}
 		u, err := url.Parse(s)
 		if err != nil {
@@ -252,4 +257,12 @@ func checkJSONEqual(t *testing.T, r *Result) {
 	if got := r.AppendJSON(nil); !bytes.Equal(got, want.Bytes()) {
 		t.Errorf("AppendJSON:\n got %s\nwant %s", got, want.Bytes())
 	}
+}
+
+// authorityEnd is where the authority of rest (the text after "//") ends.
+func authorityEnd(rest string) int {
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		return i
+	}
+	return len(rest)
 }

@@ -30,6 +30,7 @@ func normalizeHost(h string) (normHost, *hostError) {
 	if h == "" {
 		return normHost{}, &hostError{RuleEmptyHost, "the host is empty"}
 	}
+	trailingDot := strings.HasSuffix(h, ".")
 	h = strings.TrimSuffix(h, ".")
 	if h == "" {
 		return normHost{}, &hostError{RuleEmptyHost, `the host is only "."`}
@@ -98,9 +99,30 @@ func normalizeHost(h string) (normHost, *hostError) {
 		if !ok {
 			return normHost{}, &hostError{RuleEndsInNumber, "the last label is a number but " + quote(h) + " is not an IPv4 address"}
 		}
+		if herr := cLibraryReadsName(h, v4, trailingDot); herr != nil {
+			return normHost{}, herr
+		}
 		out.ip = v4
 	}
 	return out, nil
+}
+
+// cLibraryReadsName refuses an IPv4 host that only WHATWG parsers read as
+// an address: curl and Python hand the host to the C library, whose
+// inet_aton wants digits after "0x" and no trailing dot, and otherwise
+// look the text up as a name, so the parsers would reach different hosts.
+func cLibraryReadsName(h string, v4 netip.Addr, trailingDot bool) *hostError {
+	if trailingDot {
+		return &hostError{RuleEndsInNumber, quote(h+".") + " is the IPv4 address " + v4.String() +
+			" to WHATWG parsers but a name to curl and Python, which read no trailing dot in an address"}
+	}
+	for _, part := range strings.Split(h, ".") {
+		if part == "0x" || part == "0X" {
+			return &hostError{RuleEndsInNumber, quote(h) + " is the IPv4 address " + v4.String() +
+				` to WHATWG parsers but a name to curl and Python, which read no "0x" without hex digits`}
+		}
+	}
+	return nil
 }
 
 // inputHasALabel reports whether label was written as an A-label in the
