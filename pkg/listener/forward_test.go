@@ -304,7 +304,7 @@ func TestResponderStatusAndForward(t *testing.T) {
 		t.Errorf("relayed answer %+v, forward %+v", a, ex.Forward)
 	}
 	ex = &Exchange{Method: "POST", Path: "/", Header: http.Header{}, Body: []byte("{}")}
-	a = (&Responder{Forward: fw, Status: 200}).Respond(context.Background(), ex)
+	a = (&Responder{Forward: fw, Status: 200, StatusReason: "--status"}).Respond(context.Background(), ex)
 	if a.Status != 200 || a.Reason != "--status" || ex.Forward.Status != 500 {
 		t.Errorf("--status answer %+v, forward %+v", a, ex.Forward)
 	}
@@ -437,4 +437,16 @@ func FuzzForwardHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestResponderStatusReasonDefault(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer app.Close()
+	ex := &Exchange{Method: "POST", Path: "/", Header: http.Header{}}
+	if a := (&Responder{Forward: NewForwarder(mustURL(t, app.URL), time.Minute), Status: 202}).Respond(context.Background(), ex); a.Status != 202 || a.Reason != "status override" {
+		t.Errorf("answer %+v", a)
+	}
+	if a := (&Responder{Status: 202}).Respond(context.Background(), &Exchange{}); a.Status != 202 || a.Reason != "" {
+		t.Errorf("without forwarding: %+v", a)
+	}
 }

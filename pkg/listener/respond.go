@@ -21,6 +21,9 @@ type Responder struct {
 	// Status, when not 0, answers every request with this status instead of
 	// the app's (or the configured) one.
 	Status int
+	// StatusReason is the Answer.Reason when Status overrides the app's
+	// answer, in the command's words (default "status override").
+	StatusReason string
 	// Delay holds every answer back until this long after the request
 	// arrived (forwarding happens meanwhile).
 	Delay time.Duration
@@ -87,9 +90,12 @@ func (w *Responder) Respond(ctx context.Context, ex *Exchange) Answer {
 			Reason: fail,
 		}
 	case w.Status != 0:
-		a = Answer{Status: w.Status, Reason: "--status"}
-		if w.Forward == nil {
-			a.Reason = ""
+		a = Answer{Status: w.Status}
+		if w.Forward != nil {
+			a.Reason = w.StatusReason
+			if a.Reason == "" {
+				a.Reason = "status override"
+			}
 		}
 	}
 	if w.Delay > 0 {

@@ -169,6 +169,7 @@ func (wb *Workbench) responder(status int) *listener.Responder {
 		}
 		if wb.StatusSet {
 			w.Status = status
+			w.StatusReason = "--status"
 		}
 	} else {
 		w.Status = status

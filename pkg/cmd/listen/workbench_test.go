@@ -449,3 +449,10 @@ func TestForwardUntrustedCertificate(t *testing.T) {
 		t.Fatalf("with --forward-insecure: %+v", fr)
 	}
 }
+
+// An answer --status overrides says so in listen's words.
+func TestStatusOverrideReason(t *testing.T) {
+	if r := parseOptions(t, "--forward-to", "http://127.0.0.1:3000", "--status", "202").Workbench.responder(202); r.Status != 202 || r.StatusReason != "--status" {
+		t.Errorf("responder %+v", r)
+	}
+}
