@@ -112,18 +112,25 @@ func (m *Mock) skip(msg *Message, u, rule, reason string) {
 func (m *Mock) overflow(msg *Message, status string) {
 	m.stats.overflow.Add(1)
 	m.emit(Record{Kind: KindCallbackSkipped, API: msg.API, ID: msg.ID, Status: status, Rule: RuleOverflow,
-		Reason: fmt.Sprintf("too many callbacks waiting (%d scheduled, %d workers busy): this one is not made", m.sched.Len(), m.cfg.Workers)})
+		Reason: fmt.Sprintf("too many callbacks waiting (%d scheduled, the most the mock keeps): this one is not made", m.sched.Len())})
 }
 
 // dispatch hands a due callback to the pool, unless its message's plan
-// was cancelled since.
+// was cancelled since. It runs on the scheduler's goroutine and waits for
+// room in the pool's queue, so under load callbacks go out late, not lost.
 func (m *Mock) dispatch(msg *Message, gen int, s step, req *sender.Request, attempt int) {
 	cancelled := false
 	m.store.Update(msg, func(mm *Message) { cancelled = mm.gen != gen })
 	if cancelled {
 		return
 	}
-	if !m.pool.Submit(func() { m.deliver(msg, gen, s, req, attempt) }) {
+	m.pool.Put(func() { m.deliver(msg, gen, s, req, attempt) })
+}
+
+// later schedules a callback to go out as soon as a worker is free
+// (callers on a worker or a handler must not wait for the pool).
+func (m *Mock) later(msg *Message, gen int, s step, req *sender.Request, attempt int) {
+	if !m.sched.After(0, func() { m.dispatch(msg, gen, s, req, attempt) }) {
 		m.overflow(msg, s.status)
 	}
 }
@@ -147,7 +154,7 @@ func (m *Mock) deliver(msg *Message, gen int, s step, req *sender.Request, attem
 		if s.twice {
 			again := s
 			again.twice = false
-			defer m.dispatch(msg, gen, again, req, 1)
+			defer m.later(msg, gen, again, req, 1)
 		}
 	}
 	m.send(msg, s.status, *req, attempt, func(wait time.Duration) bool {

@@ -177,3 +177,40 @@ func TestSchedulerJobSchedulesAnother(t *testing.T) {
 		t.Fatalf("got %q", strings.Join(got, " "))
 	}
 }
+
+func TestPoolPutWaitsForRoomAndCloseReleases(t *testing.T) {
+	p := NewPool(1, 1)
+	block, started := make(chan struct{}), make(chan struct{})
+	if !p.Put(func() { close(started); <-block }) {
+		t.Fatal("Put refused")
+	}
+	<-started
+	if !p.Submit(func() {}) {
+		t.Fatal("the queue had room for one")
+	}
+	if p.Submit(func() {}) {
+		t.Fatal("Submit took a job beyond the queue")
+	}
+	done := make(chan bool)
+	go func() { done <- p.Put(func() {}) }()
+	close(block) // the worker moves on; the waiting Put gets room
+	if !<-done {
+		t.Fatal("Put gave up")
+	}
+	p.Close()
+	if p.Put(func() {}) || p.Submit(func() {}) {
+		t.Fatal("a closed pool took a job")
+	}
+
+	// a Put waiting on a full queue is released by Close
+	q := NewPool(1, 0)
+	hold := make(chan struct{})
+	running := make(chan struct{})
+	q.Put(func() { close(running); <-hold })
+	<-running
+	waiting := make(chan bool)
+	go func() { waiting <- q.Put(func() {}) }()
+	go close(hold)
+	q.Close()
+	<-waiting
+}

@@ -146,7 +146,7 @@ func (m *Mock) forceStatus(w http.ResponseWriter, r *http.Request) {
 		gen = mm.gen
 		mm.Plan = append(mm.Plan, s.status)
 	})
-	m.dispatch(msg, gen, s, nil, 1)
+	m.later(msg, gen, s, nil, 1)
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": msg.ID, "status": s.status})
 }
 

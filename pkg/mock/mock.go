@@ -168,10 +168,13 @@ type Mock struct {
 	mux http.Handler
 }
 
-// Defaults of the bounds.
+// Defaults of the bounds. Eight workers keep up with a local app at
+// thousands of callbacks a second and leave the cores to the API (more of
+// them only contend for the CPU: scripts/bench.d/mock.sh); callbacks that
+// fall due while all are busy wait in the scheduler, up to MaxPending.
 const (
 	DefaultKeep       = 10000
-	DefaultWorkers    = 32
+	DefaultWorkers    = 8
 	DefaultQueue      = 4096
 	DefaultMaxPending = 100000
 	DefaultMaxBody    = 3 << 20
