@@ -322,6 +322,8 @@ func (m *mdec) members(obj int32) bool {
 				setExtra(&ev, "array", name)
 				if d.IsObject(x) {
 					ev.ID = d.MemberScalar(x, "id")
+					// calls and the like name their parties as messages do
+					ev.From, ev.To = d.MemberScalar(x, "from"), d.MemberScalar(x, "to")
 					setTime(&ev, d.MemberScalar(x, "timestamp"))
 				}
 				m.events = append(m.events, ev)
