@@ -169,16 +169,13 @@ func NewCmdListen(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long: `Run a local HTTP listener for WhatsApp Business callbacks and show each one
 as it arrives, decoded into events: Kaleyra v1 and v2, Meta on-premises and
 the Meta Cloud API. It binds 127.0.0.1:4280, accepts any method and path and
-answers 200 at once; its URL, warnings and the summary at exit go to stderr.
+answers 200 at once; its URL, warnings and the summary go to stderr.
 
-Output: a card per event on a terminal, plain text when piped, and with
---json one wa-cb.event/v1 object per line. A request that cannot be decoded
-is still shown, raw, with its decode error: nothing accepted is dropped.
-Each status event tells its message's story (a "lifecycle" note: its place,
-the gap since the previous status, out of order, duplicate, steps never
-seen); the summary at exit lists the messages with anomalies.
+Output: a card per event on a terminal (--compact: one line each), plain
+text when piped, --json one wa-cb.event/v1 object per line. Undecodable
+requests are shown raw with their decode error: nothing accepted is dropped.
+Status events tell their message's story (order, gaps, duplicates, misses).
 
-  --compact              one line per event, for long sessions
   --verify-token TOKEN   answer Meta's subscription handshake, checking TOKEN
   --app-secret SECRET    check X-Hub-Signature-256 (--require-signature: 401
                          to Cloud requests that are not validly signed)
@@ -186,20 +183,17 @@ seen); the summary at exit lists the messages with anomalies.
   --record FILE          keep every exchange; wa-cb replay sends them again
   --fail-every N         answer like a failing app (also --status, --delay, --fail-rate)
   --until EXPR           exit 0 once an event matches a jq expression (3 on --timeout)
-  --redact               mask personal data in every output (below)
   --ui                   the same exchanges in a browser, with replay (127.0.0.1:4281)
 
---redact masks phone numbers and WhatsApp ids wherever they appear, user
-ids, names, message text and captions, reply titles and descriptions,
-button texts and payloads, reactions, location names and addresses
-(coordinates rounded to 2 decimals), contact cards, file names and URLs'
-query strings, in the events, raw payloads, bodies, queries, the forward
-line and the recording; it keeps ids, kinds, types, statuses, timestamps,
-errors, pricing and Kaleyra refs. A redacted recording holds the masked
-bodies without their signature headers: replay delivers them unsigned.
+--redact masks phone numbers and WhatsApp ids wherever they appear, user ids,
+names, message text and captions, reply titles and descriptions, button texts
+and payloads, reactions, location names and addresses (coordinates rounded to
+2 decimals), contact cards, file names and URLs' query strings, in events, raw
+payloads, bodies, queries, the forward line and the recording; it keeps ids,
+kinds, types, statuses, timestamps, errors, pricing and Kaleyra refs. A
+redacted recording holds masked bodies without their signature headers.
 
-Ctrl-C stops gracefully: requests in flight finish, then a summary is printed.
-Everything in detail: man wa-cb-listen, or the README.`,
+Ctrl-C stops gracefully. Everything in detail: man wa-cb-listen, or the README.`,
 		Example: `  $ wa-cb listen
   $ wa-cb listen --ui
   $ wa-cb listen --ui --ui-addr 127.0.0.1:0 --forward-to http://127.0.0.1:3000/hooks --app-secret "$APP_SECRET"

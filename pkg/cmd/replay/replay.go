@@ -114,6 +114,7 @@ recorded, and their recorded signatures no longer match.`,
 	fl.StringVar(&opts.Filter, "filter", "", "Replay only the recording lines for which the jq `EXPR` is true")
 	fl.IntVar(&opts.Limit, "limit", 0, "Stop after `N` deliveries (0: all)")
 	fl.BoolVar(&opts.SkipBad, "skip-bad", false, "Skip lines that are not recording lines, with a warning")
+	cmdutil.FlagGroup(cmd, "Replay", "filter", "limit", "skip-bad", "realtime", "speed")
 	delivery.AddFlags(cmd, &opts.Delivery, true)
 	if to := fl.Lookup("to"); to != nil {
 		to.Usage = "Deliver to `URL` (its path and query come before the recorded ones)"

@@ -42,8 +42,8 @@ type Flags struct {
 }
 
 // AddFlags registers --to, --app-secret, -H, --timeout,
-// --expect-status and --json. withResults is false for commands that do
-// not deliver (show).
+// --expect-status and --json, under "Delivery" in the help. withResults is
+// false for commands that do not deliver (show).
 func AddFlags(cmd *cobra.Command, df *Flags, withResults bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&df.To, "to", DefaultTarget, "Deliver to `URL` (its path and query come before the fixture's)")
@@ -54,7 +54,10 @@ func AddFlags(cmd *cobra.Command, df *Flags, withResults bool) {
 		fl.StringVar(&df.Expect, "expect-status", "2xx", "Statuses that count as success: `CODES` such as 200, 204 or 2xx, comma-separated")
 		fl.BoolVar(&df.JSON, "json", false, "Print one JSON object per delivery")
 		fl.BoolVarP(&df.Insecure, "insecure", "k", false, "Accept any TLS certificate of an https --to (a self-signed development server)")
+		cmdutil.FlagGroup(cmd, "Delivery", "to", "header", "app-secret", "timeout", "insecure", "expect-status", "json")
+		return
 	}
+	cmdutil.FlagGroup(cmd, "Delivery", "to", "header", "app-secret")
 }
 
 // Validate checks the delivery flags and reads the app secret from the

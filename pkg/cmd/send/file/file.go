@@ -73,6 +73,7 @@ body is signed (X-Hub-Signature-256).`,
 	}
 	cmd.Flags().StringVarP(&opts.Method, "method", "X", "", "HTTP `METHOD` instead of the detected one")
 	cmd.Flags().StringVar(&opts.ContentType, "content-type", "", "Content-Type `VALUE` instead of the detected one")
+	cmdutil.FlagGroup(cmd, "Request", "method", "content-type")
 	delivery.AddFlags(cmd, &opts.Delivery, true)
 	return cmd
 }

@@ -128,6 +128,7 @@ picked and printed on stderr.`,
 	fl.StringVar(&opts.ID, "id", "", "Message `ID` to use (default: a fresh one in the family's shape)")
 	fl.StringVar(&opts.Recipient, "recipient", "", "Recipient `NUMBER` of the statuses")
 	shared.AddFixturesDirFlag(cmd, &opts.Dirs)
+	cmdutil.FlagGroup(cmd, "Lifecycle", "family", "path", "id", "recipient", "out-of-order", "duplicate", "shuffle", "seed", "fixtures-dir")
 	delivery.AddFlags(cmd, &opts.Delivery, true)
 	_ = cmd.RegisterFlagCompletionFunc("family", cobra.FixedCompletions(
 		[]string{"kaleyra", "kv2", "onprem", "cloud"}, cobra.ShellCompDirectiveNoFileComp))
