@@ -169,7 +169,8 @@ func coordNumber(v string) string {
 // string or an event's extra.
 var (
 	phoneKeys = set("from", "to", "wa_id", "recipient_id", "phone_number", "mobile", "wa_number",
-		"wanumber", "new_wa_id", "display_phone_number", "phone", "user", "customer_number", "mentions")
+		"wanumber", "new_wa_id", "display_phone_number", "phone", "user", "customer_number", "mentions",
+		"recipient_participant_id")
 	userKeys = set("user_id", "parent_user_id", "from_user_id", "from_parent_user_id", "to_user_id",
 		"to_parent_user_id", "recipient_user_id", "recipient_parent_user_id", "previous_user_id")
 	nameKeys = set("name", "first_name", "last_name", "middle_name", "formatted_name", "full_name",

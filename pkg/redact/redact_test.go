@@ -72,6 +72,12 @@ func TestJSON(t *testing.T) {
 			mustKeep: []string{`"latitude":38.98,"longitude":-131.94`, "123456789012345678901234567890"},
 		},
 		{
+			name:     "group status names the participant who read it",
+			in:       `{"statuses":[{"id":"wamid.GS","status":"read","recipient_id":"120363000000000001","recipient_type":"group","recipient_participant_id":"5215500000009"}]}`,
+			mustNot:  []string{"5215500000009", "120363000000000001"},
+			mustKeep: []string{`"recipient_type":"group"`, `"status":"read"`},
+		},
+		{
 			name:     "kaleyra flat profile",
 			in:       `{"id":"ad97e:0","status":"delivered","mobile":"919812345683","phone_number":"919812345683","message":"Message delivered"}`,
 			mustNot:  []string{"919812345683"},

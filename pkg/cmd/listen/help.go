@@ -104,9 +104,10 @@ Privacy: --redact masks personal data in the cards, compact lines, the
 (events with their raw payloads, request bodies, query strings, the
 forwarded URL, the app's answer), the same value always to the same token:
   masked  phone numbers and WhatsApp ids wherever they appear (from, to,
-          business number, recipient_id, wa_id, mobile, phone_number,
-          wanumber, contacts, context, mentions; in unreadable text every
-          run of 7+ digits) as phone:3fa91c; business-scoped user ids as
+          business number, recipient_id, a group status's participant,
+          wa_id, mobile, phone_number, wanumber, contacts, context,
+          mentions; in unreadable text every run of 7+ digits) as
+          phone:3fa91c; business-scoped user ids as
           user:…; names as name:…; message text, captions, reply titles and
           descriptions, button texts and payloads (a template button's
           reply.id, its payload, with it), reactions, flow answers, location
