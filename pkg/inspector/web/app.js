@@ -36,7 +36,7 @@ function h(spec, attrs, ...kids) {
       else el.setAttribute(k, v === true ? "" : v);
     }
   }
-  for (const kid of kids.flat()) {
+  for (const kid of kids.flat(Infinity)) {
     if (kid === undefined || kid === null || kid === false) continue;
     el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
   }
@@ -61,7 +61,8 @@ function clock(iso) {
 }
 function fullTime(iso) {
   const d = new Date(iso);
-  return isNaN(d) ? iso || "" : d.toLocaleString() + "." + String(d.getMilliseconds()).padStart(3, "0");
+  if (isNaN(d)) return iso || "";
+  return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + clock(iso).join("");
 }
 function httpClass(status) { return "http s" + String(status || 0)[0]; }
 function ms(v) { return v === undefined || v === null ? "" : (v < 10 ? v.toFixed(2) : v.toFixed(0)) + " ms"; }
@@ -152,10 +153,10 @@ function updateCounts() {
     $("#empty").hidden = false;
     $("#empty").replaceChildren(h("p.big", { text: "Nothing matches" }), h("p", { text: "Change the search or the filters." }));
   } else if (S.rows.length === 0) {
-    $("#empty").replaceChildren(
+    $("#empty").replaceChildren(...[
       h("p.big", { text: S.info.live ? "Waiting for callbacks…" : "This recording holds no exchanges" }),
       S.info.live ? h("p", { text: "Send one from another terminal:" }) : null,
-      S.info.live ? h("pre", { text: "wa-cb send fixture cloud-incoming-text" + (S.info.targets[0] ? " --to " + S.info.targets[0].url : "") }) : null);
+      S.info.live ? h("pre", { text: "wa-cb send fixture cloud-incoming-text" + (S.info.targets[0] ? " --to " + S.info.targets[0].url : "") }) : null].filter(Boolean));
   }
 }
 
@@ -191,7 +192,10 @@ function filterParams() {
   return p;
 }
 
+let listGen = 0;
+
 async function loadList() {
+  const gen = ++listGen;
   const p = filterParams();
   S.filtered = [...p.keys()].length > 0;
   p.set("limit", S.info.keep);
@@ -201,10 +205,12 @@ async function loadList() {
   try {
     data = await api("/api/exchanges?" + p);
   } catch (err) {
+    if (gen !== listGen) return; // a newer search is under way
     $("#jq").classList.add("bad");
     notice("jq", err.message, "error");
     return;
   }
+  if (gen !== listGen) return; // answers can come back out of order
   $("#jq").classList.toggle("bad", !!data.jq_error);
   if (data.jq_error) notice("jq", "jq: " + data.jq_error, "error"); else clearNotice("jq");
   S.rows = data.items;
@@ -302,9 +308,16 @@ function closeDetail() {
   if (location.hash.startsWith("#/x/")) history.replaceState(null, "", "#/");
 }
 
+function shortURL(u) {
+  try {
+    const x = new URL(u);
+    return x.host + (x.pathname === "/" ? "" : x.pathname);
+  } catch (_) { return u; }
+}
+
 function targetSelect(id) {
   const sel = h("select", { id, "aria-label": "Replay to" });
-  for (const t of S.info.targets) sel.append(h("option", { value: t.name, title: t.url }, (t.name === "listener" ? "the listener" : "the app") + " · " + t.url));
+  for (const t of S.info.targets) sel.append(h("option", { value: t.name, title: t.url }, (t.name === "listener" ? "the listener" : "the app") + " (" + shortURL(t.url) + ")"));
   sel.append(h("option", { value: "url" }, "a URL…"));
   return sel;
 }
@@ -317,14 +330,13 @@ function renderDetail(d) {
   const result = h("div.result", { id: "replay-result" });
   const ids = "ids=" + d.seq;
   const actions = h("div.actions", null,
-    h("button.back", { type: "button", onclick: closeDetail }, "← List"),
     h("button.primary", { type: "button", id: "replay", onclick: () => replay(d, null), title: "Replay (r)" }, "↻ Replay"),
     h("span.muted", { text: "to" }), target, url,
     h("button", { type: "button", id: "edit-open", onclick: () => openEdit(d), title: "Edit and replay (e)" }, "✎ Edit & replay"),
     h("button", { type: "button", id: "copy-curl", onclick: () => copyCurl(d) }, "Copy as curl"),
-    h("a.button", { href: "/api/export.har?" + ids, download: true }, "HAR"),
-    h("a.button", { href: "/api/export.ndjson?" + ids, download: true, title: "A recording line that wa-cb replay reads" }, "Recording"),
-    h("button", { type: "button", onclick: closeDetail, title: "Close (Esc)" }, "✕"));
+    h("span.downloads", null, "Download ",
+      h("a", { href: "/api/export.har?" + ids, download: true, title: "HAR 1.2, for browsers' developer tools" }, "HAR"), " · ",
+      h("a", { href: "/api/export.ndjson?" + ids, download: true, title: "A recording line that wa-cb replay and wa-cb inspect read" }, "recording")));
   const meta = h("div.d-meta", null,
     h("span", null, "request ", h("code", { text: d.id })),
     h("span", { text: fullTime(d.at) }),
@@ -333,10 +345,13 @@ function renderDetail(d) {
     d.replay_of ? h("span", null, "replay of ", h("code", { text: d.replay_of })) : null,
     d.redacted ? badge("redacted", "b-warn") : null);
   const head = h("div.d-head", null,
+    h("button.back", { type: "button", onclick: closeDetail }, "← List"),
     h("h1", null, h("span.method", { text: d.method }), h("span.path", { text: d.path + (d.query ? "?" + d.query : "") })),
-    eventBadges(d), signatureBadge(d.signature));
-  pane.replaceChildren(head, meta, actions, result,
-    eventsCard(d), requestCard(d), answerCard(d), d.forward ? forwardCard(d.forward) : null, replaysCard(d), messagesCard(d));
+    eventBadges(d), signatureBadge(d.signature),
+    h("span.spacer"),
+    h("button.icon.close", { type: "button", onclick: closeDetail, title: "Close (Esc)", "aria-label": "Close" }, "✕"));
+  pane.replaceChildren(...[head, meta, actions, result,
+    eventsCard(d), requestCard(d), answerCard(d), d.forward ? forwardCard(d.forward) : null, replaysCard(d), messagesCard(d)].filter(Boolean));
   pane.scrollTop = 0;
 }
 
@@ -348,10 +363,14 @@ function kvTable(rows) {
   return h("table.kv", null, h("tbody", null, rows.map(([k, v]) => h("tr", null, h("td", { text: k }), h("td.v", { text: v })))));
 }
 
+// requestFacts are on every event of an exchange and in its header
+// already: the field table leaves them out.
+const requestFacts = new Set(["schema", "raw", "request_id", "received_at", "method", "path", "signature"]);
+
 // flatten turns an event into field/value rows; raw is shown on its own.
 function flatten(obj, prefix, out) {
   for (const [k, v] of Object.entries(obj)) {
-    if (!prefix && (k === "raw" || k === "schema")) continue;
+    if (!prefix && requestFacts.has(k)) continue;
     const key = prefix ? prefix + "." + k : k;
     if (v && typeof v === "object" && !Array.isArray(v)) flatten(v, key, out);
     else if (Array.isArray(v)) {
@@ -560,7 +579,9 @@ function openEdit(d) {
   $("#edit-result").textContent = "";
   $("#edit").dataset.seq = d.seq;
   if (!$("#edit").open) $("#edit").showModal();
-  body.focus();
+  // Focus stays off the fields, so the key that opened the editor types
+  // nothing into them.
+  $("#edit-send").focus();
 }
 
 async function submitEdit(ev) {
@@ -715,13 +736,15 @@ function onKey(ev) {
     case "Enter": if (S.selected) openDetail(S.selected); break;
     case "r": ensureOpen().then((d) => d && replay(d)); break;
     case "e": ensureOpen().then((d) => d && openEdit(d)); break;
-    case "/": ev.preventDefault(); location.hash = "#/"; $("#q").focus(); break;
+    case "/": location.hash = "#/"; $("#q").focus(); break;
     case "?": $("#help").showModal(); break;
     case "f": setFollow(!S.follow); break;
     case "m": location.hash = "#/messages"; break;
     case "Escape": if (S.open) closeDetail(); else if (S.view === "messages") location.hash = "#/"; break;
     default: return;
   }
+  // The key did its job: it must not also type into what it focused.
+  ev.preventDefault();
 }
 
 async function start() {
