@@ -48,9 +48,9 @@ func (p *EventPrinter) compactLine(v EventView) string {
 	}
 	b.WriteString(what)
 	b.WriteString("  ")
-	party := cpOneLine(ev.From)
-	if party == "" && ev.To != "" {
-		party = "→ " + cpOneLine(ev.To)
+	party := cpOneLine(evFirstNonEmpty(ev.From, ev.FromUserID))
+	if to := evFirstNonEmpty(ev.To, ev.ToUserID); party == "" && to != "" {
+		party = "→ " + cpOneLine(to)
 	}
 	if party == "" {
 		party = cpOneLine(ev.BusinessNumber)
@@ -76,18 +76,25 @@ func (p *EventPrinter) compactLine(v EventView) string {
 	return b.String()
 }
 
-// cpSubject is what the line quotes: the text, or for template and quality
-// events the template or the limit.
+// cpSubject is what the line quotes: the text, or for template, quality
+// and account-level events their main fact.
 func cpSubject(ev *callback.Event) string {
-	switch {
-	case ev.Text != "":
-		return ev.Text
-	case ev.Kind == callback.KindTemplateStatus:
-		return ev.Extra["message_template_name"]
-	case ev.Kind == callback.KindQuality:
-		return ev.Extra["current_limit"]
+	x := ev.Extra
+	switch ev.Kind {
+	case callback.KindTemplateStatus, callback.KindTemplateQuality, callback.KindTemplateCategory, callback.KindTemplateComponents:
+		return evFirstNonEmpty(ev.Text, x["message_template_name"])
+	case callback.KindQuality:
+		return evFirstNonEmpty(ev.Text, x["current_limit"])
+	case callback.KindAccountAlert:
+		return evFirstNonEmpty(ev.Text, x["alert_description"])
+	case callback.KindDisplayName:
+		return evFirstNonEmpty(ev.Text, x["requested_verified_name"])
+	case callback.KindAccountUpdate:
+		return evFirstNonEmpty(ev.Text, x["restriction_info.restriction_type"], x["ban_info.waba_ban_state"], x["violation_info.violation_type"])
+	case callback.KindUserPreference:
+		return evFirstNonEmpty(ev.Text, x["category"])
 	}
-	return ""
+	return ev.Text
 }
 
 // compactTime is when the event arrived (else its own time), as a clock:

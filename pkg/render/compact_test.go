@@ -63,6 +63,11 @@ func TestCompactLine(t *testing.T) {
 		{"template-rejected", []string{"“festive_offer”  1229054618214840"}, nil},
 		{"quality", []string{"16505551111       “TIER_10K”"}, nil},
 		{"hostile-text", []string{`\x1b[2J`}, []string{"\x1b"}},
+		// A user known only by a business-scoped user id is named by it.
+		{"message-user-id", []string{"message text              US.13491208655302741918  “Is my order on its way?”"}, nil},
+		// Account-level events quote their main fact.
+		{"account-alert", []string{"“The phone number is not yet eli…”"}, nil},
+		{"template-quality", []string{"“welcome_template”  806312974732579"}, nil},
 	}
 	for _, tt := range tests {
 		line := p.Event(cases[tt.name])

@@ -183,8 +183,12 @@ func evFields(v EventView) []evField {
 	}
 	add("id", ev.ID, evToneNormal)
 	add("from", ev.From, evToneNormal)
+	// Business-scoped user ids: beside the number, or instead of it when a
+	// user is known only by them.
+	add("from user", evJoinDot(ev.FromUserID, evPrefixed("parent ", ev.FromParentUserID)), evToneNormal)
 	addText("name", ev.Name, evToneNormal)
 	add("to", ev.To, evToneNormal)
+	add("to user", evJoinDot(ev.ToUserID, evPrefixed("parent ", ev.ToParentUserID)), evToneNormal)
 	add("business", ev.BusinessNumber, evToneNormal)
 	add(evTimeLabel(ev), ev.Timestamp, evToneDim)
 	if n := ev.Lifecycle; n != nil && n.Seq > 0 {
@@ -219,7 +223,11 @@ func evFields(v EventView) []evField {
 		add("map url", l.URL, evToneInfo)
 	}
 	if r := ev.Reply; r != nil {
-		add("reply", evJoinDot(r.Kind, evPrefixed("id ", r.ID), evQuoted(r.Title), r.Description, evPrefixed("payload ", r.Payload)), evToneInfo)
+		payload := r.Payload
+		if payload == r.ID {
+			payload = "" // a template button's id is its payload: said once
+		}
+		add("reply", evJoinDot(r.Kind, evPrefixed("id ", r.ID), evQuoted(r.Title), r.Description, evPrefixed("payload ", payload)), evToneInfo)
 	}
 	if r := ev.Reaction; r != nil {
 		emoji := r.Emoji
@@ -253,7 +261,7 @@ func evFields(v EventView) []evField {
 		add("pricing", evJoinDot(evPrefixed("model ", pr.Model), evPrefixed("category ", pr.Category), billable,
 			evPrefixed("origin ", pr.Origin), evPrefixed("price ", pr.Price), evPrefixed("conversation ", pr.Conversation)), evToneDim)
 	}
-	promoted := evPromote(ev, add)
+	promoted := evPromote(ev, add, addText)
 	if vf := ev.Verification; vf != nil {
 		token := "no verify token sent"
 		if vf.TokenPresent {
@@ -297,14 +305,19 @@ func evFields(v EventView) []evField {
 }
 
 // evTimeLabel names the event's own time by what happened then: a
-// message was sent, a status or template/quality event happened ("read
-// at", "approved at").
+// message was sent, a status, decision or flag came ("read at", "approved
+// at", "flagged at"). A score, category or preference is no verb ("yellow
+// at"): those events say "at".
 func evTimeLabel(ev *callback.Event) string {
+	switch ev.Kind {
+	case callback.KindMessage, callback.KindEcho:
+		return "sent at"
+	case callback.KindStatus, callback.KindTemplateStatus, callback.KindQuality, callback.KindAccountReview, callback.KindDisplayName:
+	default:
+		return "at"
+	}
 	st := ev.Status
 	if st == "" || len(st) > evKeyWidth-4 || strings.Trim(st, "abcdefghijklmnopqrstuvwxyz_-") != "" {
-		if ev.Kind == callback.KindMessage {
-			return "sent at"
-		}
 		return "at"
 	}
 	return strings.ReplaceAll(st, "_", " ") + " at"
@@ -344,10 +357,10 @@ func evSince(ms int64) string {
 	return sign + d.Round(time.Second).String()
 }
 
-// evPromote adds rows for the extra facts that matter most to template and
-// quality events, and reports which extra keys they (or other rows) show,
-// so the extra row does not repeat them.
-func evPromote(ev *callback.Event, add func(k, val string, t evTone)) map[string]bool {
+// evPromote adds rows for the extra facts that matter most to template,
+// quality and account-level events, and reports which extra keys they (or
+// other rows, or the title) show, so the extra row does not repeat them.
+func evPromote(ev *callback.Event, add func(k, val string, t evTone), addText func(k, val string, t evTone)) map[string]bool {
 	x := ev.Extra
 	if len(x) == 0 {
 		return nil
@@ -360,23 +373,92 @@ func evPromote(ev *callback.Event, add func(k, val string, t evTone)) map[string
 		}
 		return v
 	}
-	switch ev.Kind {
-	case callback.KindTemplateStatus:
+	// change says "OLD → NEW" (or the one that is known).
+	change := func(old, new string) string {
+		if old != "" && new != "" {
+			return old + " → " + new
+		}
+		return old + new
+	}
+	template := func() {
 		name, lang := take("message_template_name"), take("message_template_language")
 		if lang != "" {
 			lang = "(" + lang + ")"
 		}
 		add("template", strings.TrimSpace(name+" "+lang), evToneNormal)
+		if id := x["message_template_id"]; id == ev.ID {
+			shown["message_template_id"] = true // the id row shows it
+		}
+	}
+	switch ev.Kind {
+	case callback.KindTemplateStatus:
+		template()
 		add("reason", take("reason"), evToneWarn)
+		addText("detail", evJoinDot(take("other_info.title"), take("other_info.description")), evToneNormal)
+		add("disabled on", take("disable_info.disable_date"), evToneWarn)
+	case callback.KindTemplateQuality:
+		template()
+		add("quality", change(take("previous_quality_score"), take("new_quality_score")), evToneWarn)
+	case callback.KindTemplateCategory:
+		template()
+		add("category", evJoinDot(change(take("previous_category"), take("new_category")), evPrefixed("correct ", take("correct_category"))), evToneWarn)
+	case callback.KindTemplateComponents:
+		template()
+		addText("title", take("message_template_title"), evToneNormal)
+		addText("body", take("message_template_element"), evToneNormal)
+		addText("footer", take("message_template_footer"), evToneNormal)
 	case callback.KindQuality:
 		limit, old := take("current_limit"), take("old_limit")
 		add("limit", evJoinDot(limit, evPrefixed("was ", old)), evToneWarn)
+	case callback.KindAccountUpdate:
+		add("restriction", evJoinDot(take("restriction_info.restriction_type"), evPrefixed("until ", take("restriction_info.expiration"))), evToneWarn)
+		add("ban", evJoinDot(take("ban_info.waba_ban_state"), evPrefixed("on ", take("ban_info.waba_ban_date"))), evToneBad)
+		add("violation", take("violation_info.violation_type"), evToneBad)
+	case callback.KindAccountAlert:
+		add("alert", evJoinDot(take("alert_severity"), take("alert_status"), strings.TrimSpace(take("entity_type")+" "+take("entity_id"))), evToneWarn)
+		addText("description", take("alert_description"), evToneNormal)
+	case callback.KindDisplayName:
+		addText("name", take("requested_verified_name"), evToneNormal)
+		addText("reason", take("rejection_reason"), evToneWarn)
+	case callback.KindSecurity:
+		add("requester", take("requester"), evToneNormal)
+	case callback.KindUserPreference:
+		addText("preference", evJoinDot(take("category"), take("detail")), evToneNormal)
+	case callback.KindHistory:
+		progress := take("progress")
+		if progress != "" {
+			progress += "%"
+		}
+		add("history", evJoinDot(evPrefixed("phase ", take("phase")), evPrefixed("chunk ", take("chunk_order")), progress,
+			evPrefixed("threads ", take("threads")), evPrefixed("messages ", take("messages"))), evToneNormal)
+	case callback.KindCapability:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			if strings.HasPrefix(k, "max_") {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		limits := make([]string, len(keys))
+		for i, k := range keys {
+			limits[i] = strings.TrimPrefix(k, "max_") + " " + take(k)
+		}
+		add("limits", strings.Join(limits, " · "), evToneNormal)
 	}
-	if e, ok := x["event"]; ok && strings.EqualFold(e, ev.Status) {
-		shown["event"] = true // the title shows it
+	// Facts the title or another row shows already.
+	for _, k := range []string{"event", "decision", "alert_type"} {
+		if v, ok := x[k]; ok && strings.EqualFold(v, ev.Status) {
+			shown[k] = true
+		}
 	}
-	if n, ok := x["display_phone_number"]; ok && n == ev.BusinessNumber {
-		shown["display_phone_number"] = true
+	for k, v := range map[string]string{
+		"display_phone_number": ev.BusinessNumber, "phone_number": ev.BusinessNumber,
+		"from_user_id": ev.FromUserID, "from_parent_user_id": ev.FromParentUserID,
+		"to_user_id": ev.ToUserID, "to_parent_user_id": ev.ToParentUserID,
+	} {
+		if x[k] != "" && x[k] == v {
+			shown[k] = true
+		}
 	}
 	if p, ok := x["price"]; ok && ev.Pricing != nil && p == ev.Pricing.Price {
 		shown["price"] = true
@@ -525,11 +607,17 @@ func (p *EventPrinter) card(v EventView) string {
 	if v.Answer != 0 {
 		right = strings.TrimSpace(right + " " + s.StatusCode(v.Answer, strconv.Itoa(v.Answer)))
 	}
-	gap := inner - lipgloss.Width(head) - lipgloss.Width(right)
-	if gap < 1 {
-		gap = 1
+	var lines []string
+	if gap := inner - lipgloss.Width(head) - lipgloss.Width(right); gap >= 1 {
+		lines = []string{head + strings.Repeat(" ", gap) + right}
+	} else {
+		// A long kind or status: the clock and the answer get a line of
+		// their own rather than being cut off.
+		for _, l := range evWrapWords(head, inner) {
+			lines = append(lines, l+strings.Repeat(" ", max(0, inner-lipgloss.Width(l))))
+		}
+		lines = append(lines, strings.Repeat(" ", max(0, inner-lipgloss.Width(right)))+right)
 	}
-	lines := []string{s.NewStyle().MaxWidth(inner).Render(head + strings.Repeat(" ", gap) + right)}
 
 	keyStyle := s.Key.Width(evKeyWidth)
 	valStyle := s.NewStyle().Width(valWidth)

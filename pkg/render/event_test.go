@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,28 @@ func evGoldenCases() map[string]EventView {
 		"message-reply": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "interactive", From: "972987654321", Text: "Row title",
 			Reply:   &callback.Reply{Kind: "list_reply", ID: "row_1", Title: "Row title", Description: "Row description"},
 			Context: &callback.Context{ID: "wamid.q", From: "1122334455667", Mentions: []string{"16315551000", "16315551099"}}}, ""), Answer: 200},
-		"message-button":     {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "message", Type: "button", From: "16505551234", Text: "No", Reply: &callback.Reply{Kind: "button", Title: "No", Payload: "No-Button-Payload"}}, ""), Answer: 200},
+		"message-button": {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "message", Type: "button", From: "16505551234", Text: "No", Reply: &callback.Reply{Kind: "button", ID: "No-Button-Payload", Title: "No", Payload: "No-Button-Payload"}}, ""), Answer: 200},
+		"message-user-id": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "text", ID: "wamid.uid", FromUserID: "US.13491208655302741918", FromParentUserID: "US.ENT.11815799212886844830", Name: "Sheena Nelson", Text: "Is my order on its way?",
+			Extra: map[string]string{"from_user_id": "US.13491208655302741918", "waba_id": "102290129340398"}}, "valid"), Answer: 200},
+		"template-quality": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "template-quality", Status: "yellow", ID: "806312974732579", Timestamp: "2026-12-01T19:28:38Z",
+			Extra: map[string]string{"message_template_id": "806312974732579", "message_template_language": "en_US", "message_template_name": "welcome_template", "new_quality_score": "YELLOW", "previous_quality_score": "GREEN", "waba_id": "102290129340398"}}, "valid"), Answer: 200},
+		"template-category": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "template-category", Status: "marketing", ID: "1229054618214839", Timestamp: "2026-12-01T19:28:38Z",
+			Extra: map[string]string{"message_template_id": "1229054618214839", "message_template_language": "en_US", "message_template_name": "order_shipped", "new_category": "MARKETING", "previous_category": "UTILITY"}}, "valid"), Answer: 200},
+		"account-update": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "account-update", Status: "disabled_update", Timestamp: "2026-12-01T19:28:38Z",
+			Extra: map[string]string{"ban_info.waba_ban_date": "December 8, 2026", "ban_info.waba_ban_state": "SCHEDULE_FOR_DISABLE", "event": "DISABLED_UPDATE", "waba_id": "102290129340398"}}, "valid"), Answer: 200},
+		"account-alert": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "account-alert", Status: "increased_capabilities_eligibility_failed", Timestamp: "2026-12-01T19:28:38Z",
+			Extra: map[string]string{"alert_description": "The phone number is not yet eligible for a higher messaging limit.", "alert_severity": "WARNING", "alert_status": "ACTIVE",
+				"alert_type": "INCREASED_CAPABILITIES_ELIGIBILITY_FAILED", "entity_id": "106540352242922", "entity_type": "PHONE_NUMBER", "waba_id": "102290129340398"}}, "valid"), Answer: 200},
+		"display-name": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "display-name", Status: "rejected", BusinessNumber: "15550783881", Timestamp: "2026-12-01T19:28:38Z",
+			Extra: map[string]string{"decision": "REJECTED", "display_phone_number": "15550783881", "requested_verified_name": "Lucky Shrub", "rejection_reason": "NAME_FORMAT_UNACCEPTABLE"}}, "valid"), Answer: 200},
+		"history": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "history", BusinessNumber: "15550783881", Timestamp: "2026-12-01T19:28:38Z",
+			Extra: map[string]string{"chunk_order": "1", "messages": "2", "phase": "0", "progress": "55", "threads": "1", "phone_number_id": "106540352242922"}}, "valid"), Answer: 200},
+		"user-preference": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "user-preference", Status: "stop", From: "16505551234", Timestamp: "2026-12-01T19:28:38Z",
+			Extra: map[string]string{"category": "marketing_messages", "detail": "User requested to stop marketing messages"}}, "valid"), Answer: 200},
+		"security": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "security", Status: "pin_changed", BusinessNumber: "15550783881", Timestamp: "2026-12-01T19:28:38Z",
+			Extra: map[string]string{"display_phone_number": "15550783881", "event": "PIN_CHANGED", "requester": "106540352242922"}}, "valid"), Answer: 200},
+		"business-capability": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "business-capability", Timestamp: "2026-12-01T19:28:38Z",
+			Extra: map[string]string{"max_daily_conversation_per_phone": "1000", "max_phone_numbers_per_business": "2", "waba_id": "102290129340398"}}, "valid"), Answer: 200},
 		"message-reaction":   {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "reaction", From: "972987654321", Text: "😮", Reaction: &callback.Reaction{MessageID: "wamid.yzxyzx=", Emoji: "😮"}}, ""), Answer: 200},
 		"message-unreaction": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "reaction", From: "972987654321", Reaction: &callback.Reaction{MessageID: "wamid.yzxyzx="}}, ""), Answer: 200},
 		"message-referral-multiline": {Event: evListenFacts(callback.Event{Source: "onprem", Kind: "message", Type: "text", From: "16315551234", Text: "first line\nsecond line, a rather long one that will need wrapping inside a card of eighty columns",
@@ -129,6 +151,44 @@ func evGoldenCases() map[string]EventView {
 }
 
 func evMS(n int64) *int64 { return &n }
+
+// TestEventRows: what a card says of each kind, row by row (plain text,
+// which has the same rows as a card): user ids when there is no number, a
+// button's payload said once, the key facts of account-level events out of
+// "extra", times labelled by what happened.
+func TestEventRows(t *testing.T) {
+	cases := evGoldenCases()
+	tests := []struct {
+		name      string
+		want, not []string
+	}{
+		{"message-user-id", []string{"  from user: US.13491208655302741918 · parent US.ENT.11815799212886844830\n"}, []string{"from_user_id="}},
+		{"message-button", []string{"  reply: button · id No-Button-Payload · “No”\n"}, []string{"payload No-Button-Payload"}},
+		{"template-quality", []string{"  at: 2026-12-01T19:28:38Z\n", "  template: welcome_template (en_US)\n", "  quality: GREEN → YELLOW\n", "  extra: waba_id=102290129340398\n"}, []string{"yellow at"}},
+		{"template-category", []string{"  category: UTILITY → MARKETING\n", "  template: order_shipped (en_US)\n"}, []string{"extra:", "marketing at"}},
+		{"account-update", []string{"  ban: SCHEDULE_FOR_DISABLE · on December 8, 2026\n", "  extra: waba_id=102290129340398\n"}, []string{"event="}},
+		{"account-alert", []string{"  alert: WARNING · ACTIVE · PHONE_NUMBER 106540352242922\n", "  description: The phone number is not yet eligible for a higher messaging limit.\n", "  extra: waba_id=102290129340398\n"}, []string{"alert_type="}},
+		{"display-name", []string{"  rejected at: 2026-12-01T19:28:38Z\n", "  name: Lucky Shrub\n", "  reason: NAME_FORMAT_UNACCEPTABLE\n"}, []string{"extra:"}},
+		{"history", []string{"  history: phase 0 · chunk 1 · 55% · threads 1 · messages 2\n", "  extra: phone_number_id=106540352242922\n"}, nil},
+		{"user-preference", []string{"  preference: marketing_messages · User requested to stop marketing messages\n", "  at: "}, []string{"extra:", "stop at"}},
+		{"security", []string{"  requester: 106540352242922\n"}, []string{"extra:"}},
+		{"business-capability", []string{"  limits: daily_conversation_per_phone 1000 · phone_numbers_per_business 2\n"}, []string{"max_"}},
+		{"template-rejected", []string{"  rejected at: ", "  extra: waba_id=102290129340398\n"}, []string{"message_template_id="}},
+	}
+	for _, tt := range tests {
+		got := evPlain(cases[tt.name])
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: no %q in\n%s", tt.name, w, got)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%s: %q should not be shown in\n%s", tt.name, n, got)
+			}
+		}
+	}
+}
 
 // evCheckCardLines: every line of a card is exactly want columns, but for
 // a word that may not be cut (an id, a URL), which runs past the frame on a
@@ -345,6 +405,25 @@ func TestLimitLines(t *testing.T) {
 	for _, tt := range tests {
 		if got := evLimitLines(tt.in, tt.max); got != tt.want {
 			t.Errorf("evLimitLines(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+	}
+}
+
+// TestCardTitleKeepsClockAndAnswer: a title too long for the card (a long
+// account-level status, a narrow terminal) never cuts off the answer.
+func TestCardTitleKeepsClockAndAnswer(t *testing.T) {
+	for _, width := range []int{32, 40, 80, 100} {
+		p := NewEventPrinterFor(build(io.Discard, false, width), true)
+		p.Location = time.UTC
+		for name, v := range evGoldenCases() {
+			if v.Answer == 0 || v.Event.ReceivedAt == "" {
+				continue
+			}
+			lines := strings.SplitN(p.Event(v), "\n", 6)
+			head := strings.Join(lines[:5], "\n")
+			if !strings.Contains(head, "03:04:05.678 "+strconv.Itoa(v.Answer)+" ") {
+				t.Errorf("width %d, %s: no clock and answer at the top:\n%s", width, name, head)
+			}
 		}
 	}
 }
