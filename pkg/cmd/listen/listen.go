@@ -109,7 +109,7 @@ func (o *Options) complete(changed func(string) bool) error {
 		getenv = os.Getenv
 	}
 	if !changed("verify-token") {
-		o.VerifyToken = getenv("WA_CB_VERIFY_TOKEN")
+		o.VerifyToken = getenv(cmdutil.EnvVerifyToken)
 	}
 	if !changed("app-secret") {
 		o.AppSecret = getenv(cmdutil.EnvAppSecret)

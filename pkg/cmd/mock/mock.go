@@ -148,7 +148,7 @@ and the retry policy. Control API and retries in detail: man wa-cb-mock.`,
 				opts.AppSecret = getenv(cmdutil.EnvAppSecret)
 			}
 			if !cmd.Flags().Changed("verify-token") {
-				opts.VerifyToken = getenv("WA_CB_VERIFY_TOKEN")
+				opts.VerifyToken = getenv(cmdutil.EnvVerifyToken)
 			}
 			for _, c := range []struct{ flag, v string }{
 				{"--callback-profile", opts.CallbackProfile}, {"--webhook-url", opts.WebhookURL}, {"--incoming-url", opts.IncomingURL},
