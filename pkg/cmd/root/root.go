@@ -79,7 +79,19 @@ Everything runs offline on this machine.`,
 // error to stderr on one line; a usage error ends with where to read more.
 func Execute(cmd *cobra.Command, f *cmdutil.Factory, args []string) int {
 	cmd.SetArgs(args)
+	// A help request with an unknown command or a stray argument is a
+	// usage error too, not the help of the command before it.
+	var helpErr error
+	help := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, a []string) {
+		if helpErr = helpArgsError(c); helpErr == nil {
+			help(c, a)
+		}
+	})
 	c, err := cmd.ExecuteC()
+	if err == nil {
+		err = helpErr
+	}
 	if err == nil {
 		return cmdutil.ExitOK
 	}

@@ -19,6 +19,10 @@ func strict(cmd *cobra.Command) {
 		strict(c)
 	}
 	if cmd.HasSubCommands() && cmd.Run == nil && cmd.RunE == nil {
+		if cmd.Annotations == nil {
+			cmd.Annotations = map[string]string{}
+		}
+		cmd.Annotations[groupKey] = "true"
 		cmd.Args = cobra.ArbitraryArgs
 		cmd.RunE = func(c *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -79,6 +83,24 @@ func arguments(n string) string {
 		return "1 argument"
 	}
 	return n + " arguments"
+}
+
+// groupKey marks a command that only holds subcommands.
+const groupKey = "wa-cb:group"
+
+// helpArgsError is what strict would say about the arguments of a help
+// request (wa-cb lisen --help): cobra shows the help before it checks them.
+func helpArgsError(c *cobra.Command) error {
+	args := c.Flags().Args()
+	switch {
+	case len(args) == 0:
+		return nil
+	case c.Annotations[groupKey] != "":
+		return unknownCommand(c, args[0])
+	case c.Args != nil:
+		return c.Args(c, args)
+	}
+	return nil
 }
 
 func unknownCommand(c *cobra.Command, name string) error {
