@@ -120,6 +120,7 @@ func addBuiltinExamples(root *cobra.Command) {
 		switch c.Name() {
 		case "help":
 			c.Example = "  $ wa-cb help listen"
+			c.RunE = helpTopic
 		case "completion":
 			c.Example = shells["bash"] + "\n" + shells["zsh"]
 			for _, sh := range c.Commands() {
@@ -127,4 +128,21 @@ func addBuiltinExamples(root *cobra.Command) {
 			}
 		}
 	}
+}
+
+// helpTopic runs `wa-cb help NAME...`: the help of that command, or a usage
+// error naming the closest one (cobra prints "Unknown help topic" and the
+// root's usage, and exits 0).
+func helpTopic(c *cobra.Command, args []string) error {
+	target, rest, err := c.Root().Find(args)
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	if len(rest) > 0 {
+		if target.HasAvailableSubCommands() {
+			return unknownCommand(target, rest[0])
+		}
+		return cmdutil.FlagErrorf("%s has no command %q", target.CommandPath(), rest[0])
+	}
+	return target.Help()
 }

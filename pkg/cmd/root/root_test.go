@@ -86,6 +86,8 @@ func TestStrictUsageErrors(t *testing.T) {
 		{[]string{"listen", "--cout", "2"}, `unknown flag --cout; did you mean --count? (see wa-cb listen --help)`},
 		{[]string{"listen", "--port"}, `--port needs a value (see wa-cb listen --help)`},
 		{[]string{"listen", "--port", "x"}, `invalid --port "x": want a whole number such as 10 (see wa-cb listen --help)`},
+		{[]string{"help", "lisen"}, `unknown command "lisen" for wa-cb; did you mean listen? (see wa-cb help --help)`},
+		{[]string{"help", "listen", "x"}, `wa-cb listen has no command "x" (see wa-cb help --help)`},
 		{[]string{"lisen", "--help"}, `unknown command "lisen" for wa-cb; did you mean listen? (see wa-cb --help)`},
 		{[]string{"send", "fixtur", "-h"}, `unknown command "fixtur" for wa-cb send; did you mean fixture? (see wa-cb send --help)`},
 		{[]string{"listen", "extra", "--help"}, `listen takes no arguments, got "extra" (see wa-cb listen --help)`},
