@@ -95,7 +95,7 @@ func (in *Inspector) serveInfo(w http.ResponseWriter, r *http.Request) {
 		Title:     in.cfg.Title,
 		Live:      in.cfg.Live,
 		Keep:      in.cfg.Keep,
-		Redacted:  in.cfg.Redacted,
+		Redacted:  in.cfg.Redacted || in.redacted.Load(),
 		Targets:   targets,
 		CanResign: in.cfg.AppSecret != "",
 		Version:   in.cfg.Version,

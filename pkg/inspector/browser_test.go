@@ -13,6 +13,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,27 +75,35 @@ type stack struct {
 func startListen(t *testing.T, extra ...string) *stack {
 	t.Helper()
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
 	args := append([]string{"listen", "--port", "0", "--ready-file", filepath.Join(dir, "url"),
 		"--ui", "--ui-addr", "127.0.0.1:0", "--ui-ready-file", filepath.Join(dir, "ui"),
 		"--json", "--app-secret", secret}, extra...)
+	urls, stop := serve(t, args, filepath.Join(dir, "url"), filepath.Join(dir, "ui"))
+	return &stack{listen: urls[0], ui: urls[1], stop: stop}
+}
+
+// serve runs a serving wa-cb command until the test ends (or stop is
+// called), once it has written its ready files; it returns their URLs.
+func serve(t *testing.T, args []string, ready ...string) ([]string, func() string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut string
 	done := make(chan struct{})
 	go func() {
 		out, errOut, _ = wacb(ctx, args...)
 		close(done)
 	}()
-	s := &stack{
-		listen: waitFile(t, filepath.Join(dir, "url"), done),
-		ui:     waitFile(t, filepath.Join(dir, "ui"), done),
+	var urls []string
+	for _, f := range ready {
+		urls = append(urls, waitFile(t, f, done))
 	}
 	var once sync.Once
-	s.stop = func() string {
+	stop := func() string {
 		once.Do(func() { cancel(); <-done })
 		return out + errOut
 	}
-	t.Cleanup(func() { s.stop() })
-	return s
+	t.Cleanup(func() { stop() })
+	return urls, stop
 }
 
 // waitFile waits for a ready file the listener writes once it serves.
@@ -407,5 +416,50 @@ func screenshot(t *testing.T, ctx context.Context, s *stack) {
 			t.Fatal(err)
 		}
 		t.Logf("wrote %s (%dx%d, %d colours)", path, b.Dx(), b.Dy(), len(colours))
+	}
+}
+
+// A recording opened with wa-cb inspect: read-only, every exchange there,
+// replay to a typed URL allowed.
+func TestBrowserInspect(t *testing.T) {
+	ctx := browser(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "session.ndjson")
+	l := startListen(t, "--record", rec)
+	l.send(t, "send", "fixture", "cloud-incoming-text", "status-failed")
+	l.stop()
+
+	var got []*http.Request
+	var mu sync.Mutex
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r)
+		mu.Unlock()
+		w.WriteHeader(204)
+	}))
+	defer app.Close()
+
+	urls, _ := serve(t, []string{"inspect", rec, "--ui-addr", "127.0.0.1:0", "--ui-ready-file", filepath.Join(dir, "ui")}, filepath.Join(dir, "ui"))
+	run(t, ctx, "open the recording", chromedp.Navigate(urls[0]))
+	until(t, ctx, "its exchanges", rowCount+` === 2`)
+	page := eval[string](t, ctx, `document.body.innerText`)
+	for _, want := range []string{"Read-only", "recording, read-only", "failed", "Austin"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	run(t, ctx, "open the failed status", chromedp.Click(chromedp.CSS(`#rows .row`)))
+	until(t, ctx, "its detail", `document.querySelectorAll("#detail-pane .card").length >= 3`)
+	if !eval[bool](t, ctx, `document.querySelector("#replay-target").value === "url" && !document.querySelector("#replay-url").hidden`) {
+		t.Error("a recording offers no typed URL to replay to")
+	}
+	run(t, ctx, "replay to a typed URL",
+		chromedp.SendKeys(chromedp.CSS(`#replay-url`), app.URL+"/typed"),
+		chromedp.Click(chromedp.CSS(`#replay`)))
+	until(t, ctx, "the app answers", `document.querySelector("#replay-result").textContent.includes("204")`)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0].URL.Path != "/typed" || got[0].Method != "GET" || got[0].Header.Get(inspector.ReplayHeader) == "" {
+		t.Fatalf("the app got %v", got)
 	}
 }

@@ -105,6 +105,9 @@ type Inspector struct {
 	next  uint64 // seq of the next exchange (the first is 1)
 	subs  map[*subscriber]struct{}
 	added atomic.Uint64
+	// redacted: an exchange added was redacted (a recording made with
+	// --redact), so the page says so.
+	redacted atomic.Bool
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -170,6 +173,9 @@ func (in *Inspector) Add(ex Exchange) {
 	}
 	in.mu.Unlock()
 	in.added.Add(1)
+	if ex.Record.Redacted && !in.redacted.Load() {
+		in.redacted.Store(true)
+	}
 }
 
 // Added is the number of exchanges added so far (kept or not).

@@ -8,6 +8,7 @@ import (
 
 	decodeCmd "github.com/wa-cb/wa-cb/pkg/cmd/decode"
 	fixturesCmd "github.com/wa-cb/wa-cb/pkg/cmd/fixtures"
+	inspectCmd "github.com/wa-cb/wa-cb/pkg/cmd/inspect"
 	listenCmd "github.com/wa-cb/wa-cb/pkg/cmd/listen"
 	mockCmd "github.com/wa-cb/wa-cb/pkg/cmd/mock"
 	replayCmd "github.com/wa-cb/wa-cb/pkg/cmd/replay"
@@ -65,6 +66,7 @@ Everything runs offline on this machine.`,
 	cmd.AddCommand(validateurlCmd.NewCmdValidateURL(f, nil))
 	cmd.AddCommand(listenCmd.NewCmdListen(f, nil), decodeCmd.NewCmdDecode(f, nil))
 	cmd.AddCommand(mockCmd.NewCmdMock(f, nil))
+	cmd.AddCommand(inspectCmd.NewCmdInspect(f, nil))
 
 	// cobra adds these when it runs; adding them now lets strict and the
 	// generated docs see them.
