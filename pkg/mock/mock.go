@@ -344,6 +344,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // readBody reads a request body up to MaxBody; tooLarge means it was
 // longer.
 func (m *Mock) readBody(w http.ResponseWriter, r *http.Request) (body []byte, tooLarge bool, err error) {
+	if r.ContentLength > m.cfg.MaxBody && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		// The client waits for a go-ahead before the body: refuse now,
+		// unread, rather than let it send megabytes to be thrown away.
+		return nil, true, nil
+	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, m.cfg.MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError

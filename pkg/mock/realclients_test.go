@@ -1,8 +1,12 @@
 package mock
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"mime/multipart"
+	"net"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -108,5 +112,26 @@ func TestKaleyraV1FormClient(t *testing.T) {
 	}
 	if got[textID] != 3 || got[mediaID] != 3 {
 		t.Errorf("callbacks per id %v", got)
+	}
+}
+
+// A client that asks before sending a body larger than the limit gets the
+// 413 at once, never a 100 Continue.
+func TestExpectContinueOverLimit(t *testing.T) {
+	h := newHarness(t, Config{})
+	srv := httptest.NewServer(h.m)
+	t.Cleanup(srv.Close)
+	for _, path := range []string{"/v1/SID/messages", "/v21.0/106540352242922/messages", "/v2/SID/whatsapp/918012340128/messages"} {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", path, 9<<20)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		line, err := bufio.NewReader(c).ReadString('\n')
+		c.Close()
+		if err != nil || !strings.HasPrefix(line, "HTTP/1.1 413 ") {
+			t.Errorf("%s: first answer %q (%v), want 413", path, line, err)
+		}
 	}
 }
