@@ -349,7 +349,7 @@ func (m *Mock) place(t *Target, v urlcheck.Result, whitelist bool) *Target {
 
 // localURL is a local callback URL with its host written the one way the
 // HTTP client dials it: the IP spellings validate-url reads as loopback
-// (127.1, 2130706433, 0x7f.1, a trailing dot) as the address itself, and
+// (127.1, 2130706433, 0x7f.1) as the address itself, and
 // a name under .localhost (or localhost.) as localhost. Dialled as
 // written, they would be looked up in DNS, off this machine, and fail.
 func localURL(v urlcheck.Result) string {
