@@ -12,10 +12,14 @@ import (
 // for byte: the same method and body, the recorded path and query joined
 // onto target's, the recorded headers without the hop-by-hop ones,
 // Content-Length and Host (set anew), and no User-Agent when none was
-// recorded. extra headers are set on top.
+// recorded. A credential the recording masked (record.Masked) is not
+// sent: extra headers (-H) give it back, and they are set on top.
 func ReplayRequest(rec *record.Record, target *url.URL, extra http.Header) sender.Request {
 	h := EndToEndHeader(rec.Request.Header, len(extra)+1)
 	h.Del("Content-Length")
+	for k := range MaskedCredentials(rec) {
+		delete(h, k)
+	}
 	if _, ok := h["User-Agent"]; !ok {
 		h["User-Agent"] = []string{""} // none, as recorded
 	}
@@ -33,4 +37,26 @@ func ReplayRequest(rec *record.Record, target *url.URL, extra http.Header) sende
 		Header: h,
 		Body:   rec.Request.Body,
 	}
+}
+
+// MaskedCredentials lists the recorded request's credential headers that
+// the recording holds masked, by their recorded names.
+func MaskedCredentials(rec *record.Record) map[string]bool {
+	var out map[string]bool
+	for k, vs := range rec.Request.Header {
+		if len(vs) == 0 || !record.SecretHeader(k) {
+			continue
+		}
+		masked := true
+		for _, v := range vs {
+			masked = masked && v == record.Masked
+		}
+		if masked {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[k] = true
+		}
+	}
+	return out
 }

@@ -266,6 +266,7 @@ func appendRequest(b []byte, r *Request) []byte {
 }
 
 // appendHeader writes ,"headers":{...} with sorted names, unless empty.
+// The values of credential headers are written as Masked (SecretHeader).
 func appendHeader(b []byte, h http.Header) []byte {
 	if len(h) == 0 {
 		return b
@@ -288,10 +289,14 @@ func appendHeader(b []byte, h http.Header) []byte {
 			b = append(b, "null"...)
 			continue
 		}
+		secret := SecretHeader(k)
 		b = append(b, '[')
 		for j, v := range vs {
 			if j > 0 {
 				b = append(b, ',')
+			}
+			if secret {
+				v = Masked
 			}
 			b = jsonstr.Append(b, v)
 		}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,8 +76,9 @@ that is not a recording line stops the replay before anything is sent
 
 With --app-secret (or WA_CB_APP_SECRET) bodies are signed anew
 (X-Hub-Signature-256 and X-Hub-Signature replace the recorded ones). A
-recording made with --redact holds masked bodies: they are replayed as
-recorded, and their recorded signatures no longer match.`,
+recording made with --redact holds masked bodies and no signatures: they
+are replayed unsigned unless --app-secret signs them. Recordings keep no
+credentials (Authorization, Cookie, API keys): -H sends one again.`,
 		Example: `  $ wa-cb replay session.ndjson
   $ wa-cb replay session.ndjson --to http://127.0.0.1:3000/webhooks/whatsapp
   $ wa-cb replay session.ndjson --filter '.events[].status == "failed"' --limit 1
@@ -213,6 +216,10 @@ func replayRun(ctx context.Context, opts *Options) error {
 			redacted++
 		}
 	}
+	if names := maskedCredentials(items, extra); names.requests > 0 {
+		fmt.Fprintf(ios.ErrOut, "note: recordings keep no credentials: %s sent without %s (-H 'NAME: VALUE' sends one)\n",
+			plural(names.requests, "request is", "requests are"), strings.Join(names.headers, ", "))
+	}
 	if redacted > 0 && opts.Delivery.AppSecret == "" {
 		fmt.Fprintf(ios.ErrOut, "note: %d of %d requests were recorded with --redact: they deliver the masked bodies, unsigned (--app-secret signs them anew)\n", redacted, len(items))
 	}
@@ -322,4 +329,42 @@ func (p *printer) print(id string, res sender.Result) error {
 	}
 	_, err := p.out.Write(p.buf.Bytes())
 	return err
+}
+
+// credentialNote is what maskedCredentials found.
+type credentialNote struct {
+	requests int
+	headers  []string
+}
+
+// maskedCredentials counts the requests whose credential headers the
+// recording masked and that -H does not give back, and names the headers.
+func maskedCredentials(items []item, extra http.Header) credentialNote {
+	var n credentialNote
+	seen := map[string]bool{}
+	for _, it := range items {
+		found := false
+		for k := range listener.MaskedCredentials(it.rec) {
+			if extra.Get(k) != "" {
+				continue
+			}
+			found = true
+			if ck := http.CanonicalHeaderKey(k); !seen[ck] {
+				seen[ck] = true
+				n.headers = append(n.headers, ck)
+			}
+		}
+		if found {
+			n.requests++
+		}
+	}
+	slices.Sort(n.headers)
+	return n
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

@@ -1,0 +1,48 @@
+package record
+
+// Masked stands, in a recording, for the value of a header that carries a
+// credential. Recordings are files people share, attach to bug reports and
+// keep: a bearer token, a cookie or an API key must not travel with them.
+const Masked = "[redacted]"
+
+// secretHeaderNames are credential headers by exact name (lower case).
+var secretHeaderNames = []string{"cookie", "set-cookie"}
+
+// secretHeaderWords mark a credential anywhere in a header's name:
+// Authorization, Proxy-Authorization, X-Auth-Token, X-Api-Key, Api_Key,
+// X-Amz-Security-Token, X-Session-Id, X-Client-Secret, X-Password.
+var secretHeaderWords = []string{"auth", "token", "secret", "api-key", "apikey", "api_key", "password", "session"}
+
+// SecretHeader reports whether a header named name carries a credential,
+// whatever its case. Signature headers (X-Hub-Signature-256) are no
+// secret: they prove a body, and replay needs them.
+func SecretHeader(name string) bool {
+	for _, n := range secretHeaderNames {
+		if len(name) == len(n) && hasFoldAt(name, n, 0) {
+			return true
+		}
+	}
+	for _, w := range secretHeaderWords {
+		for i := 0; i+len(w) <= len(name); i++ {
+			if hasFoldAt(name, w, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasFoldAt reports whether s holds lower, ASCII case-insensitively, at i
+// (lower is lower case). No allocation: it runs for every recorded header.
+func hasFoldAt(s, lower string, i int) bool {
+	for j := 0; j < len(lower); j++ {
+		c := s[i+j]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[j] {
+			return false
+		}
+	}
+	return true
+}
