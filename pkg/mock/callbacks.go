@@ -253,6 +253,13 @@ func (m *Mock) renderStatus(msg *Message, s step) (sender.Request, error) {
 			set("**.errors.*.message", s.title, false)
 			set("**.errors.*.error_data.details", s.title, false)
 		}
+		statuses := "entry.*.changes.*.value.statuses.*."
+		if msg.API == APIKaleyraV2 {
+			statuses = "meta_object.value.statuses.*."
+		}
+		if msg.Opaque != "" {
+			ovs = append(ovs, fixture.Override{Op: fixture.OpAdd, Path: statuses + "biz_opaque_callback_data", Value: msg.Opaque, Flag: "mock"})
+		}
 		if msg.API == APIKaleyraV2 {
 			set("meta_object.value.metadata.display_phone_number", msg.Business, false)
 			for _, k := range []string{"ref", "ref1", "ref2"} {

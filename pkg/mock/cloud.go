@@ -53,6 +53,9 @@ type cloudMessage struct {
 	Context string
 	// MarkRead is a "status":"read" request for an incoming message.
 	MarkRead bool
+	// Opaque is biz_opaque_callback_data, which Meta returns in every
+	// status webhook of the message.
+	Opaque string
 }
 
 // parseCloudMessage validates a Cloud API message object (also the
@@ -96,6 +99,7 @@ func parseCloudMessage(body []byte) (cloudMessage, *apiError) {
 		return cm, &apiError{status: 400, code: 100, field: "to", reason: fmt.Sprintf("invalid phone number %q", cm.To)}
 	}
 	cm.Digits = d
+	cm.Opaque = str("biz_opaque_callback_data")
 	cm.Type = str("type")
 	if cm.Type == "" {
 		cm.Type = "text"
@@ -238,7 +242,7 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 	})
 	rec.Answer, rec.ID = 200, id
 	m.emit(rec)
-	msg := &Message{ID: id, API: APICloud, To: cm.Digits, Business: phone, Type: cm.Type, Accepted: m.sched.Now(), Context: cm.Context,
+	msg := &Message{ID: id, API: APICloud, To: cm.Digits, Business: phone, Type: cm.Type, Accepted: m.sched.Now(), Context: cm.Context, Opaque: cm.Opaque,
 		Request: RequestInfo{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Encoding: EncodingJSON, Body: jsonOrNil(body)},
 		Magic:   magicOf(cm.Digits)}
 	msg.Callback = m.configuredTarget(m.cfg.WebhookURL, "--webhook-url")
@@ -348,7 +352,7 @@ func (m *Mock) kaleyraV2(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"code": "WA202", "message": "Request accepted", "data": map[string]string{"message_id": id}})
 	rec.Answer, rec.ID, rec.To, rec.Type = http.StatusAccepted, id, cm.Digits, cm.Type
 	m.emit(rec)
-	msg := &Message{ID: id, API: APIKaleyraV2, To: cm.Digits, Business: business, Type: cm.Type, Refs: refs, Accepted: m.sched.Now(), Context: cm.Context,
+	msg := &Message{ID: id, API: APIKaleyraV2, To: cm.Digits, Business: business, Type: cm.Type, Refs: refs, Accepted: m.sched.Now(), Context: cm.Context, Opaque: cm.Opaque,
 		Request: RequestInfo{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Encoding: EncodingJSON, Body: jsonOrNil(body)},
 		Magic:   magicOf(cm.Digits)}
 	msg.Callback = m.configuredTarget(m.cfg.CallbackProfile, "--callback-profile")

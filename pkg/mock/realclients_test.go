@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
 )
 
 // Message objects as Cloud API clients (official and community SDKs) send
@@ -34,7 +36,7 @@ func TestParseCloudMessageRealClients(t *testing.T) {
 			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "text"}},
 		{"template with components and biz_opaque_callback_data",
 			`{"messaging_product":"whatsapp","to":"15551234567","type":"template","template":{"name":"order_update","language":{"code":"en_US","policy":"deterministic"},"components":[{"type":"body","parameters":[{"type":"text","text":"Ana"}]},{"type":"button","sub_type":"quick_reply","index":"0","parameters":[{"type":"payload","payload":"YES"}]}]},"biz_opaque_callback_data":"trk-1"}`,
-			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "template"}},
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "template", Opaque: "trk-1"}},
 		{"image by id", `{"messaging_product":"whatsapp","to":"15551234567","type":"image","image":{"id":"1234567890"}}`,
 			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "image"}},
 		{"reaction in context", `{"messaging_product":"whatsapp","to":"15551234567","context":{"message_id":"wamid.IN1"},"type":"reaction","reaction":{"message_id":"wamid.IN1","emoji":"👍"}}`,
@@ -132,6 +134,37 @@ func TestExpectContinueOverLimit(t *testing.T) {
 		c.Close()
 		if err != nil || !strings.HasPrefix(line, "HTTP/1.1 413 ") {
 			t.Errorf("%s: first answer %q (%v), want 413", path, line, err)
+		}
+	}
+}
+
+// biz_opaque_callback_data given with a message comes back in each of its
+// status webhooks, as Meta returns it (Cloud, and Kaleyra v2's Cloud
+// message object).
+func TestOpaqueCallbackDataInEveryStatus(t *testing.T) {
+	a := newApp(t)
+	h := newHarness(t, Config{WebhookURL: a.srv.URL + "/webhook", CallbackProfile: a.srv.URL + "/profile"})
+	calls := []struct{ path, body string }{
+		{"/v21.0/106540352242922/messages", `{"messaging_product":"whatsapp","to":"15551234567","type":"text","text":{"body":"x"},"biz_opaque_callback_data":"order=77;step=2"}`},
+		{"/v2/SID/whatsapp/918012340128/messages", `{"messaging_object":{"messaging_product":"whatsapp","to":"919812345678","type":"text","text":{"body":"x"},"biz_opaque_callback_data":"order=77;step=2"}}`},
+	}
+	for _, c := range calls {
+		if code, ans := h.do("POST", c.path, "application/json", c.body); code/100 != 2 {
+			t.Fatalf("%s: %d %v", c.path, code, ans)
+		}
+	}
+	h.clk.Advance(3 * time.Second)
+	for range 6 {
+		h.next(KindCallback)
+	}
+	got := a.requests()
+	if len(got) != 6 {
+		t.Fatalf("%d webhooks, want 6", len(got))
+	}
+	for _, r := range got {
+		ev := callback.Decode(r)[0]
+		if ev.Kind != "status" || ev.Extra["biz_opaque_callback_data"] != "order=77;step=2" || ev.DecodeError != "" {
+			t.Errorf("%s %s: %+v", r.Path, ev.Status, ev)
 		}
 	}
 }

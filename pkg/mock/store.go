@@ -24,7 +24,9 @@ type Message struct {
 	Plan      []string  `json:"plan"`
 	Callbacks []Attempt `json:"callbacks"`
 	Context   string    `json:"context,omitempty"`
-	Magic     string    `json:"magic,omitempty"`
+	// Opaque is the Cloud message's biz_opaque_callback_data.
+	Opaque string `json:"biz_opaque_callback_data,omitempty"`
+	Magic  string `json:"magic,omitempty"`
 	// gen is bumped when a forced status or a reset cancels the plan:
 	// scheduled callbacks of an older generation are not made.
 	gen int
