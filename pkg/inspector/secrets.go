@@ -51,15 +51,15 @@ func maskHeader(h http.Header) http.Header {
 }
 
 // maskQuery replaces the values of secret parameters in a raw query,
-// leaving every other byte as sent.
+// leaving every other byte as sent (a parameter without a value has
+// nothing to hide).
 func maskQuery(raw string) string {
 	if raw == "" || !strings.Contains(raw, "verify_token") {
 		return raw
 	}
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
-		k, _, _ := strings.Cut(p, "=")
-		if name, err := url.QueryUnescape(k); err == nil && secretParams[name] {
+		if k, _, hasValue := strings.Cut(p, "="); hasValue && secretParam(k) {
 			parts[i] = k + "=" + url.QueryEscape(Hidden)
 		}
 	}
@@ -67,32 +67,39 @@ func maskQuery(raw string) string {
 }
 
 // unmaskQuery puts the original values of secret parameters back where
-// an edited query still holds the Hidden placeholder.
+// an edited query still holds the Hidden placeholder: the first such
+// parameter of a name gets the first original value of that name, and so
+// on.
 func unmaskQuery(edited, original string) string {
 	if !strings.Contains(edited, url.QueryEscape(Hidden)) && !strings.Contains(edited, Hidden) {
 		return edited
 	}
-	orig := map[string]string{}
+	orig := map[string][]string{}
 	for _, p := range strings.Split(original, "&") {
-		k, v, _ := strings.Cut(p, "=")
-		if name, err := url.QueryUnescape(k); err == nil && secretParams[name] {
-			orig[name] = v
+		if k, v, hasValue := strings.Cut(p, "="); hasValue && secretParam(k) {
+			name, _ := url.QueryUnescape(k)
+			orig[name] = append(orig[name], v)
 		}
 	}
 	parts := strings.Split(edited, "&")
 	for i, p := range parts {
-		k, v, _ := strings.Cut(p, "=")
-		name, err := url.QueryUnescape(k)
-		if err != nil || !secretParams[name] {
+		k, v, hasValue := strings.Cut(p, "=")
+		if !hasValue || !secretParam(k) {
 			continue
 		}
-		if uv, err := url.QueryUnescape(v); err == nil && uv == Hidden {
-			if ov, ok := orig[name]; ok {
-				parts[i] = k + "=" + ov
-			}
+		name, _ := url.QueryUnescape(k)
+		if uv, err := url.QueryUnescape(v); err == nil && uv == Hidden && len(orig[name]) > 0 {
+			parts[i] = k + "=" + orig[name][0]
+			orig[name] = orig[name][1:]
 		}
 	}
 	return strings.Join(parts, "&")
+}
+
+// secretParam reports whether a raw parameter name is a secret one.
+func secretParam(rawName string) bool {
+	name, err := url.QueryUnescape(rawName)
+	return err == nil && secretParams[name]
 }
 
 // unmaskHeader puts the original values of credential headers back where
