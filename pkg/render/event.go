@@ -785,23 +785,35 @@ func evUnsafeRune(r rune) bool {
 
 // evWrapWords lays s out in lines of at most width columns, breaking only
 // at spaces and newlines: a word wider than width gets a line of its own,
-// whole, so that ids and URLs are never cut. Tabs become four spaces.
+// whole, so that ids and URLs are never cut. A separator "·" that does not
+// fit at the end of a line never stands alone on the next: the word after
+// it joins it there. Spaces at a break are dropped. Tabs become four
+// spaces.
 func evWrapWords(s string, width int) []string {
 	s = strings.ReplaceAll(s, "\t", "    ")
 	var out []string
 	for _, para := range strings.Split(s, "\n") {
 		line, lw := "", -1
+		wrapped, glue := false, false
 		for _, word := range strings.Split(para, " ") {
 			ww := lipgloss.Width(word)
 			switch {
+			case wrapped && lw < 0 && word == "":
+				// the spaces of a break
 			case lw < 0:
 				line, lw = word, ww
-			case lw+1+ww <= width:
+			case lw+1+ww <= width || glue && ww > width:
 				line, lw = line+" "+word, lw+1+ww
 			default:
 				out = append(out, line)
-				line, lw = word, ww
+				line, lw, wrapped = word, ww, true
+				if word == "" {
+					line, lw = "", -1
+				}
 			}
+			// A "·" alone at a line's start keeps the next word beside it
+			// when that word is too long for any line anyway.
+			glue = wrapped && line == "·"
 		}
 		out = append(out, line)
 	}

@@ -427,3 +427,27 @@ func TestCardTitleKeepsClockAndAnswer(t *testing.T) {
 		}
 	}
 }
+
+func TestWrapWords(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  []string
+	}{
+		{"a b c", 3, []string{"a b", "c"}},
+		// ids are never cut; one too long has a line of its own
+		{"id wamid.HBgLMTU1NTEyMzQ1NjcVAgAS · x", 10, []string{"id", "wamid.HBgLMTU1NTEyMzQ1NjcVAgAS", "· x"}},
+		// a separator that does not fit never stands alone before a long word
+		{"phone_number_id=106540352242922 · waba_id=102290129340398", 22, []string{"phone_number_id=106540352242922", "· waba_id=102290129340398"}},
+		{"model CBP · origin utility · conversation 8d66dabf", 28, []string{"model CBP · origin utility ·", "conversation 8d66dabf"}},
+		// the spaces of a break are dropped, those of a paragraph kept
+		{"account-alert increased_capabilities  cloud", 20, []string{"account-alert", "increased_capabilities", "cloud"}},
+		{"  indented\nnext", 20, []string{"  indented", "next"}},
+	}
+	for _, tt := range tests {
+		got := evWrapWords(tt.in, tt.width)
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("evWrapWords(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+	}
+}
