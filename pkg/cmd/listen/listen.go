@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wa-cb/wa-cb/pkg/cmd/send/delivery"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/inspector"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
@@ -351,6 +352,17 @@ func (r *run) closeRecording(err error) error {
 	return err
 }
 
+// tryHint is the command that sends the listener at base a callback:
+// short enough for an 80-column terminal, since send's --to defaults to
+// the default listener.
+func tryHint(base string) string {
+	to := ""
+	if base != delivery.DefaultTarget {
+		to = " --to " + base
+	}
+	return "Try it from another terminal: wa-cb send fixture cloud-incoming-text" + to
+}
+
 // announce says on stderr where the listener listens and how it answers,
 // then writes the ready file: once it exists, the listener is ready.
 func (r *run) announce() error {
@@ -361,7 +373,7 @@ func (r *run) announce() error {
 	base := r.srv.URL()
 	fmt.Fprintf(errOut, "Listening on %s ... (Ctrl-C to stop)\n", base)
 	if opts.IO.IsStderrTTY() {
-		fmt.Fprintf(errOut, "Try it from another terminal: wa-cb send fixture cloud-incoming-text --to %s\n", base)
+		fmt.Fprintln(errOut, tryHint(base))
 	}
 	if opts.AppSecret != "" {
 		mode := "marking"

@@ -436,3 +436,17 @@ func TestReasonsInListenWords(t *testing.T) {
 		}
 	}
 }
+
+func TestTryHint(t *testing.T) {
+	for base, want := range map[string]string{
+		"http://127.0.0.1:4280/":  "Try it from another terminal: wa-cb send fixture cloud-incoming-text",
+		"http://127.0.0.1:35443/": "Try it from another terminal: wa-cb send fixture cloud-incoming-text --to http://127.0.0.1:35443/",
+	} {
+		if got := tryHint(base); got != want {
+			t.Errorf("tryHint(%q) = %q, want %q", base, got, want)
+		}
+		if got := tryHint("http://127.0.0.1:4280/"); len(got) > 79 {
+			t.Errorf("hint of the default listener is %d columns: %q", len(got), got)
+		}
+	}
+}
