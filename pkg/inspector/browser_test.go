@@ -316,9 +316,12 @@ func TestBrowser(t *testing.T) {
 	run(t, ctx, "follow a status to its exchange", chromedp.Click(chromedp.CSS(`#timeline .tl li a`)))
 	until(t, ctx, "its exchange opens", `location.hash.startsWith("#/x/") && document.querySelectorAll("#detail-pane .card").length >= 3`)
 
-	// Keys: j/k move, ? lists them.
+	// Keys: j/k move, r replays the selected row, ? lists them.
 	run(t, ctx, "press k and j", chromedp.KeyEvent("k"), chromedp.KeyEvent("j"))
 	until(t, ctx, "a row is selected", `document.querySelectorAll("#rows .row.selected").length === 1`)
+	before := eval[int](t, ctx, rowCount)
+	run(t, ctx, "press r", chromedp.KeyEvent("r"))
+	until(t, ctx, "r replays it", fmt.Sprintf(`%s === %d && document.querySelector("#rows .row").innerText.includes("↻ replay")`, rowCount, before+1))
 	run(t, ctx, "press ?", chromedp.KeyEvent("?"))
 	until(t, ctx, "the keys are listed", `document.querySelector("#help").open`)
 	run(t, ctx, "close the help", chromedp.Click(chromedp.CSS(`#help button`)))

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/wa-cb/wa-cb/pkg/record"
 )
 
 // FuzzBodyView: any body is shown without a panic, as what it is; pretty
@@ -70,7 +72,7 @@ func FuzzQuerySecrets(f *testing.F) {
 		for i, p := range parts {
 			k, _, hasValue := strings.Cut(p, "=")
 			if hasValue && secretParam(k) {
-				if mparts[i] != k+"="+url.QueryEscape(Hidden) {
+				if mparts[i] != k+"="+url.QueryEscape(record.Masked) {
 					t.Fatalf("secret %q masked as %q", p, mparts[i])
 				}
 			} else if mparts[i] != p {

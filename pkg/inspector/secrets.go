@@ -2,25 +2,16 @@ package inspector
 
 import (
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"strings"
+
+	"github.com/wa-cb/wa-cb/pkg/record"
 )
 
-// Hidden stands for a secret value in everything the inspector serves.
-// An edited replay that still holds it gets the original value back on
-// the server.
-const Hidden = "[hidden by wa-cb]"
-
-// secretHeaders carry credentials: API keys, bearer tokens, cookies.
-var secretHeaders = map[string]bool{
-	"Authorization":       true,
-	"Proxy-Authorization": true,
-	"Cookie":              true,
-	"Set-Cookie":          true,
-	"Api-Key":             true,
-	"X-Api-Key":           true,
-}
+// Secret values are shown as record.Masked, the word recordings use for
+// them: the headers record.SecretHeader names (API keys, bearer tokens,
+// cookies) and the query parameters below. An edited replay that still
+// holds the placeholder gets the original value back on the server.
 
 // secretParams are query parameters that hold a secret: Meta's
 // handshake token (and the underscore spelling some proxies produce).
@@ -30,17 +21,17 @@ var secretParams = map[string]bool{
 }
 
 // maskHeader returns h with the values of credential headers replaced by
-// Hidden (h itself is not changed).
+// record.Masked (h itself is not changed).
 func maskHeader(h http.Header) http.Header {
 	if h == nil {
 		return nil
 	}
 	out := make(http.Header, len(h))
 	for k, vs := range h {
-		if secretHeaders[textproto.CanonicalMIMEHeaderKey(k)] {
+		if record.SecretHeader(k) {
 			masked := make([]string, len(vs))
 			for i := range masked {
-				masked[i] = Hidden
+				masked[i] = record.Masked
 			}
 			out[k] = masked
 			continue
@@ -60,18 +51,18 @@ func maskQuery(raw string) string {
 	parts := strings.Split(raw, "&")
 	for i, p := range parts {
 		if k, _, hasValue := strings.Cut(p, "="); hasValue && secretParam(k) {
-			parts[i] = k + "=" + url.QueryEscape(Hidden)
+			parts[i] = k + "=" + url.QueryEscape(record.Masked)
 		}
 	}
 	return strings.Join(parts, "&")
 }
 
 // unmaskQuery puts the original values of secret parameters back where
-// an edited query still holds the Hidden placeholder: the first such
+// an edited query still holds the placeholder: the first such
 // parameter of a name gets the first original value of that name, and so
 // on.
 func unmaskQuery(edited, original string) string {
-	if !strings.Contains(edited, url.QueryEscape(Hidden)) && !strings.Contains(edited, Hidden) {
+	if !strings.Contains(edited, url.QueryEscape(record.Masked)) && !strings.Contains(edited, record.Masked) {
 		return edited
 	}
 	orig := map[string][]string{}
@@ -88,7 +79,7 @@ func unmaskQuery(edited, original string) string {
 			continue
 		}
 		name, _ := url.QueryUnescape(k)
-		if uv, err := url.QueryUnescape(v); err == nil && uv == Hidden && len(orig[name]) > 0 {
+		if uv, err := url.QueryUnescape(v); err == nil && uv == record.Masked && len(orig[name]) > 0 {
 			parts[i] = k + "=" + orig[name][0]
 			orig[name] = orig[name][1:]
 		}
@@ -103,17 +94,28 @@ func secretParam(rawName string) bool {
 }
 
 // unmaskHeader puts the original values of credential headers back where
-// an edited header still holds the Hidden placeholder.
+// an edited header still holds the placeholder. One whose original is not
+// known (a recording keeps none) is not sent at all.
 func unmaskHeader(edited, original http.Header) {
 	for k, vs := range edited {
-		if !secretHeaders[textproto.CanonicalMIMEHeaderKey(k)] {
+		if !record.SecretHeader(k) {
 			continue
 		}
 		ov := original.Values(k)
+		kept := vs[:0]
 		for i, v := range vs {
-			if v == Hidden && i < len(ov) {
-				vs[i] = ov[i]
+			if v == record.Masked {
+				if i >= len(ov) || ov[i] == record.Masked {
+					continue
+				}
+				v = ov[i]
 			}
+			kept = append(kept, v)
+		}
+		if len(kept) == 0 {
+			delete(edited, k)
+		} else {
+			edited[k] = kept
 		}
 	}
 }
