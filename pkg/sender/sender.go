@@ -104,6 +104,15 @@ type Sender struct {
 // set and the body is not empty). Deliver never returns an error: a failed
 // delivery is a Result with Error set.
 func (s *Sender) Deliver(ctx context.Context, req Request, sign bool) Result {
+	res := s.deliver(ctx, req, sign)
+	if shown := ShownURL(req.URL); shown != req.URL {
+		res.URL = shown
+		res.Error = strings.ReplaceAll(res.Error, req.URL, shown)
+	}
+	return res
+}
+
+func (s *Sender) deliver(ctx context.Context, req Request, sign bool) Result {
 	res := Result{Name: req.Name, Method: req.Method, URL: req.URL, Sent: len(req.Body)}
 	var body io.Reader
 	if req.Body != nil {
@@ -393,4 +402,28 @@ func UserAgent(version string) string {
 		version = "dev"
 	}
 	return "wa-cb/" + version
+}
+
+// Masked stands for a secret in what a delivery reports.
+const Masked = "[redacted]"
+
+// ShownURL is u as a delivery's report shows it: the value of Meta's
+// hub.verify_token, a secret, masked; every other byte as sent.
+func ShownURL(u string) string {
+	q := strings.IndexByte(u, '?')
+	if q < 0 || !strings.Contains(u[q:], "verify_token") {
+		return u
+	}
+	frag := ""
+	if i := strings.IndexByte(u[q:], '#'); i >= 0 {
+		u, frag = u[:q+i], u[q+i:]
+	}
+	parts := strings.Split(u[q+1:], "&")
+	for i, p := range parts {
+		k, _, _ := strings.Cut(p, "=")
+		if name, err := url.QueryUnescape(k); err == nil && callback.IsVerifyToken(name) {
+			parts[i] = k + "=" + Masked
+		}
+	}
+	return u[:q+1] + strings.Join(parts, "&") + frag
 }
