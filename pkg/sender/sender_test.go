@@ -272,10 +272,10 @@ const legacyWant = "264c2cc3020d714fc0c4392373a4885812c9efd2"
 func TestShownURL(t *testing.T) {
 	tests := map[string]string{
 		"http://127.0.0.1:4280/?hub.mode=subscribe&hub.challenge=42&hub.verify_token=MYSECRET": "http://127.0.0.1:4280/?hub.mode=subscribe&hub.challenge=42&hub.verify_token=[redacted]",
-		"http://h/cb?hub_verify_token=s&x=1#f":                                                "http://h/cb?hub_verify_token=[redacted]&x=1#f",
-		"http://h/cb?hub%2Everify_token=s":                                                    "http://h/cb?hub%2Everify_token=[redacted]",
-		"http://h/cb?id=a%3A0&status=read":                                                    "http://h/cb?id=a%3A0&status=read",
-		"http://h/verify_token?x=1":                                                           "http://h/verify_token?x=1",
+		"http://h/cb?hub_verify_token=s&x=1#f":                                                 "http://h/cb?hub_verify_token=[redacted]&x=1#f",
+		"http://h/cb?hub%2Everify_token=s":                                                     "http://h/cb?hub%2Everify_token=[redacted]",
+		"http://h/cb?id=a%3A0&status=read":                                                     "http://h/cb?id=a%3A0&status=read",
+		"http://h/verify_token?x=1":                                                            "http://h/verify_token?x=1",
 	}
 	for in, want := range tests {
 		if got := ShownURL(in); got != want {
