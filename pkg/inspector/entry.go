@@ -21,8 +21,9 @@ const ReplayHeader = "X-Wa-Cb-Replay"
 // entry is one kept exchange with what is derived from it, each part
 // computed once, on first need, by whoever needs it (never by Add).
 type entry struct {
-	seq uint64
-	ex  Exchange
+	seq  uint64
+	ex   Exchange
+	size int64 // body bytes held (sizeOf)
 
 	summaryOnce sync.Once
 	summary     []byte // Summary as JSON

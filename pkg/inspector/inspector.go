@@ -32,6 +32,10 @@ import (
 // DefaultKeep is how many exchanges the inspector keeps by default.
 const DefaultKeep = 1000
 
+// DefaultMaxBytes bounds the bodies the kept exchanges hold by default:
+// a thousand callbacks are small, a thousand 3 MiB bodies are not.
+const DefaultMaxBytes = 256 << 20
+
 // DefaultHeartbeat is how often an idle event stream sends a comment, so
 // proxies and browsers keep it open and a dead client is noticed.
 const DefaultHeartbeat = 15 * time.Second
@@ -67,6 +71,9 @@ type Sink interface {
 type Config struct {
 	// Keep bounds the exchanges kept (default DefaultKeep).
 	Keep int
+	// MaxBytes bounds the bodies they hold (default DefaultMaxBytes): past
+	// it the oldest exchanges go first, the newest always stays.
+	MaxBytes int64
 	// Title names the page ("wa-cb listen", "wa-cb inspect session.ndjson").
 	Title string
 	// Live: exchanges keep arriving (listen, mock); false for a recording
@@ -103,6 +110,7 @@ type Inspector struct {
 	head  int
 	n     int
 	next  uint64 // seq of the next exchange (the first is 1)
+	bytes int64  // body bytes the kept exchanges hold
 	subs  map[*subscriber]struct{}
 	added atomic.Uint64
 	// redacted: an exchange added was redacted (a recording made with
@@ -123,6 +131,9 @@ type subscriber struct {
 func New(cfg Config) *Inspector {
 	if cfg.Keep <= 0 {
 		cfg.Keep = DefaultKeep
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = DefaultHeartbeat
@@ -154,16 +165,18 @@ func (in *Inspector) Add(ex Exchange) {
 	if ex.Origin == "" {
 		ex.Origin = OriginCallback
 	}
-	e := &entry{ex: ex}
+	e := &entry{ex: ex, size: sizeOf(ex.Record)}
 	in.mu.Lock()
 	e.seq = in.next
 	in.next++
-	if in.n < len(in.ring) {
-		in.ring[(in.head+in.n)%len(in.ring)] = e
-		in.n++
-	} else {
-		in.ring[in.head] = e
-		in.head = (in.head + 1) % len(in.ring)
+	if in.n == len(in.ring) {
+		in.evictOldest()
+	}
+	in.ring[(in.head+in.n)%len(in.ring)] = e
+	in.n++
+	in.bytes += e.size
+	for in.bytes > in.cfg.MaxBytes && in.n > 1 {
+		in.evictOldest()
 	}
 	for s := range in.subs {
 		select {
@@ -176,6 +189,23 @@ func (in *Inspector) Add(ex Exchange) {
 	if ex.Record.Redacted && !in.redacted.Load() {
 		in.redacted.Store(true)
 	}
+}
+
+// evictOldest drops the oldest kept exchange; in.mu is held.
+func (in *Inspector) evictOldest() {
+	in.bytes -= in.ring[in.head].size
+	in.ring[in.head] = nil
+	in.head = (in.head + 1) % len(in.ring)
+	in.n--
+}
+
+// sizeOf is what an exchange holds in bodies.
+func sizeOf(r *record.Record) int64 {
+	n := len(r.Request.Body) + len(r.Response.Body)
+	if r.Forward != nil {
+		n += len(r.Forward.Body) + len(r.Forward.BodyBase64)
+	}
+	return int64(n)
 }
 
 // Added is the number of exchanges added so far (kept or not).

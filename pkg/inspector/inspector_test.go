@@ -46,6 +46,25 @@ func TestRingKeepsTheLast(t *testing.T) {
 	}
 }
 
+func TestRingBoundsTheBytesHeld(t *testing.T) {
+	in := New(Config{Keep: 100, MaxBytes: 250})
+	for i := 0; i < 10; i++ {
+		in.Add(Exchange{Record: rec("r", "POST", "/", "", strings.Repeat("x", 100))})
+	}
+	all, last := in.snapshot()
+	if last != 10 || len(all) != 2 || all[0].seq != 9 || in.bytes != 200 {
+		t.Fatalf("kept %d (first %d), %d bytes", len(all), all[0].seq, in.bytes)
+	}
+	// The newest stays, however large.
+	in.Add(Exchange{Record: rec("big", "POST", "/", "", strings.Repeat("x", 1000))})
+	if all, _ = in.snapshot(); len(all) != 1 || all[0].seq != 11 {
+		t.Fatalf("kept %d", len(all))
+	}
+	if _, missed := in.after(0, 10); missed != 10 {
+		t.Fatalf("missed %d", missed)
+	}
+}
+
 func TestListSearchAndFilters(t *testing.T) {
 	in := New(Config{})
 	in.Add(Exchange{Record: rec("a", "POST", "/wa", "", `{"x":1}`, textEvent("15551234567", "Do you ship to Austin?"))})
