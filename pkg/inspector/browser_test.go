@@ -126,7 +126,7 @@ func waitFile(t *testing.T, path string, died <-chan struct{}) string {
 
 func (s *stack) send(t *testing.T, args ...string) {
 	t.Helper()
-	args = append(args, "--to", s.listen, "--app-secret", secret)
+	args = append(args, "--to", s.listen, "--app-secret", secret, "--expect-status", "2xx,5xx")
 	if out, errOut, code := wacb(context.Background(), args...); code != 0 {
 		t.Fatalf("wa-cb %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
 	}
