@@ -17,6 +17,18 @@ const (
 	PayloadRaw    = "raw"    // anything else, sent as is with the given content type
 )
 
+// Errors of DetectPayload that an option settles (commands say which of
+// theirs).
+var (
+	// ErrUnknownPayload is content that is none of the forms DetectPayload
+	// knows: it is sendable with DetectOptions.ContentType.
+	ErrUnknownPayload = errors.New("cannot tell what the payload is (not JSON, a query string or an HTTP request)")
+	// ErrQuerySpace is a query string with white space, which a URL
+	// cannot carry: it is sendable as a form body (DetectOptions.Method
+	// POST), or encoded (%20).
+	ErrQuerySpace = errors.New("the query string holds white space, which a URL cannot carry")
+)
+
 // Payload is a raw callback read from a file, ready to deliver.
 type Payload struct {
 	Kind     string
@@ -79,11 +91,11 @@ func DetectPayload(data []byte, o DetectOptions) (*Payload, error) {
 			p.Body, p.RawQuery = []byte(p.RawQuery), ""
 			p.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		} else if strings.ContainsAny(p.RawQuery, " \t\r\n") {
-			return nil, errors.New("the query string holds white space, which a URL cannot carry: encode it (%20), or send it as a form body with --method POST")
+			return nil, ErrQuerySpace
 		}
 	default:
 		if o.ContentType == "" {
-			return nil, errors.New("cannot tell what the payload is (not JSON, a query string or an HTTP request): give --content-type, and --method if not POST")
+			return nil, ErrUnknownPayload
 		}
 		p.Kind = PayloadRaw
 	}

@@ -2,6 +2,7 @@ package sender
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -18,6 +19,7 @@ func TestDetectPayload(t *testing.T) {
 		ctype   string
 		body    string
 		wantErr string
+		wantIs  error // the sentinel the error is, if any
 	}{
 		{name: "json object", in: "{\"a\":1}\n", kind: PayloadJSON, method: "POST", path: "/", ctype: "application/json", body: "{\"a\":1}\n"},
 		{name: "json array with BOM and space", in: "\xef\xbb\xbf  [1]", kind: PayloadJSON, method: "POST", ctype: "application/json", path: "/", body: "  [1]"},
@@ -36,10 +38,10 @@ func TestDetectPayload(t *testing.T) {
 		{name: "http short body", in: "POST / HTTP/1.1\nContent-Length: 50\n\n{}", wantErr: "Content-Length header says 50"},
 		{name: "content type override", in: "<xml/>", opts: DetectOptions{ContentType: "application/xml"}, kind: PayloadRaw, method: "POST", path: "/", ctype: "application/xml", body: "<xml/>"},
 		{name: "method override", in: "{}", opts: DetectOptions{Method: "put"}, kind: PayloadJSON, method: "PUT", path: "/", ctype: "application/json", body: "{}"},
-		{name: "unknown", in: "hello world", wantErr: "cannot tell what the payload is"},
+		{name: "unknown", in: "hello world", wantErr: "cannot tell what the payload is", wantIs: ErrUnknownPayload},
 		{name: "empty", in: " \n", wantErr: "empty"},
-		{name: "a word is not a query", in: "hello", wantErr: "cannot tell"},
-		{name: "query with white space", in: "id=1&text=hello world", wantErr: "holds white space"},
+		{name: "a word is not a query", in: "hello", wantErr: "cannot tell", wantIs: ErrUnknownPayload},
+		{name: "query with white space", in: "id=1&text=hello world", wantErr: "holds white space", wantIs: ErrQuerySpace},
 		{name: "query with white space as form", in: "id=1&text=hello world", opts: DetectOptions{Method: "POST"}, kind: PayloadQuery, method: "POST", path: "/",
 			ctype: "application/x-www-form-urlencoded", body: "id=1&text=hello world"},
 		{name: "request line without headers", in: "POST /hook?x=1", kind: PayloadQuery, method: "POST", path: "/hook", query: "x=1"},
@@ -53,6 +55,9 @@ func TestDetectPayload(t *testing.T) {
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+					t.Errorf("error = %v, want %v", err, tt.wantIs)
 				}
 				return
 			}

@@ -337,7 +337,12 @@ func JoinURL(target *url.URL, path, rawQuery string) string {
 	return s
 }
 
-// ParseTarget checks a --to URL: absolute http or https with a host.
+// ErrUserInfo is a target URL with user info (user:password@), which
+// callback senders do not send: credentials go in a header.
+var ErrUserInfo = errors.New("user info is not sent by callback senders")
+
+// ParseTarget checks a delivery target URL: absolute http or https with a
+// host and no user info (ErrUserInfo).
 func ParseTarget(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -350,7 +355,7 @@ func ParseTarget(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid URL %q: no host", raw)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("invalid URL %q: user info is not sent by callback senders; use -H 'Authorization: ...'", raw)
+		return nil, fmt.Errorf("invalid URL %q: %w", raw, ErrUserInfo)
 	}
 	return u, nil
 }

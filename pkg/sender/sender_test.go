@@ -2,6 +2,7 @@ package sender
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log"
 	"net"
@@ -156,6 +157,9 @@ func TestParseTarget(t *testing.T) {
 		if _, err := ParseTarget(bad); err == nil {
 			t.Errorf("ParseTarget(%q) accepted", bad)
 		}
+	}
+	if _, err := ParseTarget("http://u:p@x/"); !errors.Is(err, ErrUserInfo) {
+		t.Errorf("ParseTarget of user info: %v, want ErrUserInfo", err)
 	}
 	for _, good := range []string{"http://127.0.0.1:4280/", "https://example.com/a?b=c", "http://[::1]:8080/"} {
 		if _, err := ParseTarget(good); err != nil {

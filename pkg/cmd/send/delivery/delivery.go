@@ -7,6 +7,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -64,6 +65,9 @@ func AddFlags(cmd *cobra.Command, df *Flags, withResults bool) {
 // environment when the flag is not given.
 func (df *Flags) Validate(cmd *cobra.Command, getenv func(string) string) error {
 	u, err := sender.ParseTarget(df.To)
+	if errors.Is(err, sender.ErrUserInfo) {
+		return cmdutil.FlagErrorf("--to: %v; use -H 'Authorization: ...'", err)
+	}
 	if err != nil {
 		return cmdutil.FlagErrorf("--to: %v", err)
 	}

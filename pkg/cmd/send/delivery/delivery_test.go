@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/sender"
 
@@ -103,6 +105,18 @@ func FuzzParseHeaders(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A --to with user info says which flag carries credentials.
+func TestValidateUserInfo(t *testing.T) {
+	cmd := &cobra.Command{Use: "x"}
+	var df Flags
+	AddFlags(cmd, &df, true)
+	df.To = "http://u:p@127.0.0.1:4280/"
+	err := df.Validate(cmd, nil)
+	if err == nil || !cmdutil.IsFlagError(err) || err.Error() != `--to: invalid URL "http://u:p@127.0.0.1:4280/": user info is not sent by callback senders; use -H 'Authorization: ...'` {
+		t.Errorf("error = %v", err)
+	}
 }
 
 // A delivery to an untrusted certificate says which flag accepts it.

@@ -3,6 +3,7 @@ package file
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -96,7 +97,12 @@ func fileRun(ctx context.Context, opts *Options) error {
 		return cmdutil.ConfigErrorf("%s: larger than %d bytes", name, MaxPayload)
 	}
 	p, err := sender.DetectPayload(data, sender.DetectOptions{Method: opts.Method, ContentType: opts.ContentType})
-	if err != nil {
+	switch {
+	case errors.Is(err, sender.ErrUnknownPayload):
+		return cmdutil.ConfigErrorf("%s: %v: give --content-type, and --method if not POST", name, err)
+	case errors.Is(err, sender.ErrQuerySpace):
+		return cmdutil.ConfigErrorf("%s: %v: encode it (%%20), or send it as a form body with --method POST", name, err)
+	case err != nil:
 		return cmdutil.ConfigErrorf("%s: %v", name, err)
 	}
 	h, err := delivery.ParseHeaders(opts.Delivery.Headers)
