@@ -1,7 +1,10 @@
 package mock
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -260,6 +263,10 @@ func (m *Mock) renderStatus(msg *Message, s step) (sender.Request, error) {
 		if msg.Opaque != "" {
 			ovs = append(ovs, fixture.Override{Op: fixture.OpAdd, Path: statuses + "biz_opaque_callback_data", Value: msg.Opaque, Flag: "mock"})
 		}
+		if bytes.Contains(fx.Body, []byte(`"conversation":{"id":`)) {
+			// Meta names one conversation in every status of a message
+			set(statuses+"conversation.id", conversationID(msg.ID), false)
+		}
 		if msg.API == APIKaleyraV2 {
 			set("meta_object.value.metadata.display_phone_number", msg.Business, false)
 			for _, k := range []string{"ref", "ref1", "ref2"} {
@@ -352,6 +359,13 @@ func (m *Mock) place(t *Target, v urlcheck.Result, whitelist bool) *Target {
 	t.Deliver, t.To = true, sender.JoinURL(base, u.EscapedPath(), u.RawQuery)
 	t.Note = "routed: " + v.Host + " → " + base.Host
 	return t
+}
+
+// conversationID is the conversation a message's statuses name: 32 hex
+// digits, as Meta's, the same for every status of the message.
+func conversationID(messageID string) string {
+	sum := sha256.Sum256([]byte(messageID))
+	return hex.EncodeToString(sum[:16])
 }
 
 // localURL is a local callback URL with its host written the one way the

@@ -140,8 +140,8 @@ func TestExpectContinueOverLimit(t *testing.T) {
 
 // biz_opaque_callback_data given with a message comes back in each of its
 // status webhooks, as Meta returns it (Cloud, and Kaleyra v2's Cloud
-// message object).
-func TestOpaqueCallbackDataInEveryStatus(t *testing.T) {
+// message object), and every status names the same conversation.
+func TestStatusWebhooksCarryTheMessagesFacts(t *testing.T) {
 	a := newApp(t)
 	h := newHarness(t, Config{WebhookURL: a.srv.URL + "/webhook", CallbackProfile: a.srv.URL + "/profile"})
 	calls := []struct{ path, body string }{
@@ -161,10 +161,25 @@ func TestOpaqueCallbackDataInEveryStatus(t *testing.T) {
 	if len(got) != 6 {
 		t.Fatalf("%d webhooks, want 6", len(got))
 	}
+	conversations := map[string]map[string]bool{}
 	for _, r := range got {
 		ev := callback.Decode(r)[0]
 		if ev.Kind != "status" || ev.Extra["biz_opaque_callback_data"] != "order=77;step=2" || ev.DecodeError != "" {
 			t.Errorf("%s %s: %+v", r.Path, ev.Status, ev)
+		}
+		if ev.Pricing == nil || len(ev.Pricing.Conversation) != 32 {
+			t.Errorf("%s %s: no conversation id: %+v", r.Path, ev.Status, ev.Pricing)
+			continue
+		}
+		if conversations[ev.ID] == nil {
+			conversations[ev.ID] = map[string]bool{}
+		}
+		conversations[ev.ID][ev.Pricing.Conversation] = true
+	}
+	// one conversation for all the statuses of a message, as Meta sends it
+	for id, cs := range conversations {
+		if len(cs) != 1 {
+			t.Errorf("message %s: statuses name %d conversations", id, len(cs))
 		}
 	}
 }
