@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,14 +49,19 @@ func (f *UIFlags) Validate(changed func(string) bool) error {
 		return FlagErrorf("invalid --ui-keep %d: want 1 or more", f.Keep)
 	}
 	addr := strings.TrimSpace(f.Addr)
-	if _, _, err := net.SplitHostPort(addr); err != nil {
+	bad := FlagErrorf("invalid --ui-addr %q: want HOST:PORT, such as %s", f.Addr, inspector.DefaultAddr)
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
 		// A bare host gets the default port.
-		host := strings.Trim(addr, "[]")
-		if host == "" || strings.ContainsAny(host, " /?#@") {
-			return FlagErrorf("invalid --ui-addr %q: want HOST:PORT, such as %s", f.Addr, inspector.DefaultAddr)
-		}
-		_, port, _ := net.SplitHostPort(inspector.DefaultAddr)
+		_, defPort, _ := net.SplitHostPort(inspector.DefaultAddr)
+		host, port = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]"), defPort
 		addr = net.JoinHostPort(host, port)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return bad
+	}
+	if host == "" || strings.ContainsAny(host, " /?#@[]") {
+		return bad
 	}
 	f.Addr = addr
 	return nil
