@@ -329,6 +329,11 @@ func parseWithGo(s string) (*url.URL, *failure) {
 		if !strings.HasPrefix(msg, "net/url: ") {
 			msg = "net/url: " + msg
 		}
+		if hostEscaped(s) {
+			// Go's words alone ("invalid URL escape %61") read as if the
+			// escape were malformed: say why a host may hold none.
+			msg += `: a "%" in the host, which WHATWG parsers decode (ex%61mple.com is example.com) and Go refuses`
+		}
 		return nil, &failure{RuleParseError, msg}
 	}
 	// 6. scheme
@@ -339,6 +344,22 @@ func parseWithGo(s string) (*url.URL, *failure) {
 		return nil, &failure{RuleScheme, "the scheme " + quote(u.Scheme) + " is not http or https"}
 	}
 	return u, nil
+}
+
+// hostEscaped reports whether the authority after "scheme://" holds a "%"
+// outside an IPv6 literal (where it starts a zone).
+func hostEscaped(s string) bool {
+	_, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return false
+	}
+	if end := strings.IndexAny(rest, "/?"); end >= 0 {
+		rest = rest[:end]
+	}
+	if i := strings.LastIndexByte(rest, ']'); i >= 0 {
+		rest = rest[i:]
+	}
+	return strings.Contains(rest, "%")
 }
 
 // splitAuthority: rules 7-8, the authority after "scheme://" up to the

@@ -657,3 +657,23 @@ func TestCheckAdversarial(t *testing.T) {
 		t.Errorf("all-Cyrillic аррӏе.com must be flagged as confusable with apple.com: %v", r.Warnings)
 	}
 }
+
+// TestCheckEscapedHostReason: Go refuses a percent-encoded host with words
+// that read as if the escape were malformed; the reason says what is
+// wrong with it. A malformed escape in the path keeps Go's words alone.
+func TestCheckEscapedHostReason(t *testing.T) {
+	c := New(Options{})
+	for in, want := range map[string]string{
+		"https://ex%61mple.com/":          `net/url: invalid URL escape "%61": a "%" in the host, which WHATWG parsers decode (ex%61mple.com is example.com) and Go refuses`,
+		"https://example.com%2eevil.net/": `a "%" in the host`,
+		"https://example.com/%zz":         `net/url: invalid URL escape "%zz"`,
+	} {
+		r := c.Check(in)
+		if r.Rule != RuleParseError || !strings.Contains(r.Reason, want) {
+			t.Errorf("Check(%q) = %s: %q, want %s containing %q", in, r.Rule, r.Reason, RuleParseError, want)
+		}
+		if strings.HasSuffix(in, "%zz") && strings.Contains(r.Reason, "host") {
+			t.Errorf("Check(%q) blames the host: %q", in, r.Reason)
+		}
+	}
+}
