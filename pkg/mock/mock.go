@@ -17,6 +17,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -364,6 +365,18 @@ func (m *Mock) unknownPath(w http.ResponseWriter, r *http.Request) {
 	m.stats.apiCalls.Add(1)
 	m.stats.refused.Add(1)
 	msg := fmt.Sprintf("no provider API at %s %s: the mock serves POST|GET /v1/{SID}/messages (Kaleyra v1), POST /v2/{SID}/whatsapp/{number}/messages (Kaleyra v2), POST /{version}/{phone_number_id}/messages (Cloud) and /_mock/", r.Method, r.URL.Path)
+	if graphPath.MatchString(r.URL.Path) {
+		// A Cloud API client (media upload, a media URL, a template
+		// list) reads error.code and error.message of Meta's shape.
+		m.emit(Record{Kind: KindAPICall, API: APICloud, Method: r.Method, Path: r.URL.Path, Answer: http.StatusBadRequest, Code: "100", Message: msg})
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": metaError{Message: "(#100) Unsupported request: " + msg, Type: "GraphMethodException", Code: 100,
+			ErrorData: &metaErrorData{MessagingProduct: "whatsapp", Details: msg}, FBTraceID: m.cfg.Renderer.FreshID("AbCdEfGhIjKlMnOpQrStUvW")}})
+		return
+	}
 	m.emit(Record{Kind: KindAPICall, Method: r.Method, Path: r.URL.Path, Answer: http.StatusNotFound, Message: msg})
 	writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"path": msg}})
 }
+
+// graphPath is a Graph API path: a version with a dot (v21.0) first, which
+// no Kaleyra path has.
+var graphPath = regexp.MustCompile(`^/v[0-9]{1,3}\.[0-9]{1,3}/`)

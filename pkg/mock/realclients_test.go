@@ -183,3 +183,20 @@ func TestStatusWebhooksCarryTheMessagesFacts(t *testing.T) {
 		}
 	}
 }
+
+// Cloud API clients call more than /messages (a media upload, a media
+// URL): what the mock does not serve is answered in Meta's error shape,
+// which they parse; other paths keep the plain answer.
+func TestUnservedGraphPathsAnswerInMetasShape(t *testing.T) {
+	h := newHarness(t, Config{})
+	for _, path := range []string{"/v21.0/106540352242922/media", "/v19.0/1234567890", "/v23.0/106540352242922/message_templates"} {
+		code, ans := h.do("POST", path, "application/json", `{}`)
+		e, _ := ans["error"].(map[string]any)
+		if code != 400 || e == nil || e["code"] != float64(100) || e["fbtrace_id"] == "" || !strings.HasPrefix(e["message"].(string), "(#100) ") {
+			t.Errorf("%s: %d %v", path, code, ans)
+		}
+	}
+	if code, ans := h.do("GET", "/favicon.ico", "", ""); code != 404 || ans["error"].(map[string]any)["path"] == nil {
+		t.Errorf("plain path: %d %v", code, ans)
+	}
+}
