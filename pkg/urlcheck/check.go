@@ -104,7 +104,7 @@ func (c *Checker) Check(raw string) Result {
 	c.warn(&r, raw, p)
 	if p.scheme == "http" && c.opts.HTTPSOnly {
 		r.Verdict, r.Valid, r.Rule = Invalid, false, RuleHTTPSOnly
-		r.Reason = "http:// is refused by --https-only (Kaleyra itself accepts it)"
+		r.Reason = "http:// is refused by the https-only policy (Kaleyra itself accepts it)"
 		if r.Whitelisted != nil {
 			r.Whitelisted = &no
 		}

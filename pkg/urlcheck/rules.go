@@ -60,7 +60,7 @@ const (
 	RuleHostTooLong      = "host-too-long"
 	RuleEndsInNumber     = "ends-in-number"
 	RuleParserMismatch   = "parser-mismatch"
-	RuleHTTPSOnly        = "https-only" // wa-cb policy (--https-only), not E413
+	RuleHTTPSOnly        = "https-only" // wa-cb policy (Options.HTTPSOnly), not E413
 )
 
 // Warning rule ids (a URL with warnings keeps its verdict).
@@ -120,7 +120,7 @@ var Rules = []RuleInfo{
 	{RuleHostTooLong, "invalid", "the host is longer than 253 bytes in A-label form"},
 	{RuleEndsInNumber, "invalid", "the last label is numeric but the host is not an IPv4 address every parser reads alike (256.0.0.1, example.123, 0x, 127.0.0.1.)"},
 	{RuleParserMismatch, "invalid", "Go's net/url reads a different host or port than wa-cb does"},
-	{RuleHTTPSOnly, "policy", "http:// refused by --https-only (Kaleyra itself accepts it)"},
+	{RuleHTTPSOnly, "policy", "http:// refused by the https-only policy (Kaleyra itself accepts it)"},
 	{WarnHTTP, "warning", "http:// sends customer data in clear text"},
 	{WarnIPHost, "warning", "the host is an IP literal (shown without a whitelist)"},
 	{WarnSharedSuffix, "warning", "matched an entry that lies above a public suffix the host belongs to (amazonaws.com for x.s3.amazonaws.com): other parties own such names"},

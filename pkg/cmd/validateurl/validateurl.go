@@ -175,12 +175,18 @@ given), 3 otherwise, 2 for usage and configuration errors, 1 for I/O errors.
 	return b.String()
 }
 
+// httpsOnlyReason is the reason of a URL that --https-only refuses.
+const httpsOnlyReason = "http:// is refused by --https-only (Kaleyra itself accepts it)"
+
 // ruleTable lists every rule id with its kind and meaning (--rules), and
 // the IP classes.
 func ruleTable() string {
 	var b strings.Builder
 	b.WriteString("Rule ids (stable; E413 rules in the order they are checked):\n\n")
 	for _, r := range urlcheck.Rules {
+		if r.ID == urlcheck.RuleHTTPSOnly {
+			r.Text = httpsOnlyReason
+		}
 		fmt.Fprintf(&b, "  %-20s %-16s %s\n", r.ID, r.Kind, r.Text)
 	}
 	b.WriteString(`
@@ -255,6 +261,13 @@ func validateRun(ctx context.Context, opts *Options) error {
 		}
 	}
 	checker := urlcheck.New(urlcheck.Options{Whitelist: wl, HTTPSOnly: opts.HTTPSOnly})
+	check := func(raw string) urlcheck.Result {
+		r := checker.Check(raw)
+		if r.Rule == urlcheck.RuleHTTPSOnly {
+			r.Reason = httpsOnlyReason // the policy in the flag's words
+		}
+		return r
+	}
 	out := &output{
 		w:       bufio.NewWriterSize(opts.IO.Out, 64<<10),
 		json:    opts.JSON,
@@ -273,7 +286,7 @@ func validateRun(ctx context.Context, opts *Options) error {
 				defer debug.SetGCPercent(debug.SetGCPercent(streamGCPercent))
 			}
 			if arg != "-" {
-				r := checker.Check(arg)
+				r := check(arg)
 				if err := out.result(&r); err != nil {
 					return err
 				}
@@ -283,7 +296,7 @@ func validateRun(ctx context.Context, opts *Options) error {
 			if err := out.w.Flush(); err != nil {
 				return err
 			}
-			if err := streamURLs(ctx, opts.IO.In, out, checker.Check); err != nil {
+			if err := streamURLs(ctx, opts.IO.In, out, check); err != nil {
 				return err
 			}
 		}
