@@ -23,6 +23,10 @@ const DefaultForwardTimeout = 10 * time.Second
 // the caller; a longer answer is cut there (and marked truncated).
 const MaxForwardAnswer = 1 << 20
 
+// ReasonAppAnswer is the Answer.Reason of an answer passed on from the
+// app the request was forwarded to.
+const ReasonAppAnswer = "app's answer"
+
 // hopHeaders are the hop-by-hop headers a forwarder drops (RFC 9110
 // section 7.6.1); Proxy-* are dropped by prefix.
 var hopHeaders = []string{"Connection", "Keep-Alive", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
@@ -201,7 +205,7 @@ func AnswerFrom(fr *ForwardResult) Answer {
 			Reason: reason,
 		}
 	}
-	a := Answer{Status: fr.Status, Body: fr.Body, Reason: "app's answer"}
+	a := Answer{Status: fr.Status, Body: fr.Body, Reason: ReasonAppAnswer}
 	if ct := fr.Header.Get("Content-Type"); ct != "" {
 		a.Header = http.Header{"Content-Type": {ct}}
 	} else if len(fr.Body) > 0 {

@@ -134,9 +134,10 @@ func cpNotes(v EventView) []string {
 	if ev.Error != nil {
 		add(cpCut(evErrText(*ev.Error), 60))
 	}
-	if v.Handshake != "" {
+	switch {
+	case v.Handshake != "":
 		add("handshake " + v.Handshake)
-	} else {
+	case v.AnswerReason != listener.ReasonAppAnswer: // the forward's own line says it
 		add(v.AnswerReason)
 	}
 	if ev.Signature == callback.SignatureInvalid || ev.Signature == callback.SignatureMissing && !evUnsignedFamily(ev) {

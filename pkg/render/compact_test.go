@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/listener"
 )
 
 // TestCompactGolden: every golden case as one line, in colour and plain.
@@ -46,6 +49,8 @@ func TestCompactGolden(t *testing.T) {
 
 func TestCompactLine(t *testing.T) {
 	cases := evGoldenCases()
+	cases["forwarded"] = EventView{Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "text", ID: "wamid.fwd", From: "15551234567"}, ""),
+		Answer: 500, AnswerReason: listener.ReasonAppAnswer}
 	p := NewEventPrinterFor(build(io.Discard, false, 80), false)
 	p.Compact()
 	tests := []struct {
@@ -63,6 +68,8 @@ func TestCompactLine(t *testing.T) {
 		{"template-rejected", []string{"“festive_offer”  1229054618214840"}, nil},
 		{"quality", []string{"16505551111       “TIER_10K”"}, nil},
 		{"hostile-text", []string{`\x1b[2J`}, []string{"\x1b"}},
+		// A forwarded request's answer is the app's: its own line says so.
+		{"forwarded", []string{"wamid.fwd  500\n"}, []string{"app's answer"}},
 		// A user known only by a business-scoped user id is named by it.
 		{"message-user-id", []string{"message text              US.13491208655302741918  “Is my order on its way?”"}, nil},
 		// Account-level events quote their main fact.
