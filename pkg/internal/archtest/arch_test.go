@@ -106,12 +106,8 @@ func importGraph(t *testing.T) map[string][]string {
 // in another process).
 func touchSources(t *testing.T) {
 	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(out)))
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	root := moduleRoot(t)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -133,6 +129,16 @@ func touchSources(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the module's sources: %v", err)
 	}
+}
+
+// moduleRoot is the folder of the module's go.mod.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(out)))
 }
 
 func short(path string) string { return strings.TrimPrefix(path, module+"/") }
