@@ -670,6 +670,7 @@ function renderTimeline() {
     h("h2", null, "Message ", h("code", { text: m.id })),
     h("p.muted", { text: [m.to ? "to " + m.to : "", m.from ? "from " + m.from : "", m.exchanges.length + " exchange" + (m.exchanges.length === 1 ? "" : "s")].filter(Boolean).join(" · ") }),
     h("div.steps", null, steps),
+    h("p.muted", null, "Exchanges: ", m.exchanges.map((seq, i) => [i ? " · " : "", h("a", { href: "#/x/" + seq, text: "#" + seq })])),
     h("ol.tl", null, m.entries.map((e) => {
       const odd = e.flags && e.flags.length;
       return h("li" + (e.status === "failed" ? ".bad" : odd ? ".odd" : ""), null,
