@@ -772,6 +772,10 @@ func interactiveOf(d *jsonspan.Doc, it int32, ev *Event) {
 	r := &Reply{Kind: sub}
 	if d.IsObject(o) {
 		r.ID = d.MemberScalar(o, "id")
+		if r.ID == "" {
+			// a call permission reply routes on the customer's answer
+			r.ID = d.MemberScalar(o, "response")
+		}
 		r.Title = d.MemberScalar(o, "title")
 		if r.Title == "" {
 			r.Title = d.MemberScalar(o, "name")

@@ -32,6 +32,7 @@ func TestDecodeRealWorld(t *testing.T) {
 		{"cloud-smb-echo-image.json", []string{`{"kind":"message-echo","type":"image","id":"wamid.ECHO1","from":"15557770000","to":"5215512345678","text":"menu","media":{"id":"778899","caption":"menu"}}`}},
 		{"cloud-calls-connect.json", []string{`{"kind":"unknown","id":"wacid.CALL1","from":"5215512345678","to":"15557770000","timestamp":"2025-11-24T16:00:08Z","extra":{"array":"calls"}}`}},
 		{"cloud-text-referred-product.json", []string{`{"kind":"message","type":"text","text":"Is this in stock?","context":{"id":"wamid.CAT1","from":"15557770000"}}`}},
+		{"cloud-call-permission-reply.json", []string{`{"kind":"message","type":"interactive","id":"wamid.CPR1","reply":{"kind":"call_permission_reply","id":"accept"}}`}},
 		{"cloud-template-button.json", []string{`{"kind":"message","type":"button","text":"Confirm","reply":{"kind":"button","id":"CONFIRM_77","payload":"CONFIRM_77","title":"Confirm"},"context":{"id":"wamid.TPL1"}}`}},
 		{"cloud-document-url.json", []string{`{"kind":"message","type":"document","text":null,"media":{"id":"556677","filename":"invoice 7.pdf","mime_type":"application/pdf","url":"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1&ext=2"}}`}},
 		{"cloud-numbers-as-strings.json", []string{`{"kind":"message","type":"location","timestamp":"2025-11-24T16:00:00Z","location":{"latitude":19.4326,"longitude":-99.1332,"name":"Zocalo"},"decode_error":null}`}},
