@@ -199,6 +199,9 @@ func (m *Mock) send(msg *Message, status string, req sender.Request, attempt int
 			Answer: res.Status, LatencyMS: res.LatencyMS, Response: res.Response, Error: res.Error})
 	})
 	m.emit(rec)
+	if m.cfg.Exchanges != nil {
+		m.observeCallback(req, res, rec)
+	}
 }
 
 // statusFixtures names each API's status fixture for a status.

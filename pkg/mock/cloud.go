@@ -193,7 +193,7 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 		me := metaError{Message: fmt.Sprintf("(#%d) %s", e.code, title), Type: "OAuthException", Code: e.code,
 			ErrorData: &metaErrorData{MessagingProduct: "whatsapp", Details: e.reason}, FBTraceID: m.cfg.Renderer.FreshID("AbCdEfGhIjKlMnOpQrStUvW")}
 		rec.Answer, rec.Code, rec.Message = e.status, fmt.Sprint(e.code), me.Message+": "+e.reason
-		m.emit(rec)
+		m.emitAPI(r, rec)
 		writeJSON(w, e.status, map[string]any{"error": me})
 	}
 	if r.Method != http.MethodPost {
@@ -225,7 +225,7 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 	}
 	if cm.MarkRead {
 		rec.Answer, rec.Type = 200, "mark-read"
-		m.emit(rec)
+		m.emitAPI(r, rec)
 		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 		return
 	}
@@ -241,7 +241,7 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 		"messages":          []map[string]string{{"id": id, "message_status": "accepted"}},
 	})
 	rec.Answer, rec.ID = 200, id
-	m.emit(rec)
+	m.emitAPI(r, rec)
 	msg := &Message{ID: id, API: APICloud, To: cm.Digits, Business: phone, Type: cm.Type, Accepted: m.sched.Now(), Context: cm.Context, Opaque: cm.Opaque,
 		Request: RequestInfo{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Encoding: EncodingJSON, Body: jsonOrNil(body)},
 		Magic:   magicOf(cm.Digits)}
@@ -286,7 +286,7 @@ func (m *Mock) kaleyraV2(w http.ResponseWriter, r *http.Request) {
 		for k, v := range fields {
 			rec.Message = message + ": " + k + ": " + v
 		}
-		m.emit(rec)
+		m.emitAPI(r, rec)
 		writeJSON(w, status, kaleyraError{code, message, fields})
 	}
 	if r.Method != http.MethodPost {
@@ -351,7 +351,7 @@ func (m *Mock) kaleyraV2(w http.ResponseWriter, r *http.Request) {
 	id := m.cfg.Renderer.FreshID(wamidShape)
 	writeJSON(w, http.StatusAccepted, map[string]any{"code": "WA202", "message": "Request accepted", "data": map[string]string{"message_id": id}})
 	rec.Answer, rec.ID, rec.To, rec.Type = http.StatusAccepted, id, cm.Digits, cm.Type
-	m.emit(rec)
+	m.emitAPI(r, rec)
 	msg := &Message{ID: id, API: APIKaleyraV2, To: cm.Digits, Business: business, Type: cm.Type, Refs: refs, Accepted: m.sched.Now(), Context: cm.Context, Opaque: cm.Opaque,
 		Request: RequestInfo{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Encoding: EncodingJSON, Body: jsonOrNil(body)},
 		Magic:   magicOf(cm.Digits)}

@@ -232,3 +232,29 @@ func FuzzParseCloudMessage(f *testing.F) {
 		}
 	})
 }
+
+func TestExchangesHook(t *testing.T) {
+	a := newApp(t)
+	got := make(chan Exchange, 10)
+	h := newHarness(t, Config{WebhookURL: a.srv.URL + "/hook", AppSecret: "s3cret", Exchanges: func(ex Exchange) { got <- ex }})
+	body := cloudText("15551234567")
+	code, ans := h.do("POST", "/v21.0/106540352242922/messages", "application/json", body, "Authorization", "Bearer x")
+	if code != 200 {
+		t.Fatal(code, ans)
+	}
+	api := <-got
+	if api.Origin != OriginAPI || string(api.Record.Request.Body) != body || api.Record.Response.Status != 200 ||
+		!strings.Contains(api.Record.Response.Body, `"messaging_product":"whatsapp"`) || api.Log.Kind != KindAPICall {
+		t.Fatalf("api exchange %+v", api)
+	}
+	h.clk.Advance(200 * time.Millisecond)
+	sent := <-got
+	r := sent.Record
+	if sent.Origin != OriginSent || r.Request.Method != "POST" || r.Request.Path != "/hook" || r.Response.Status != 200 ||
+		len(r.Events) != 1 || r.Events[0].Status != "sent" || sent.Log.Kind != KindCallback {
+		t.Fatalf("sent exchange %+v", sent)
+	}
+	if !callback.VerifySignature("s3cret", r.Request.Body, r.Request.Header.Get(callback.SignatureHeader)) {
+		t.Error("the exchange does not show the signature sent")
+	}
+}

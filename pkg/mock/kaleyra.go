@@ -38,7 +38,7 @@ func (m *Mock) kaleyraV1(w http.ResponseWriter, r *http.Request) {
 		if e.Error == nil {
 			e.Error = map[string]string{}
 		}
-		m.emit(rec)
+		m.emitAPI(r, rec)
 		writeJSON(w, status, e)
 	}
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
@@ -132,7 +132,7 @@ func (m *Mock) kaleyraV1(w http.ResponseWriter, r *http.Request) {
 	// The answer is written before any callback can go out, so the app
 	// knows the id before its first status arrives.
 	writeJSON(w, http.StatusOK, map[string]any{"id": ids[0], "totalCount": len(ids), "data": data})
-	m.emit(rec)
+	m.emitAPI(r, rec)
 	for _, msg := range msgs {
 		m.accept(msg)
 	}

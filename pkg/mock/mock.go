@@ -120,6 +120,10 @@ type Config struct {
 	Sender *sender.Sender
 	// Observe receives every Record synchronously (the terminal output).
 	Observe func(Record)
+	// Exchanges, when set, receives every whole HTTP exchange (the app's
+	// calls and the callbacks sent) for a viewer such as the web
+	// inspector. It is called on the hot path and must return at once.
+	Exchanges func(Exchange)
 	// Hosts are the Host header values the control API answers; set after
 	// the listener is bound (SetHosts).
 	Hosts []string
@@ -297,6 +301,10 @@ func (m *Mock) routes() http.Handler {
 			control.ServeHTTP(w, r)
 			return
 		}
+		if m.cfg.Exchanges != nil {
+			m.observeAPI(mux, w, r)
+			return
+		}
 		mux.ServeHTTP(w, r)
 	})
 }
@@ -368,12 +376,12 @@ func (m *Mock) unknownPath(w http.ResponseWriter, r *http.Request) {
 	if graphPath.MatchString(r.URL.Path) {
 		// A Cloud API client (media upload, a media URL, a template
 		// list) reads error.code and error.message of Meta's shape.
-		m.emit(Record{Kind: KindAPICall, API: APICloud, Method: r.Method, Path: r.URL.Path, Answer: http.StatusBadRequest, Code: "100", Message: msg})
+		m.emitAPI(r, Record{Kind: KindAPICall, API: APICloud, Method: r.Method, Path: r.URL.Path, Answer: http.StatusBadRequest, Code: "100", Message: msg})
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": metaError{Message: "(#100) Unsupported request: " + msg, Type: "GraphMethodException", Code: 100,
 			ErrorData: &metaErrorData{MessagingProduct: "whatsapp", Details: msg}, FBTraceID: m.cfg.Renderer.FreshID("AbCdEfGhIjKlMnOpQrStUvW")}})
 		return
 	}
-	m.emit(Record{Kind: KindAPICall, Method: r.Method, Path: r.URL.Path, Answer: http.StatusNotFound, Message: msg})
+	m.emitAPI(r, Record{Kind: KindAPICall, Method: r.Method, Path: r.URL.Path, Answer: http.StatusNotFound, Message: msg})
 	writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"path": msg}})
 }
 
