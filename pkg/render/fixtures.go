@@ -87,37 +87,72 @@ func FixturesTable(w io.Writer, s *Styles, rows []FixtureRow) error {
 			widths[j] = max(widths[j], lipgloss.Width(c))
 		}
 	}
-	used := 0
-	for _, wd := range widths {
-		used += wd + 2
+	// Fit the terminal: names are never cut; a long type or status, then
+	// a long kind, are shortened until the description has room, and the
+	// description goes when there is none for it.
+	used := func() int {
+		n := 0
+		for _, wd := range widths {
+			n += wd + 2
+		}
+		return n
 	}
-	descWidth := s.Width - used
-	if descWidth < 10 {
-		descWidth = 10
+	const descWant, descMin = 40, 16
+	for _, col := range []struct{ i, min int }{{3, 12}, {2, 13}} {
+		for s.Width-used() < descWant && widths[col.i] > col.min {
+			widths[col.i]--
+		}
+	}
+	descWidth := s.Width - used()
+	showDesc := descWidth >= descMin
+	if !showDesc {
+		headers = headers[:len(widths)]
+		for _, col := range []struct{ i, min int }{{3, 8}, {2, 8}} {
+			for used()-2 > s.Width && widths[col.i] > col.min {
+				widths[col.i]--
+			}
+		}
 	}
 	var b strings.Builder
 	pad := func(text string, width int) string {
 		return text + strings.Repeat(" ", max(0, width-lipgloss.Width(text)))
 	}
-	for j, h := range headers[:len(widths)] {
-		b.WriteString(s.Bold.Sprint(pad(h, widths[j])) + "  ")
+	// cell fits text in a column: padded, or shortened with "…".
+	cell := func(text string, width int) string {
+		return pad(fxTruncate(text, width), width)
 	}
-	b.WriteString(s.Bold.Sprint(headers[len(widths)]) + "\n")
+	// end closes a line: the description, or nothing (no trailing spaces).
+	end := func(line, desc string) string {
+		if !showDesc {
+			return strings.TrimRight(line, " ") + "\n"
+		}
+		return line + desc + "\n"
+	}
+	var head strings.Builder
+	for j, h := range headers[:len(widths)] {
+		head.WriteString(s.Bold.Sprint(cell(h, widths[j])) + "  ")
+	}
+	desc := ""
+	if showDesc {
+		desc = s.Bold.Sprint(headers[len(widths)])
+	}
+	b.WriteString(end(head.String(), desc))
 	for i, r := range rows {
 		c := cells[i]
 		name := pad(c[0], widths[0])
 		if r.Origin == fixture.OriginUser {
 			name = s.Accent.Sprint(name)
 		}
-		b.WriteString(name + "  ")
-		b.WriteString(s.Info.Sprint(pad(c[1], widths[1])) + "  ")
-		b.WriteString(pad(c[2], widths[2]) + "  ")
-		ts := pad(c[3], widths[3])
+		var line strings.Builder
+		line.WriteString(name + "  ")
+		line.WriteString(s.Info.Sprint(cell(c[1], widths[1])) + "  ")
+		line.WriteString(cell(c[2], widths[2]) + "  ")
+		ts := cell(c[3], widths[3])
 		if r.Malformed {
 			ts = s.Warn.Sprint(ts)
 		}
-		b.WriteString(ts + "  ")
-		b.WriteString(s.Dim.Sprint(fxTruncate(fxOneLine(r.Description), descWidth)) + "\n")
+		line.WriteString(ts + "  ")
+		b.WriteString(end(line.String(), s.Dim.Sprint(fxTruncate(fxOneLine(r.Description), descWidth))))
 	}
 	if shadowed {
 		b.WriteString(s.Dim.Sprint("(user*) replaces the bundled fixture of the same name") + "\n")

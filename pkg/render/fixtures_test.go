@@ -63,3 +63,45 @@ func TestRowOf(t *testing.T) {
 		}
 	}
 }
+
+// TestFixturesTableFits: the table fits the terminal whatever the
+// catalogue holds: names whole, a long status and kind shortened, the
+// description dropped when there is no room for it.
+func TestFixturesTableFits(t *testing.T) {
+	fxs, err := fixture.Bundled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := []FixtureRow{{Name: "cloud-incoming-text-frequently-forwarded", Source: "cloud", Kind: "business-capability",
+		Status: "increased_capabilities_eligibility_failed", Description: "a long one", Origin: fixture.OriginBundled}}
+	for _, fx := range fxs {
+		rows = append(rows, RowOf(fx))
+	}
+	for _, width := range []int{80, 100, 120, 200} {
+		var b bytes.Buffer
+		if err := FixturesTable(&b, build(&b, false, width), rows); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		for i, l := range lines {
+			if n := len([]rune(l)); n > width {
+				t.Errorf("width %d: line is %d columns: %q", width, n, l)
+			}
+			if i > 0 && !strings.HasPrefix(l, rows[i-1].Name+" ") {
+				t.Errorf("width %d: name cut: %q", width, l)
+			}
+			if strings.HasSuffix(l, " ") {
+				t.Errorf("width %d: trailing spaces: %q", width, l)
+			}
+		}
+		if hasDesc := strings.Contains(lines[0], "DESCRIPTION"); hasDesc != (width > 80) {
+			t.Errorf("width %d: description shown %v:\n%s", width, hasDesc, lines[0])
+		}
+		if long := strings.Contains(lines[1], "increased_capabilities_eligibility_failed"); long != (width == 200) {
+			t.Errorf("width %d: the long status is whole: %v:\n%s", width, long, lines[1])
+		}
+		if width == 200 && !strings.Contains(b.String(), "Kaleyra v1 status callback: read by the customer") {
+			t.Errorf("width %d: descriptions cut", width)
+		}
+	}
+}
