@@ -302,6 +302,13 @@ func decodeJSON(body []byte, notes *[]string) []Event {
 	if !d.IsObject(root) {
 		return []Event{unknownEvent(d.Raw(root))}
 	}
+	if obj := d.MemberScalar(root, "object"); obj != "" && obj != "whatsapp_business_account" && d.Member(root, "entry") >= 0 {
+		// Graph sends Messenger (page), Instagram and other products'
+		// webhooks in the same envelope: none of them is WhatsApp.
+		ev := unknownEvent(d.Raw(root))
+		ev.DecodeError = "a Meta webhook for object " + strconv.Quote(obj) + ", not whatsapp_business_account: not a WhatsApp notification"
+		return []Event{ev}
+	}
 	m := &mdec{d: d, contacts: -1}
 	switch {
 	case d.Member(root, "object") >= 0 && d.Member(root, "entry") >= 0,

@@ -51,6 +51,9 @@ func TestDecodeRealWorld(t *testing.T) {
 		{"cloud-status-payment.json", []string{`{"kind":"status","status":"captured","id":"wamid.P1","to":"919845012345"}`}},
 		{"cloud-invalid-utf8-nul.json", []string{`{"kind":"message","type":"text","id":"w","text":"bad \ufffd utf8 \u0000 nul","decode_error":"body is not valid UTF-8 (first invalid byte at offset 164); invalid bytes replaced with U+FFFD; invalid JSON at byte 173: control character byte 0x0 in string; repaired: escaped a control character in a string"}`}},
 
+		// Messenger's envelope is Cloud's, with another object
+		{"graph-page-object.json", []string{`{"source":"unknown","kind":"unknown","decode_error":"a Meta webhook for object \"page\", not whatsapp_business_account: not a WhatsApp notification"}`}},
+
 		// ---- Kaleyra v2 (meta_object + extra_info)
 		{"kv2-text.json", []string{`{"source":"kaleyra-v2","kind":"message","type":"text","id":"wamid.KV2TXT","from":"919845012345","name":"Ravi K","business_number":"918040001111","text":"namaste","extra":{"trace_id":"5b0d2a8e-0000-4000-8000-00000000aaaa","waba_id":"347000000000069","ref":null,"reply_to":null}}`}},
 		{"kv2-status-read-hex-id.json", []string{`{"source":"kaleyra-v2","kind":"status","status":"read","id":"0a1b2c3d4e5f60718293a4b5c6d7e8f9","to":"919845012345","extra":{"message_id":"wamid.KV2OUT","ref":"inv-9"}}`}},
