@@ -333,7 +333,7 @@ func (m *Mock) place(t *Target, v urlcheck.Result, whitelist bool) *Target {
 		case m.cfg.Strict && whitelist && v.Verdict == urlcheck.NotWhitelisted:
 			return t
 		case m.cfg.Strict && whitelist:
-			t.Rule, t.Reason = RuleLoopback, "--strict: "+v.Host+" is this machine, which Kaleyra never reaches"
+			t.Rule, t.Reason = RuleLoopback, "strict: "+v.Host+" is this machine, which Kaleyra never reaches"
 			return t
 		}
 		t.Deliver, t.To = true, localURL(v)
@@ -351,7 +351,7 @@ func (m *Mock) place(t *Target, v urlcheck.Result, whitelist bool) *Target {
 	base, ok := m.cfg.Routes[v.Host]
 	if !ok {
 		t.Rule = RuleNoRoute
-		t.Reason = v.Host + " is not on this machine and no --route maps it: the mock never calls a host off this machine (--route " + v.Host + "=http://127.0.0.1:PORT delivers its callbacks to your app)"
+		t.Reason = v.Host + " is not on this machine and no route maps it to a local URL: the mock never calls a host off this machine"
 		return t
 	}
 	u, err := url.Parse(v.URL)

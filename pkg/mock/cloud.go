@@ -165,7 +165,7 @@ func (m *Mock) gate(cm cloudMessage, window bool) *apiError {
 		m.mu.Unlock()
 		if !ok || m.sched.Now().Sub(last) > 24*time.Hour {
 			return &apiError{status: 400, code: 131047, field: "to",
-				reason: "more than 24 hours have passed since the recipient last replied to the sender number: send a template (--window)"}
+				reason: "more than 24 hours have passed since the recipient last replied to the sender number: send a template (24-hour window)"}
 		}
 	}
 	return nil
@@ -245,7 +245,7 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 	msg := &Message{ID: id, API: APICloud, To: cm.Digits, Business: phone, Type: cm.Type, Accepted: m.sched.Now(), Context: cm.Context, Opaque: cm.Opaque,
 		Request: RequestInfo{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Encoding: EncodingJSON, Body: jsonOrNil(body)},
 		Magic:   magicOf(cm.Digits)}
-	msg.Callback = m.configuredTarget(m.cfg.WebhookURL, "--webhook-url")
+	msg.Callback = m.configuredTarget(m.cfg.WebhookURL, "webhook URL")
 	m.accept(msg)
 }
 
@@ -267,11 +267,11 @@ func (m *Mock) bearerOK(r *http.Request) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(m.cfg.Token)) == 1
 }
 
-// configuredTarget judges a configured callback URL; "" means the flag
-// that sets it was not given.
-func (m *Mock) configuredTarget(raw, flag string) *Target {
+// configuredTarget judges a configured callback URL (what names it: "webhook
+// URL"); "" means none was configured.
+func (m *Mock) configuredTarget(raw, what string) *Target {
 	if raw == "" {
-		return &Target{Rule: RuleNoTarget, Reason: "no " + flag + " was given, so there is nowhere to call back"}
+		return &Target{Rule: RuleNoTarget, Reason: "no " + what + " is configured, so there is nowhere to call back"}
 	}
 	return m.judgeConfiguredURL(raw)
 }
@@ -355,7 +355,7 @@ func (m *Mock) kaleyraV2(w http.ResponseWriter, r *http.Request) {
 	msg := &Message{ID: id, API: APIKaleyraV2, To: cm.Digits, Business: business, Type: cm.Type, Refs: refs, Accepted: m.sched.Now(), Context: cm.Context, Opaque: cm.Opaque,
 		Request: RequestInfo{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Encoding: EncodingJSON, Body: jsonOrNil(body)},
 		Magic:   magicOf(cm.Digits)}
-	msg.Callback = m.configuredTarget(m.cfg.CallbackProfile, "--callback-profile")
+	msg.Callback = m.configuredTarget(m.cfg.CallbackProfile, "Callback Profile URL")
 	m.accept(msg)
 }
 

@@ -25,7 +25,7 @@ func (m *Mock) control() http.Handler {
 	mux.HandleFunc("GET /_mock/events", m.events)
 	mux.HandleFunc("GET /_mock/stats", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, m.Stats()) })
 	mux.HandleFunc("/_mock/", func(w http.ResponseWriter, r *http.Request) {
-		controlError(w, http.StatusNotFound, "no control endpoint "+r.Method+" "+r.URL.Path+": see wa-cb mock --help")
+		controlError(w, http.StatusNotFound, "no control endpoint "+r.Method+" "+r.URL.Path+": the control API serves /_mock/messages, /_mock/messages/{id}, /_mock/messages/{id}/status, /_mock/inbound, /_mock/clock, /_mock/reset, /_mock/events and /_mock/stats")
 	})
 	cop := http.NewCrossOriginProtection()
 	guarded := cop.Handler(mux)
@@ -79,7 +79,7 @@ func (m *Mock) listMessages(w http.ResponseWriter, r *http.Request) {
 func (m *Mock) getMessage(w http.ResponseWriter, r *http.Request) {
 	msg, ok := m.store.Get(r.PathValue("id"))
 	if !ok {
-		controlError(w, http.StatusNotFound, "no message "+strconv.Quote(r.PathValue("id"))+" (it may have been dropped: --keep)")
+		controlError(w, http.StatusNotFound, "no message "+strconv.Quote(r.PathValue("id"))+" (it may have been dropped: the mock keeps the latest "+strconv.Itoa(m.cfg.Keep)+")")
 		return
 	}
 	writeJSON(w, http.StatusOK, msg)
@@ -212,7 +212,7 @@ func (m *Mock) events(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	fmt.Fprint(w, ": wa-cb mock events\n\n")
+	fmt.Fprint(w, ": mock events\n\n")
 	fl.Flush()
 	rc := http.NewResponseController(w)
 	for {

@@ -54,17 +54,17 @@ func (m *Mock) inbound(w http.ResponseWriter, r *http.Request) {
 	case m.cfg.CallbackProfile != "":
 		api = APIKaleyraV2
 	default:
-		controlError(w, http.StatusConflict, "nowhere to deliver a customer message: give --incoming-url (Kaleyra v1), --webhook-url (Cloud) or --callback-profile (Kaleyra v2)")
+		controlError(w, http.StatusConflict, "nowhere to deliver a customer message: no Incoming URL (Kaleyra v1), webhook URL (Cloud) or Callback Profile URL (Kaleyra v2) is configured")
 		return
 	}
-	raw, flag := m.cfg.IncomingURL, "--incoming-url"
+	raw, what := m.cfg.IncomingURL, "Incoming URL"
 	switch api {
 	case APICloud:
-		raw, flag = m.cfg.WebhookURL, "--webhook-url"
+		raw, what = m.cfg.WebhookURL, "webhook URL"
 	case APIKaleyraV2:
-		raw, flag = m.cfg.CallbackProfile, "--callback-profile"
+		raw, what = m.cfg.CallbackProfile, "Callback Profile URL"
 	}
-	target := m.configuredTarget(raw, flag)
+	target := m.configuredTarget(raw, what)
 	if !target.Deliver {
 		controlError(w, http.StatusConflict, "customer messages are not delivered: "+target.Rule+": "+target.Reason)
 		return

@@ -527,6 +527,7 @@ func newOutput(ios *iostreams.IOStreams, asJSON bool) *output {
 }
 
 func (o *output) record(r mock.Record) {
+	r.Reason += flagHint(r)
 	var line []byte
 	if o.json {
 		b, err := mock.MarshalLine(r)
@@ -574,6 +575,30 @@ func (o *output) loop() {
 			return
 		}
 	}
+}
+
+// flagHint names the flag that would change a skipped callback's fate:
+// the mock reports rules, the command knows its flags.
+func flagHint(r mock.Record) string {
+	switch r.Rule {
+	case mock.RuleNoRoute:
+		host := "HOST"
+		if u, err := url.Parse(r.URL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		return " (--route " + host + "=http://127.0.0.1:PORT delivers its callbacks to your app)"
+	case mock.RuleNoTarget:
+		switch r.API {
+		case mock.APICloud:
+			return " (--webhook-url)"
+		case mock.APIKaleyraV2:
+			return " (--callback-profile)"
+		}
+		return " (--incoming-url)"
+	case mock.RuleLoopback:
+		return " (--strict)"
+	}
+	return ""
 }
 
 // flush writes what is left and stops the writer; call it once, after the

@@ -1,0 +1,93 @@
+package mock
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/mock"
+)
+
+func TestParseDelays(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    mock.Delays
+		wantErr string
+	}{
+		{"", mock.DefaultDelays, ""},
+		{"sent=200ms,delivered=1s,read=3s", mock.Delays{Sent: 200 * time.Millisecond, Delivered: time.Second, Read: 3 * time.Second}, ""},
+		{"read=10s", mock.Delays{Sent: 200 * time.Millisecond, Delivered: time.Second, Read: 10 * time.Second}, ""},
+		{" Sent = 0s , delivered=0s,read=0s ", mock.Delays{}, ""},
+		{"sent=2s", mock.Delays{}, "sent ≤ delivered ≤ read"},
+		{"seen=1s", mock.Delays{}, "the statuses are sent, delivered and read"},
+		{"sent=soon", mock.Delays{}, "want a duration"},
+		{"sent=-1s", mock.Delays{}, "want a duration"},
+		{"sent", mock.Delays{}, "want STATUS=DURATION"},
+	}
+	for _, tt := range tests {
+		got, err := ParseDelays(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseDelays(%q) error %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseDelays(%q) = %+v, %v; want %+v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestParseRoutes(t *testing.T) {
+	got, err := ParseRoutes([]string{"Hooks.Example.com.=http://127.0.0.1:3000/app", "api.example.org=http://localhost:8080"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["hooks.example.com"].String() != "http://127.0.0.1:3000/app" || got["api.example.org"].Host != "localhost:8080" {
+		t.Errorf("routes %v", got)
+	}
+	for in, want := range map[string]string{
+		"hooks.example.com":                          "want HOST=URL",
+		"=http://127.0.0.1:1":                        "want HOST=URL",
+		"hooks.example.com=https://203.0.113.9/":     "local URLs only",
+		"hooks.example.com=ftp://127.0.0.1/":         "want http:// or https://",
+		"*.example.com=http://127.0.0.1:1":           "is not a host name",
+		"hooks.example.com=http://user@127.0.0.1:1/": "user info",
+	} {
+		if _, err := ParseRoutes([]string{in}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseRoutes(%q) error %v, want %q", in, err, want)
+		}
+	}
+	if _, err := ParseRoutes([]string{"a.example.com=http://127.0.0.1:1", "A.example.com=http://127.0.0.1:2"}); err == nil {
+		t.Error("a host routed twice was accepted")
+	}
+}
+
+func TestOutputLines(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	o := newOutput(ios, true)
+	o.record(mock.Record{Kind: mock.KindCallbackSkipped, API: mock.APIKaleyraV1, ID: "x:0", URL: "https://hooks.example.com/cb?a=1&b=2",
+		Rule: mock.RuleNoRoute, Reason: "hooks.example.com is not on this machine"})
+	o.record(mock.Record{Kind: mock.KindCallbackSkipped, API: mock.APICloud, ID: "wamid.X", Rule: mock.RuleNoTarget, Reason: "no webhook URL is configured"})
+	o.flush()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%q", out.String())
+	}
+	if !strings.Contains(lines[0], `"url":"https://hooks.example.com/cb?a=1&b=2"`) ||
+		!strings.Contains(lines[0], `(--route hooks.example.com=http://127.0.0.1:PORT delivers its callbacks to your app)`) {
+		t.Errorf("line 1: %s", lines[0])
+	}
+	if !strings.Contains(lines[1], `"reason":"no webhook URL is configured (--webhook-url)"`) {
+		t.Errorf("line 2: %s", lines[1])
+	}
+
+	ios, _, out, _ = iostreams.Test()
+	o = newOutput(ios, false)
+	o.record(mock.Record{Kind: mock.KindCallback, API: mock.APIKaleyraV1, ID: "x:0", Status: "read", Method: "GET", URL: "http://127.0.0.1:3000/cb?id=x", Answer: 200, LatencyMS: 1.25})
+	o.flush()
+	if want := "callback  kaleyra-v1  x:0  read  GET http://127.0.0.1:3000/cb?id=x  → 200  1.2ms\n"; out.String() != want {
+		t.Errorf("text line %q, want %q", out.String(), want)
+	}
+}
