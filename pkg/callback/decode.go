@@ -50,7 +50,7 @@ type Request struct {
 //	query: invalid percent escape at byte N kept as text
 //	form body: invalid percent escape at byte N kept as text
 //	message parameter: invalid JSON at byte N: ... (also contacts, location)
-//	content type application/json but the body is form data
+//	content type application/json but the body is form data (also text/plain, ...)
 //	XML body: <parser error>   multipart body: <parser error>
 //	unrecognised body (content type T): neither JSON nor form data
 //	timestamp N is out of range        location latitude N is out of range
@@ -98,6 +98,11 @@ func decode(r Request) []Event {
 		evs = decodeParamsBody("XML body", body, r.RawQuery, &notes, func() (params, error) {
 			return xmlParams(body)
 		})
+	case looksLikeForm(trimmed):
+		// A callback profile's "Text" or "HTML" body holding a template
+		// like id=<id>&status=<status>, sent as text/plain or text/html.
+		notes = append(notes, "content type "+contentType(r.Header)+" but the body is form data")
+		evs = decodeForm(string(body), r.RawQuery, &notes)
 	default:
 		ct := contentType(r.Header)
 		if ct == "" {

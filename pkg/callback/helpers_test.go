@@ -1,6 +1,7 @@
 package callback
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,7 +11,8 @@ import (
 )
 
 // loadRequest builds a Request from a testdata file: *.query is a GET
-// query string, *.form a form POST body, *.json a JSON POST body.
+// query string, *.form a form POST body, *.txt a text/plain POST body,
+// *.json a JSON POST body.
 func loadRequest(t testing.TB, path string) Request {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -23,6 +25,9 @@ func loadRequest(t testing.TB, path string) Request {
 	case ".form":
 		return Request{Method: http.MethodPost, Path: "/cb", Body: b,
 			Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}}
+	case ".txt":
+		return Request{Method: http.MethodPost, Path: "/cb", Body: bytes.TrimRight(b, "\n"),
+			Header: http.Header{"Content-Type": {"text/plain"}}}
 	default:
 		return Request{Method: http.MethodPost, Path: "/cb", Body: b,
 			Header: http.Header{"Content-Type": {"application/json"}}}

@@ -65,6 +65,7 @@ func TestDecodeRealWorld(t *testing.T) {
 		{"k1-profile-location-object.json", []string{`{"source":"kaleyra-v1","kind":"message","type":"location","from":"919845012345","business_number":"918040001111","timestamp":"2025-11-24T16:06:40Z","location":{"latitude":12.97,"longitude":77.59,"name":"Cubbon Park","address":"Bengaluru"}}`}},
 		{"k1-profile-contacts-string.json", []string{`{"source":"kaleyra-v1","kind":"message","type":"contacts","contacts":[{"name":"Meera S","phones":["+91 98450 00000"]}]}`}},
 		{"k1-status-id-and-status-only.query", []string{`{"source":"kaleyra-v1","kind":"status","status":"read","id":"7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d:0","to":null,"timestamp":null,"decode_error":null}`}},
+		{"k1-profile-text-body.txt", []string{`{"source":"kaleyra-v1","kind":"status","status":"read","id":"7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d:0","to":"919845012345","timestamp":"2025-11-24T16:00:00Z","decode_error":"content type text/plain but the body is form data"}`}},
 		{"k1-media-url-unencoded.query", []string{`{"source":"kaleyra-v1","kind":"message","type":"image","from":"919845012345","name":"Ravi Kumar","media":{"url":"https://media.example.in/in/8812/photo.jpg"}}`}},
 	}
 	seen := map[string]bool{}
