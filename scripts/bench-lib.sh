@@ -37,3 +37,26 @@ write_cloud_text() {
 {"object":"whatsapp_business_account","entry":[{"id":"5467539754836534","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550001111","phone_number_id":"1122334455667"},"contacts":[{"profile":{"name":"Test Name"},"wa_id":"972987654321"}],"messages":[{"from":"972987654321","id":"wamid.HBgMOTcyOTg3NjU0MzIxFQIAEhgUM0EwRjY0QjMyRUI3MEQ2MEVGQjEA","timestamp":"1697043223","text":{"body":"Hello, I would like to know the status of my order 4821."},"type":"text"}]},"field":"messages"}]}]}
 JSON
 }
+
+# write_cloud_location FILE: the Cloud API location callback the listen
+# section sends (a named location, as fixture cloud-incoming-location).
+write_cloud_location() {
+  cat > "$1" <<'JSON'
+{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Maya Patel"},"wa_id":"15551234567"}],"messages":[{"from":"15551234567","id":"wamid.HBgLMTU1NTEyMzQ1NjcVAgASGCAwNTZCOEJCMUNBMUIzNEVGQUI3REE0QzQyNUIxNUE0MgA=","timestamp":"1796152982","type":"location","location":{"address":"1 Hacker Way, Menlo Park, CA 94025","latitude":37.4847483,"longitude":-122.1473105,"name":"Meta HQ","url":"https://maps.google.com/?cid=2186406451413567841"}}]},"field":"messages"}]}]}
+JSON
+}
+
+# need_wrk: installs wrk from the distribution's packages when missing.
+need_wrk() {
+  command -v wrk >/dev/null && return 0
+  echo "bench $section: installing wrk (apt-get install -y wrk)" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get install -y wrk >&2 || { $sudo apt-get update >&2 && $sudo apt-get install -y wrk >&2; }
+  command -v wrk >/dev/null || { echo "bench $section: wrk is needed" >&2; exit 1; }
+}
+
+# median: the median of the numbers on stdin, one a line.
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print 0; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
