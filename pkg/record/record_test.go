@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -175,5 +176,56 @@ func TestReaderNamesOtherWaCbFormats(t *testing.T) {
 		if le.Schema != tt.schema || le.IsEventStream() != tt.eventStream {
 			t.Errorf("%s: Schema %q IsEventStream %v, want %q %v", tt.line, le.Schema, le.IsEventStream(), tt.schema, tt.eventStream)
 		}
+	}
+}
+
+// Write returns only once its own line is in the file, even when other
+// writers' lines share the write.
+func TestWriteReturnsOnceWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.ndjson")
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var wg sync.WaitGroup
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			id := fmt.Sprintf("req-%03d", i)
+			if err := w.Write(&Record{RequestID: id, Request: Request{Method: "POST"}}); err != nil {
+				t.Error(err)
+				return
+			}
+			b, err := os.ReadFile(path)
+			if err != nil || !bytes.Contains(b, []byte(`"request_id":"`+id+`"`)) {
+				t.Errorf("Write of %s returned before its line was written (%v)", id, err)
+			}
+		}(i)
+	}
+	wg.Wait()
+}
+
+// A failed write fails that Write and every later one; nothing more is
+// written.
+func TestWriteFailureSticks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.ndjson")
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(&Record{RequestID: "a", Request: Request{Method: "GET"}}); err != nil {
+		t.Fatal(err)
+	}
+	w.f.Close() // the disk goes away
+	for i := 0; i < 2; i++ {
+		if err := w.Write(&Record{RequestID: "b", Request: Request{Method: "GET"}}); err == nil {
+			t.Fatalf("write %d after the file failed: no error", i)
+		}
+	}
+	b, _ := os.ReadFile(path)
+	if strings.Count(string(b), "\n") != 1 {
+		t.Errorf("file %q, want the one line written before the failure", b)
 	}
 }
