@@ -179,6 +179,11 @@ func (m *Mock) send(msg *Message, status string, req sender.Request, attempt int
 	if msg.Callback != nil {
 		rec.Note = msg.Callback.Note
 	}
+	if res.Status != 0 && msg.Type != "inbound" {
+		// the app got this status (whatever it answered)
+		n := m.life.Load().Observe(msg.ID, status, m.sched.Now())
+		rec.Lifecycle = &n
+	}
 	if res.OK {
 		m.stats.ok.Add(1)
 	} else {

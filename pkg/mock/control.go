@@ -73,6 +73,9 @@ func (m *Mock) hostAllowed(host string) bool {
 
 func (m *Mock) listMessages(w http.ResponseWriter, r *http.Request) {
 	msgs, dropped := m.store.List()
+	for i := range msgs {
+		m.withTimeline(&msgs[i])
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "count": len(msgs), "dropped": dropped})
 }
 
@@ -82,7 +85,14 @@ func (m *Mock) getMessage(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusNotFound, "no message "+strconv.Quote(r.PathValue("id"))+" (it may have been dropped: the mock keeps the latest "+strconv.Itoa(m.cfg.Keep)+")")
 		return
 	}
+	m.withTimeline(&msg)
 	writeJSON(w, http.StatusOK, msg)
+}
+
+func (m *Mock) withTimeline(msg *Message) {
+	if tl, ok := m.life.Load().Timeline(msg.ID); ok {
+		msg.Timeline = &tl
+	}
 }
 
 // decodeControl reads a small JSON request body (an empty body is {}).
@@ -167,6 +177,7 @@ func errorTitle(code int) string {
 
 func (m *Mock) reset(w http.ResponseWriter, r *http.Request) {
 	n := m.store.Reset()
+	m.life.Store(m.newTracker())
 	m.mu.Lock()
 	m.failedOnce = map[string]bool{}
 	m.lastInbound = map[string]time.Time{}

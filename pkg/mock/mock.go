@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/fixture"
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 	"github.com/wa-cb/wa-cb/pkg/sender"
 	"github.com/wa-cb/wa-cb/pkg/urlcheck"
 )
@@ -150,6 +151,9 @@ type Mock struct {
 	store *Store
 	hub   Hub
 	snd   sender.Sender
+	// life follows what each message's statuses meant to the app: the
+	// statuses it was actually given, in the order it got them.
+	life atomic.Pointer[lifecycle.Tracker]
 	// rnd renders callbacks with the mock's clock.
 	rnd *fixture.Renderer
 
@@ -230,10 +234,15 @@ func New(cfg Config) (*Mock, error) {
 		lastInbound: map[string]time.Time{},
 	}
 	m.snd.Secret = cfg.AppSecret
+	m.life.Store(m.newTracker())
 	m.rnd = &fixture.Renderer{Now: m.sched.Now, Rand: cfg.Renderer.Rand}
 	m.SetHosts(cfg.Hosts)
 	m.mux = m.routes()
 	return m, nil
+}
+
+func (m *Mock) newTracker() *lifecycle.Tracker {
+	return lifecycle.New(lifecycle.Options{MaxMessages: m.cfg.Keep, Now: m.sched.Now})
 }
 
 // SetHosts sets the Host header values the control API accepts (the

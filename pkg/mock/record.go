@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 	"sync"
 	"time"
 )
@@ -52,6 +53,10 @@ type Record struct {
 	// that there is none.
 	RetryInMS float64 `json:"retry_in_ms,omitempty"`
 	GaveUp    bool    `json:"gave_up,omitempty"`
+	// Lifecycle says what this status meant to the app that got it: its
+	// place among the message's statuses and any anomaly (a duplicate, a
+	// read before delivered), as listen reports it.
+	Lifecycle *lifecycle.Note `json:"lifecycle,omitempty"`
 
 	// Rule and Reason say why a callback is skipped, or how its URL was
 	// judged (the rule ids of validate-url); Note adds what a developer

@@ -2,6 +2,7 @@ package mock
 
 import (
 	"encoding/json"
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 	"sync"
 	"time"
 )
@@ -24,6 +25,9 @@ type Message struct {
 	Plan      []string  `json:"plan"`
 	Callbacks []Attempt `json:"callbacks"`
 	Context   string    `json:"context,omitempty"`
+	// Timeline is what the app was given: each status in the order it
+	// arrived, with its anomalies (filled in by the control API).
+	Timeline *lifecycle.Timeline `json:"timeline,omitempty"`
 	// Opaque is the Cloud message's biz_opaque_callback_data.
 	Opaque string `json:"biz_opaque_callback_data,omitempty"`
 	Magic  string `json:"magic,omitempty"`

@@ -65,9 +65,12 @@ type Options struct {
 	whitelistLists []string
 	whitelistFiles []string
 
-	// Ready, when set, is called with the mock once it serves (the web
-	// inspector attaches here).
+	// Ready, when set, is called with the mock once it serves.
 	Ready func(*mock.Mock)
+	// Exchanges, when set, receives every whole exchange of the mock (the
+	// app's calls and the callbacks sent) for a viewer such as the web
+	// inspector (mock.Config.Exchanges); it must return at once.
+	Exchanges func(mock.Exchange)
 }
 
 // NewCmdMock builds `wa-cb mock`.
@@ -369,7 +372,7 @@ func mockRun(ctx context.Context, opts *Options) error {
 		Checker:   urlcheck.New(urlcheck.Options{Whitelist: opts.Whitelist}),
 		Whitelist: opts.Whitelist != nil, Strict: opts.Strict, Routes: opts.Routes, Window: opts.Window, Keep: opts.Keep,
 		Catalog: cat, Sender: &sender.Sender{Client: client, UserAgent: sender.UserAgent(f.AppVersion)},
-		Observe: out.record,
+		Observe: out.record, Exchanges: opts.Exchanges,
 	})
 	if err != nil {
 		return err
