@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wa-cb/wa-cb/pkg/sender"
 )
@@ -124,6 +125,10 @@ func parseCloudMessage(body []byte) (cloudMessage, *apiError) {
 	switch {
 	case cm.Type == "text" && !has("body"):
 		return cm, &apiError{status: 400, code: 131008, field: "text.body", reason: "the parameter text.body is required"}
+	case cm.Type == "text" && textLen(part["body"]) > maxTextBody:
+		return cm, &apiError{status: 400, code: 100, field: "text.body", reason: fmt.Sprintf("Param text['body'] must be at most %d characters long", maxTextBody)}
+	case cm.Type == "interactive" && (!has("type") || !has("action")):
+		return cm, &apiError{status: 400, code: 131008, field: "interactive", reason: "an interactive message needs interactive.type and interactive.action"}
 	case mediaTypes[cm.Type] && !has("id") && !has("link"):
 		return cm, &apiError{status: 400, code: 131008, field: cm.Type, reason: "a media object needs an id or a link"}
 	case cm.Type == "template" && !has("name"):
@@ -135,6 +140,19 @@ func parseCloudMessage(body []byte) (cloudMessage, *apiError) {
 	}
 	cm.Context = contextID(obj)
 	return cm, nil
+}
+
+// maxTextBody is Meta's limit on a text message's body, in characters.
+const maxTextBody = 4096
+
+// textLen is the length in characters of a JSON string (0 when it is not
+// one).
+func textLen(v json.RawMessage) int {
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return 0
+	}
+	return utf8.RuneCountInString(s)
 }
 
 // contextID is the id of the message a Cloud message replies to.

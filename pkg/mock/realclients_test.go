@@ -59,6 +59,30 @@ func TestParseCloudMessageRealClients(t *testing.T) {
 	}
 }
 
+// Meta's limits real apps run into: a text body of more than 4096
+// characters, an interactive message without its type or action.
+func TestParseCloudMessageRefusesWhatMetaRefuses(t *testing.T) {
+	text := func(n int) string {
+		return `{"messaging_product":"whatsapp","to":"15551234567","type":"text","text":{"body":"` + strings.Repeat("é", n) + `"}}`
+	}
+	if _, e := parseCloudMessage([]byte(text(4096))); e != nil {
+		t.Errorf("4096 characters refused: %+v", e)
+	}
+	tests := []struct {
+		name, body string
+		code       int
+	}{
+		{"text of 4097 characters", text(4097), 100},
+		{"interactive without type", `{"messaging_product":"whatsapp","to":"15551234567","type":"interactive","interactive":{"action":{"buttons":[]}}}`, 131008},
+		{"interactive without action", `{"messaging_product":"whatsapp","to":"15551234567","type":"interactive","interactive":{"type":"list","body":{"text":"x"}}}`, 131008},
+	}
+	for _, tt := range tests {
+		if _, e := parseCloudMessage([]byte(tt.body)); e == nil || e.code != tt.code || e.status != 400 {
+			t.Errorf("%s: %+v, want 400 with code %d", tt.name, e, tt.code)
+		}
+	}
+}
+
 func TestParseCloudMessageRefusesBadContacts(t *testing.T) {
 	for _, body := range []string{
 		`{"messaging_product":"whatsapp","to":"15551234567","type":"contacts"}`,
