@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -391,5 +392,75 @@ func TestRetryTargetDown(t *testing.T) {
 	h.clk.Advance(time.Second)
 	if r := h.next(KindCallback); r.Error != "connection refused" || !r.GaveUp {
 		t.Fatalf("last try %+v", r)
+	}
+}
+
+func TestForcedStatusCancelsThePlan(t *testing.T) {
+	a := newApp(t)
+	h := newHarness(t, Config{})
+	_, ans := h.do("POST", "/v1/SID/messages", form, v1Form("919812345678", a.srv.URL+"/cb"))
+	id := ans["id"].(string)
+	h.clk.Advance(200 * time.Millisecond)
+	h.next(KindCallback) // sent
+	code, got := h.do("POST", "/_mock/messages/"+url.PathEscape(id)+"/status", "application/json", `{"status":"failed","code":131047}`)
+	if code != 202 || got["status"] != "failed" {
+		t.Fatalf("%d %v", code, got)
+	}
+	h.clk.Advance(0)
+	rec := h.next(KindCallback)
+	if rec.Status != "failed" || rec.ID != id {
+		t.Fatalf("forced callback %+v", rec)
+	}
+	h.clk.Advance(10 * time.Second) // delivered and read were due: cancelled
+	h.none(KindCallback)
+	reqs := a.requests()
+	ev := callback.Decode(reqs[len(reqs)-1])[0]
+	if ev.Status != "failed" || ev.Error == nil || ev.Error.Code != "131047" {
+		t.Errorf("forced status decodes to %+v", ev)
+	}
+	for _, bad := range []string{`{"status":"lost"}`, `{"status":"read","code":1}`, `{"stat":"read"}`} {
+		if code, _ := h.do("POST", "/_mock/messages/"+url.PathEscape(id)+"/status", "application/json", bad); code != 400 {
+			t.Errorf("%s: %d, want 400", bad, code)
+		}
+	}
+	if code, _ := h.do("POST", "/_mock/messages/nope/status", "application/json", `{"status":"read"}`); code != 404 {
+		t.Errorf("unknown message: %d", code)
+	}
+	msg, _ := h.m.Message(id)
+	if got := strings.Join(msg.Plan, " "); got != "sent delivered read failed" {
+		t.Errorf("plan %q", got)
+	}
+}
+
+func TestEventsStream(t *testing.T) {
+	h := newHarness(t, Config{})
+	srv := httptest.NewServer(h.m)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/_mock/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	rd := bufio.NewReader(resp.Body)
+	if line, _ := rd.ReadString('\n'); !strings.HasPrefix(line, ":") {
+		t.Fatalf("first line %q", line)
+	}
+	// the stream is subscribed once its first comment is written
+	h.do("POST", "/v1/SID/messages", form, v1Form("919812345678", ""))
+	var lines []string
+	for len(lines) < 2 || lines[len(lines)-1] != "" {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line = strings.TrimRight(line, "\n"); line != "" || len(lines) > 0 {
+			lines = append(lines, line)
+		}
+	}
+	if lines[0] != "event: api-call" || !strings.HasPrefix(lines[1], `data: {"kind":"api-call",`) {
+		t.Errorf("event %q", lines)
 	}
 }
