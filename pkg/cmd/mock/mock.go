@@ -348,6 +348,23 @@ func ParseRoutes(args []string) (map[string]*url.URL, error) {
 	return out, nil
 }
 
+// readTimeout bounds the reading of a whole request, body included: a
+// client that trickles its body is cut, as listen cuts it.
+var readTimeout = 60 * time.Second
+
+// newServer is the mock's HTTP server: headers within 10s, the whole
+// request within readTimeout.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+}
+
 func mockRun(ctx context.Context, opts *Options) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -396,13 +413,7 @@ func mockRun(ctx context.Context, opts *Options) error {
 	if w := cmdutil.ExposureWarning(opts.Host, addr); w != "" {
 		fmt.Fprintln(ios.ErrOut, w)
 	}
-	srv := &http.Server{
-		Handler:           m,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    1 << 20,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
+	srv := newServer(m)
 	// Every call and callback allocates while the live heap stays small;
 	// a higher GC target spends far less CPU for a few MiB more (as
 	// listen does). GOGC still wins.
