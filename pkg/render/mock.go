@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"github.com/fatih/color"
 	"strings"
 	"time"
 
@@ -11,14 +12,60 @@ import (
 // MockLine is one line of `wa-cb mock`'s event log, in stable plain text:
 // the record's kind first, then what a developer scans for (id, status,
 // URL, answer, latency), then why.
-func MockLine(r mock.Record) string {
+func MockLine(r mock.Record) string { return mockLine(r, nil) }
+
+// MockPrinter returns the event-log line renderer for a stream: MockLine,
+// with the kind and the answers coloured when s has colour on.
+func MockPrinter(s *Styles) func(mock.Record) string {
+	if s == nil || !s.Color {
+		return MockLine
+	}
+	return func(r mock.Record) string { return mockLine(r, s) }
+}
+
+func mockLine(r mock.Record, st *Styles) string {
 	var b strings.Builder
-	b.WriteString(r.Kind)
+	paint := func(c *color.Color, text string) string {
+		if st == nil || c == nil {
+			return text
+		}
+		return c.Sprint(text)
+	}
+	kindColor := func() *color.Color {
+		if st == nil {
+			return nil
+		}
+		switch {
+		case r.Kind == mock.KindCallbackSkipped, r.GaveUp:
+			return st.Warn
+		case r.Kind == mock.KindAPICall && r.Answer >= 400:
+			return st.Bad
+		}
+		return st.Info
+	}
+	answer := func(status int) string {
+		text := fmt.Sprintf("→ %d", status)
+		if st == nil {
+			return text
+		}
+		switch {
+		case status >= 200 && status < 300:
+			return st.OK.Sprint(text)
+		case status >= 500:
+			return st.Bad.Sprint(text)
+		}
+		return st.Warn.Sprint(text)
+	}
+	b.WriteString(paint(kindColor(), r.Kind))
 	field := func(s string) {
 		if s != "" {
 			b.WriteString("  ")
 			b.WriteString(Sanitize(s))
 		}
+	}
+	raw := func(s string) { // already sanitized and painted
+		b.WriteString("  ")
+		b.WriteString(s)
 	}
 	switch r.Kind {
 	case mock.KindAPICall:
@@ -45,9 +92,9 @@ func MockLine(r mock.Record) string {
 		field(r.Status)
 		field(r.Method + " " + r.URL)
 		if r.Answer != 0 {
-			field(fmt.Sprintf("→ %d", r.Answer))
+			raw(answer(r.Answer))
 		} else {
-			field("→ " + r.Error)
+			raw(paint(stBad(st), "→ "+Sanitize(r.Error)))
 		}
 		field(fmt.Sprintf("%.1fms", r.LatencyMS))
 		if r.Attempt > 1 {
@@ -60,7 +107,10 @@ func MockLine(r mock.Record) string {
 			field("retry in " + (time.Duration(r.RetryInMS * float64(time.Millisecond))).String())
 		}
 		if r.GaveUp {
-			field("gave up")
+			raw(paint(stBad(st), "gave up"))
+		}
+		if n := r.Lifecycle; n != nil && len(n.Flags) > 0 {
+			raw(paint(stWarn(st), Sanitize(strings.Join(n.Flags, ","))))
 		}
 		field(r.Note)
 	case mock.KindCallbackSkipped:
@@ -100,4 +150,18 @@ func MockLine(r mock.Record) string {
 	}
 	b.WriteByte('\n')
 	return b.String()
+}
+
+func stBad(st *Styles) *color.Color {
+	if st == nil {
+		return nil
+	}
+	return st.Bad
+}
+
+func stWarn(st *Styles) *color.Color {
+	if st == nil {
+		return nil
+	}
+	return st.Warn
 }

@@ -518,6 +518,7 @@ func speedNote(speed float64) string {
 type output struct {
 	w    io.Writer
 	json bool
+	text func(mock.Record) string // a plain or coloured line
 
 	mu     sync.Mutex
 	room   *sync.Cond
@@ -534,7 +535,7 @@ type output struct {
 const maxPending = 8 << 20
 
 func newOutput(ios *iostreams.IOStreams, asJSON bool) *output {
-	o := &output{w: ios.Out, json: asJSON, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	o := &output{w: ios.Out, json: asJSON, text: render.MockPrinter(render.New(ios)), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	o.room = sync.NewCond(&o.mu)
 	go o.loop()
 	return o
@@ -550,7 +551,7 @@ func (o *output) record(r mock.Record) {
 		}
 		line = b
 	} else {
-		line = []byte(render.MockLine(r))
+		line = []byte(o.text(r))
 	}
 	o.mu.Lock()
 	for len(o.buf) > maxPending && o.err == nil && !o.closed {
