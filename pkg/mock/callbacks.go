@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/fixture"
@@ -123,11 +124,59 @@ func (m *Mock) overflow(msg *Message, status string) {
 // room in the pool's queue, so under load callbacks go out late, not lost.
 func (m *Mock) dispatch(msg *Message, gen int, s step, req *sender.Request, attempt int) {
 	cancelled := false
-	m.store.Update(msg, func(mm *Message) { cancelled = mm.gen != gen })
+	var l *lane
+	m.store.Update(msg, func(mm *Message) {
+		cancelled = mm.gen != gen
+		if mm.lane == nil {
+			mm.lane = &lane{}
+		}
+		l = mm.lane
+	})
 	if cancelled {
 		return
 	}
-	m.pool.Put(func() { m.deliver(msg, gen, s, req, attempt) })
+	if l.add(func() { m.deliver(msg, gen, s, req, attempt) }) {
+		m.pool.Put(l.drain)
+	}
+}
+
+// lane delivers one message's callbacks one at a time, in the order they
+// fell due. Handed to the pool one by one, statuses due together (after a
+// clock advance, a handshake, a slow app) raced on the workers, and a read
+// could overtake the delivered due before it.
+type lane struct {
+	mu      sync.Mutex
+	queue   []func()
+	running bool
+}
+
+// add queues job and reports whether the lane needs a worker to drain it.
+func (l *lane) add(job func()) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queue = append(l.queue, job)
+	if l.running {
+		return false
+	}
+	l.running = true
+	return true
+}
+
+// drain runs the lane's jobs in order until none is left.
+func (l *lane) drain() {
+	for {
+		l.mu.Lock()
+		if len(l.queue) == 0 {
+			l.running = false
+			l.mu.Unlock()
+			return
+		}
+		job := l.queue[0]
+		l.queue[0] = nil
+		l.queue = l.queue[1:]
+		l.mu.Unlock()
+		job()
+	}
 }
 
 // later schedules a callback to go out as soon as a worker is free

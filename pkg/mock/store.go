@@ -34,6 +34,8 @@ type Message struct {
 	// gen is bumped when a forced status or a reset cancels the plan:
 	// scheduled callbacks of an older generation are not made.
 	gen int
+	// lane puts the message's callbacks in line.
+	lane *lane
 }
 
 // RequestInfo is the app's request that created a message.
