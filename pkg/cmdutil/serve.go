@@ -134,3 +134,17 @@ func WriteReadyFile(path, url string) error {
 	}
 	return nil
 }
+
+// SelfURL is the URL a server reaches itself on (a replay to it): its
+// bound address, or loopback when it binds every interface.
+func SelfURL(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String() + "/"
+	}
+	host := ta.IP.String()
+	if ta.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(ta.Port)) + "/"
+}

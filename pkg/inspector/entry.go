@@ -23,7 +23,8 @@ const ReplayHeader = "X-Wa-Cb-Replay"
 type entry struct {
 	seq  uint64
 	ex   Exchange
-	size int64 // body bytes held (sizeOf)
+	size int64     // body bytes held (sizeOf)
+	at   time.Time // when it happened: Record.ReceivedAt, else when it was added
 
 	summaryOnce sync.Once
 	summary     []byte // Summary as JSON
@@ -55,6 +56,7 @@ type Summary struct {
 	From     string    `json:"from,omitempty"`
 	To       string    `json:"to,omitempty"`
 	Text     string    `json:"text,omitempty"` // the start of the first text
+	Note     string    `json:"note,omitempty"` // what an exchange without events was
 	Events   int       `json:"events"`
 	// Answer is the status the listener answered; Reason why, when it was
 	// not the configured answer.
@@ -83,7 +85,7 @@ func (e *entry) summaryOf() Summary {
 		Seq:       e.seq,
 		ID:        r.RequestID,
 		Origin:    e.ex.Origin,
-		At:        r.ReceivedAt,
+		At:        e.at,
 		Method:    r.Request.Method,
 		Path:      r.Request.Path,
 		Query:     maskQuery(r.Request.RawQuery),
@@ -94,6 +96,7 @@ func (e *entry) summaryOf() Summary {
 		Error:     r.Error,
 		ReplayOf:  headerValue(r.Request.Header, ReplayHeader),
 		Redacted:  r.Redacted,
+		Note:      cut(e.ex.Note, textPreview),
 	}
 	if f := r.Forward; f != nil {
 		st := f.Status

@@ -156,7 +156,7 @@ func harEntry(e *entry) HAREntry {
 		Comment:     r.Response.Reason,
 	}
 	ent := HAREntry{
-		StartedDateTime: r.ReceivedAt.UTC().Format(time.RFC3339Nano),
+		StartedDateTime: e.at.UTC().Format(time.RFC3339Nano),
 		Time:            r.Response.LatencyMS,
 		Request:         req,
 		Response:        resp,

@@ -59,6 +59,9 @@ type Exchange struct {
 	Record *record.Record
 	// Origin says what the exchange is (OriginCallback when empty).
 	Origin string
+	// Note says in a line what an exchange without events was (an API
+	// call: "text to 919812345678, message 3f0c…:0"); the list shows it.
+	Note string
 }
 
 // Sink takes exchanges to show. Add must return at once: it is called on
@@ -79,8 +82,10 @@ type Config struct {
 	// Live: exchanges keep arriving (listen, mock); false for a recording
 	// opened read-only.
 	Live bool
-	// ListenerURL is the listener's own base URL, a replay target ("" none).
-	ListenerURL string
+	// ListenerURL is the listener's own base URL, a replay target ("" none);
+	// ListenerLabel is what the page calls it ("the listener" by default).
+	ListenerURL   string
+	ListenerLabel string
 	// ForwardURL is the app's URL (--forward-to), a replay target ("" none).
 	ForwardURL string
 	// AppSecret signs edited replays anew. It is never served.
@@ -165,7 +170,10 @@ func (in *Inspector) Add(ex Exchange) {
 	if ex.Origin == "" {
 		ex.Origin = OriginCallback
 	}
-	e := &entry{ex: ex, size: sizeOf(ex.Record)}
+	e := &entry{ex: ex, size: sizeOf(ex.Record), at: ex.Record.ReceivedAt}
+	if e.at.IsZero() {
+		e.at = in.cfg.Now().UTC()
+	}
 	in.mu.Lock()
 	e.seq = in.next
 	in.next++

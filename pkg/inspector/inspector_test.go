@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/record"
@@ -43,6 +44,19 @@ func TestRingKeepsTheLast(t *testing.T) {
 	}
 	if in.Added() != 5 {
 		t.Fatalf("Added = %d", in.Added())
+	}
+}
+
+func TestAnExchangeWithoutATimeGetsWhenItWasAdded(t *testing.T) {
+	in := New(Config{Now: fakeClock()})
+	r := rec("a", "POST", "/", "", "{}")
+	r.ReceivedAt = time.Time{}
+	in.Add(Exchange{Record: r})
+	if got := in.get(1).summaryOf().At; !got.Equal(t0.Add(time.Millisecond)) {
+		t.Fatalf("at %v", got)
+	}
+	if !r.ReceivedAt.IsZero() {
+		t.Fatal("the producer's record was changed")
 	}
 }
 

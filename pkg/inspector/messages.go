@@ -80,7 +80,7 @@ func (in *Inspector) messages() []Message {
 				Entry:     lifecycle.Entry{Status: ev.Status, At: at, Note: note},
 				Seq:       e.seq,
 				RequestID: r.RequestID,
-				Received:  r.ReceivedAt,
+				Received:  e.at,
 			}
 			if ev.Error != nil {
 				me.Error = ev.Error.Title
@@ -92,7 +92,7 @@ func (in *Inspector) messages() []Message {
 			if m.To == "" {
 				m.To = ev.To
 			}
-			m.Last, m.LastAt = ev.Status, r.ReceivedAt
+			m.Last, m.LastAt = ev.Status, e.at
 		}
 	}
 	out := make([]Message, 0, len(order))

@@ -71,18 +71,23 @@ func refuse(format string, a ...any) error { return &ReplayError{Msg: fmt.Sprint
 func (in *Inspector) Targets() []Target {
 	var out []Target
 	if in.cfg.ListenerURL != "" {
-		out = append(out, Target{Name: TargetListener, URL: in.cfg.ListenerURL})
+		label := in.cfg.ListenerLabel
+		if label == "" {
+			label = "the listener"
+		}
+		out = append(out, Target{Name: TargetListener, URL: in.cfg.ListenerURL, Label: label})
 	}
 	if in.cfg.ForwardURL != "" {
-		out = append(out, Target{Name: TargetForward, URL: in.cfg.ForwardURL})
+		out = append(out, Target{Name: TargetForward, URL: in.cfg.ForwardURL, Label: "the app"})
 	}
 	return out
 }
 
 // Target is a replay target.
 type Target struct {
-	Name string `json:"name"`
-	URL  string `json:"url"`
+	Name  string `json:"name"`
+	URL   string `json:"url"`
+	Label string `json:"label"` // what the page calls it
 }
 
 // target resolves where an order goes.

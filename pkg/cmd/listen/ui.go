@@ -1,9 +1,7 @@
 package listen
 
 import (
-	"net"
-	"strconv"
-
+	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/inspector"
 	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/record"
@@ -15,7 +13,7 @@ func startUI(opts *Options, srv *listener.Server) (*inspector.Server, error) {
 		Keep:        opts.UI.Keep,
 		Title:       "wa-cb listen " + srv.URL(),
 		Live:        true,
-		ListenerURL: selfURL(srv.Addr()),
+		ListenerURL: cmdutil.SelfURL(srv.Addr()),
 		ForwardURL:  opts.Workbench.ForwardTo,
 		AppSecret:   opts.AppSecret,
 		Redacted:    opts.Workbench.Redact,
@@ -28,18 +26,4 @@ func startUI(opts *Options, srv *listener.Server) (*inspector.Server, error) {
 // the recording gets too (after redaction).
 func uiExchange(rec *record.Record) inspector.Exchange {
 	return inspector.Exchange{Record: rec, Origin: inspector.OriginCallback}
-}
-
-// selfURL is the URL a replay reaches the listener on: its bound
-// address, or loopback when it binds every interface.
-func selfURL(a net.Addr) string {
-	ta, ok := a.(*net.TCPAddr)
-	if !ok {
-		return "http://" + a.String() + "/"
-	}
-	host := ta.IP.String()
-	if ta.IP.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, strconv.Itoa(ta.Port)) + "/"
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,7 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/cmd/fixtures/shared"
 	"github.com/wa-cb/wa-cb/pkg/cmd/validateurl"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
+	"github.com/wa-cb/wa-cb/pkg/inspector"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/mock"
 	"github.com/wa-cb/wa-cb/pkg/render"
@@ -67,6 +69,9 @@ type Options struct {
 
 	// Ready, when set, is called with the mock once it serves.
 	Ready func(*mock.Mock)
+	// UI: the web inspector over the mock's exchanges (--ui, --ui-addr,
+	// --ui-keep, --ui-ready-file).
+	UI cmdutil.UIFlags
 	// Exchanges, when set, receives every whole exchange of the mock (the
 	// app's calls and the callbacks sent) for a viewer such as the web
 	// inspector (mock.Config.Exchanges); it must return at once.
@@ -100,9 +105,9 @@ control API (messages, a status now, inbound customer messages, the clock).
 Magic recipients (last four digits; wa-cb mock numbers):
 ` + magicList() + `
 Output: a line per API call and per callback try on stdout (--json: NDJSON);
-banners and the summary on stderr. Shape inferred (wa-cb's choices, Kaleyra
-documents none): the v1 data array, E413's status and body, the v2 answer
-and the retry policy. Control API and retries in detail: man wa-cb-mock.`,
+banners and the summary on stderr; --ui: every call and callback, whole, in
+the web inspector. Shape inferred (wa-cb's choices, Kaleyra documents none):
+the v1 data array, E413's status and body, the v2 answer and the retry policy. Control API and retries in detail: man wa-cb-mock.`,
 		Example: `  # Kaleyra v1: point your app's Kaleyra base URL at the mock
   $ wa-cb mock --speed 10
   $ curl -s http://127.0.0.1:4290/v1/HXAP16XXXXXX97IN/messages -H 'api-key: test' \
@@ -114,6 +119,9 @@ and the retry policy. Control API and retries in detail: man wa-cb-mock.`,
 
   # Meta Cloud API: signed webhooks, after the verification handshake
   $ wa-cb mock --webhook-url http://127.0.0.1:3000/webhook --app-secret s3cret --verify-token vt --token T
+
+  # every call and callback in the browser
+  $ wa-cb mock --ui --speed 10
 
   # in a script: a free port, its URL in a file, the event log as NDJSON
   $ wa-cb mock --port 0 --ready-file mock.url --json --delays sent=50ms,delivered=100ms,read=150ms > mock.ndjson &
@@ -129,6 +137,9 @@ and the retry policy. Control API and retries in detail: man wa-cb-mock.`,
 			}
 			opts.Host, opts.Port = host, port
 			if err := cmdutil.CheckReadyFile(opts.ReadyFile); err != nil {
+				return err
+			}
+			if err := opts.UI.Validate(cmd.Flags().Changed); err != nil {
 				return err
 			}
 			if opts.Delays, err = ParseDelays(delays); err != nil {
@@ -201,7 +212,9 @@ and the retry policy. Control API and retries in detail: man wa-cb-mock.`,
 	fl.IntVar(&opts.Keep, "keep", mock.DefaultKeep, "Keep the latest `N` messages for the control API (older ones dropped and counted)")
 	fl.DurationVar(&opts.Timeout, "callback-timeout", 10*time.Second, "Give up on a callback attempt after `DURATION`")
 	cmdutil.SetDetails(cmd, details())
+	cmdutil.AddUIFlags(cmd, &opts.UI, true)
 	cmdutil.FlagGroup(cmd, "Serving", "addr", "port", "ready-file", "json", "keep")
+	cmdutil.FlagGroup(cmd, "Web inspector", "ui", "ui-addr", "ui-keep", "ui-ready-file")
 	cmdutil.FlagGroup(cmd, "Kaleyra", "api-key", "sid", "callback-profile", "incoming-url")
 	cmdutil.FlagGroup(cmd, "Meta Cloud", "token", "webhook-url", "app-secret", "verify-token", "window")
 	cmdutil.FlagGroup(cmd, "Callback", "delays", "speed", "callback-timeout", "whitelist", "whitelist-file", "strict", "route")
@@ -382,6 +395,21 @@ func mockRun(ctx context.Context, opts *Options) error {
 		client = sender.NewClient(sender.ClientOptions{Timeout: opts.Timeout})
 	}
 	out := newOutput(ios, opts.JSON)
+	// The inspector is made once the mock's address is known; until then
+	// (before it serves) there is nothing to show.
+	var ui atomic.Pointer[inspector.Inspector]
+	exchanges := opts.Exchanges
+	if opts.UI.Enabled {
+		next := opts.Exchanges
+		exchanges = func(x mock.Exchange) {
+			if in := ui.Load(); in != nil {
+				in.Add(inspector.Exchange{Record: x.Record, Origin: x.Origin, Note: noteOf(x.Log)})
+			}
+			if next != nil {
+				next(x)
+			}
+		}
+	}
 	m, err := mock.New(mock.Config{
 		APIKey: opts.APIKey, SID: opts.SID, CallbackProfile: opts.CallbackProfile, Token: opts.Token,
 		WebhookURL: opts.WebhookURL, AppSecret: opts.AppSecret, VerifyToken: opts.VerifyToken, IncomingURL: opts.IncomingURL,
@@ -389,7 +417,7 @@ func mockRun(ctx context.Context, opts *Options) error {
 		Checker:   urlcheck.New(urlcheck.Options{Whitelist: opts.Whitelist}),
 		Whitelist: opts.Whitelist != nil, Strict: opts.Strict, Routes: opts.Routes, Window: opts.Window, Keep: opts.Keep,
 		Catalog: cat, Sender: &sender.Sender{Client: client, UserAgent: sender.UserAgent(f.AppVersion)},
-		Observe: out.record, Exchanges: opts.Exchanges,
+		Observe: out.record, Exchanges: exchanges,
 	})
 	if err != nil {
 		return err
@@ -413,6 +441,25 @@ func mockRun(ctx context.Context, opts *Options) error {
 	if w := cmdutil.ExposureWarning(opts.Host, addr); w != "" {
 		fmt.Fprintln(ios.ErrOut, w)
 	}
+	var uiSrv *inspector.Server
+	if opts.UI.Enabled {
+		in := inspector.New(inspector.Config{
+			Keep:          opts.UI.Keep,
+			Title:         "wa-cb mock " + base,
+			Live:          true,
+			ListenerURL:   cmdutil.SelfURL(ta),
+			ListenerLabel: "the mock",
+			AppSecret:     opts.AppSecret,
+			Version:       f.AppVersion,
+		})
+		if uiSrv, err = opts.UI.StartUI(in, ios.ErrOut); err != nil {
+			ln.Close()
+			m.Close()
+			return err
+		}
+		defer uiSrv.Close()
+		ui.Store(in)
+	}
 	srv := newServer(m)
 	// Every call and callback allocates while the live heap stays small;
 	// a higher GC target spends far less CPU for a few MiB more (as
@@ -425,6 +472,13 @@ func mockRun(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(ios.ErrOut, "Mock provider APIs on %s ... (Ctrl-C to stop)\n", base)
 	for _, line := range banner(opts, base) {
 		fmt.Fprintln(ios.ErrOut, line)
+	}
+	if uiSrv != nil {
+		if err := opts.UI.AnnounceUI(uiSrv, ios.ErrOut); err != nil {
+			srv.Close()
+			m.Close()
+			return err
+		}
 	}
 	if opts.ReadyFile != "" {
 		if err := cmdutil.WriteReadyFile(opts.ReadyFile, base); err != nil {
@@ -460,6 +514,35 @@ func mockRun(ctx context.Context, opts *Options) error {
 		return runErr
 	}
 	return out.err
+}
+
+// noteOf says in a line what an API call did, for the web inspector's
+// list: what was sent to whom and the id given, or why it was refused.
+func noteOf(r mock.Record) string {
+	if r.Kind != mock.KindAPICall {
+		return ""
+	}
+	if r.Code != "" || r.Message != "" {
+		n := "refused"
+		if r.Code != "" {
+			n += " " + r.Code
+		}
+		if r.Message != "" {
+			n += ": " + r.Message
+		}
+		return n
+	}
+	var parts []string
+	if r.Type != "" {
+		parts = append(parts, r.Type)
+	}
+	if r.To != "" {
+		parts = append(parts, "to "+r.To)
+	}
+	if r.ID != "" {
+		parts = append(parts, "→ "+r.ID)
+	}
+	return strings.Join(parts, " ")
 }
 
 // servedHosts are the Host values the control API accepts: the bound

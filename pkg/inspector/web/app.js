@@ -119,7 +119,7 @@ function rowOf(s, fresh) {
   },
   h("div.time", null, t, h("span.ms", { text: msPart })),
   h("div.what", null, h("span.method", { text: s.method }), h("span.path", { text: s.path + (s.query ? "?" + s.query : ""), title: s.path + (s.query ? "?" + s.query : "") }), eventBadges(s)),
-  h("div.text", null, who ? h("span.who", { text: who }) : null, who && s.text ? " · " : "", s.text || (who ? "" : s.events + " event" + (s.events === 1 ? "" : "s"))),
+  h("div.text", null, who ? h("span.who", { text: who }) : null, who && s.text ? " · " : "", s.text || (who ? "" : s.note || s.events + " event" + (s.events === 1 ? "" : "s"))),
   h("div.outcome", null, outcome));
 }
 
@@ -317,7 +317,7 @@ function shortURL(u) {
 
 function targetSelect(id) {
   const sel = h("select", { id, "aria-label": "Replay to" });
-  for (const t of S.info.targets) sel.append(h("option", { value: t.name, title: t.url }, (t.name === "listener" ? "the listener" : "the app") + " (" + shortURL(t.url) + ")"));
+  for (const t of S.info.targets) sel.append(h("option", { value: t.name, title: t.url }, t.label + " (" + shortURL(t.url) + ")"));
   sel.append(h("option", { value: "url" }, "a URL…"));
   return sel;
 }
