@@ -126,6 +126,16 @@ func (m *Mock) inbound(w http.ResponseWriter, r *http.Request) {
 	}
 	id := fixture.MessageIDOf(fx, rendered)
 	m.mu.Lock()
+	if _, known := m.lastInbound[digits]; !known && len(m.lastInbound) >= m.cfg.Keep {
+		// bounded like the store: the customer who wrote longest ago goes
+		var oldest string
+		for n, at := range m.lastInbound {
+			if oldest == "" || at.Before(m.lastInbound[oldest]) {
+				oldest = n
+			}
+		}
+		delete(m.lastInbound, oldest)
+	}
 	m.lastInbound[digits] = m.sched.Now()
 	m.mu.Unlock()
 	rec := Record{Kind: KindInbound, API: api, ID: id, To: digits, URL: sreq.URL, Type: fx.TypeOrStatus()}

@@ -255,6 +255,12 @@ func (m *Mock) firstTime(number string) bool {
 	if m.failedOnce[number] {
 		return false
 	}
+	if len(m.failedOnce) >= m.cfg.Keep {
+		for n := range m.failedOnce { // bounded: forget any one
+			delete(m.failedOnce, n)
+			break
+		}
+	}
 	m.failedOnce[number] = true
 	return true
 }
