@@ -1,14 +1,17 @@
 package mock
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/mock"
 )
@@ -118,5 +121,47 @@ func TestServerCutsASlowBody(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.ReadAll(c); err != nil {
 		t.Fatalf("the slow body was not cut: %v", err)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	dir := t.TempDir()
+	wlFile := dir + "/whitelist.txt"
+	if err := os.WriteFile(wlFile, []byte("# production\nexample.net\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"WA_CB_WHITELIST": "example.org", "WA_CB_APP_SECRET": "s3cret"}
+	run := func(args ...string) (*Options, error) {
+		ios, _, _, _ := iostreams.Test()
+		f := &cmdutil.Factory{IOStreams: ios, Getenv: func(k string) string { return env[k] }}
+		var got *Options
+		cmd := NewCmdMock(f, func(_ context.Context, o *Options) error { got = o; return nil })
+		cmd.SetArgs(args)
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+		return got, cmd.Execute()
+	}
+	o, err := run("--port", "0", "--whitelist", "example.com", "--whitelist-file", wlFile, "--delays", "read=5s", "--speed", "10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Whitelist == nil || o.Whitelist.Len() != 3 || o.AppSecret != "s3cret" || o.Port != 0 || o.Delays.Read != 5*time.Second || o.Speed != 10 {
+		t.Errorf("options %+v", o)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--whitelist", "co.uk"}, "public suffix"},
+		{[]string{"--whitelist-file", dir + "/missing"}, "cannot read whitelist file"},
+		{[]string{"--keep", "0"}, "invalid --keep"},
+		{[]string{"--addr", "127.0.0.1:1", "--port", "2"}, "give the port once"},
+		{[]string{"--route", "x"}, "want HOST=URL"},
+		{[]string{"--incoming-url", "http://a b/"}, "--incoming-url"},
+		{[]string{"extra"}, "unknown command"},
+	} {
+		if _, err := run(tt.args...); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want %q", tt.args, err, tt.want)
+		}
 	}
 }
