@@ -529,6 +529,11 @@ func (m *mdec) message(x int32) Event {
 		if ctx.ID != "" || ctx.From != "" || ctx.Forwarded || ctx.FrequentlyForwarded || len(ctx.Mentions) > 0 {
 			ev.Context = ctx
 		}
+		// a question about a catalogue product names the product
+		if rp := d.Member(cx, "referred_product"); d.IsObject(rp) {
+			setExtra(&ev, "referred_product.catalog_id", d.MemberScalar(rp, "catalog_id"))
+			setExtra(&ev, "referred_product.product_retailer_id", d.MemberScalar(rp, "product_retailer_id"))
+		}
 	}
 	if r := d.Member(x, "referral"); r >= 0 && d.Kind(r) != jsonspan.Null {
 		ev.Referral = d.Raw(r)
@@ -614,6 +619,10 @@ func (m *mdec) message(x int32) Event {
 			break
 		}
 		setExtra(&ev, "original_message_id", d.MemberScalar(body, "original_message_id"))
+		if typ == "unsupported" {
+			// what the customer sent that the API does not support (edit, poll, ...)
+			setExtra(&ev, "unsupported_type", d.MemberScalar(body, "type"))
+		}
 		if nested := d.Member(body, "message"); d.IsObject(nested) {
 			// an edit carries the new content as a message of its own
 			ne := m.message(nested)
@@ -812,6 +821,11 @@ func (m *mdec) status(x int32) Event {
 	}
 	ev.ToUserID = d.MemberScalar(x, "recipient_user_id")
 	ev.ToParentUserID = d.MemberScalar(x, "recipient_parent_user_id")
+	// a message sent to a group, and the member a read or delivered is
+	// about; statuses of calls and payments say what they are about
+	setExtra(&ev, "recipient_type", d.MemberScalar(x, "recipient_type"))
+	setExtra(&ev, "recipient_participant_id", d.MemberScalar(x, "recipient_participant_id"))
+	setExtra(&ev, "status_type", d.MemberScalar(x, "type"))
 	setTime(&ev, d.MemberScalar(x, "timestamp"))
 	conv, pr := d.Member(x, "conversation"), d.Member(x, "pricing")
 	if d.IsObject(conv) || d.IsObject(pr) {

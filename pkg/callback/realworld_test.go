@@ -31,15 +31,16 @@ func TestDecodeRealWorld(t *testing.T) {
 		{"cloud-value-errors.json", []string{`{"kind":"error","business_number":"15557770000","error":{"code":"131000","title":"Something went wrong","detail":"Unsupported webhook payload"}}`}},
 		{"cloud-smb-echo-image.json", []string{`{"kind":"message-echo","type":"image","id":"wamid.ECHO1","from":"15557770000","to":"5215512345678","text":"menu","media":{"id":"778899","caption":"menu"}}`}},
 		{"cloud-calls-connect.json", []string{`{"kind":"unknown","id":"wacid.CALL1","from":"5215512345678","to":"15557770000","timestamp":"2025-11-24T16:00:08Z","extra":{"array":"calls"}}`}},
-		{"cloud-text-referred-product.json", []string{`{"kind":"message","type":"text","text":"Is this in stock?","context":{"id":"wamid.CAT1","from":"15557770000"}}`}},
+		{"cloud-text-referred-product.json", []string{`{"kind":"message","type":"text","text":"Is this in stock?","context":{"id":"wamid.CAT1","from":"15557770000"},"extra":{"referred_product.catalog_id":"900100200","referred_product.product_retailer_id":"SKU-9"}}`}},
 		{"cloud-call-permission-reply.json", []string{`{"kind":"message","type":"interactive","id":"wamid.CPR1","reply":{"kind":"call_permission_reply","id":"accept"}}`}},
+		{"cloud-unsupported-edit.json", []string{`{"kind":"message","type":"unsupported","id":"wamid.U1","error":{"code":"131051"},"extra":{"unsupported_type":"edit"}}`}},
 		{"cloud-template-button.json", []string{`{"kind":"message","type":"button","text":"Confirm","reply":{"kind":"button","id":"CONFIRM_77","payload":"CONFIRM_77","title":"Confirm"},"context":{"id":"wamid.TPL1"}}`}},
 		{"cloud-document-url.json", []string{`{"kind":"message","type":"document","text":null,"media":{"id":"556677","filename":"invoice 7.pdf","mime_type":"application/pdf","url":"https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1&ext=2"}}`}},
 		{"cloud-numbers-as-strings.json", []string{`{"kind":"message","type":"location","timestamp":"2025-11-24T16:00:00Z","location":{"latitude":19.4326,"longitude":-99.1332,"name":"Zocalo"},"decode_error":null}`}},
 		// the last of a duplicated key wins, as in Go, JavaScript and Python
 		{"cloud-duplicate-keys.json", []string{`{"kind":"message","from":"2222","text":"second"}`}},
 		{"cloud-group-message.json", []string{`{"kind":"message","from":"5215500000001","text":"hello group","extra":{"group_id":"120363000000000001@g.us"}}`}},
-		{"cloud-group-status.json", []string{`{"kind":"status","status":"read","id":"wamid.GS","to":"5215500000001"}`}},
+		{"cloud-group-status.json", []string{`{"kind":"status","status":"read","id":"wamid.GS","to":"5215500000001","extra":{"recipient_type":"group","recipient_participant_id":"5215500000009"}}`}},
 		{"cloud-group-lifecycle.json", []string{`{"kind":"unknown","extra":{"array":"groups"},"timestamp":"2025-11-24T16:00:00Z"}`}},
 		{"cloud-two-entries-three-fields.json", []string{
 			`{"kind":"status","status":"read","id":"wamid.X1","to":"1555","extra":{"waba_id":"A1"}}`,
@@ -48,7 +49,7 @@ func TestDecodeRealWorld(t *testing.T) {
 			`{"kind":"message","type":"sticker","id":"wamid.X3","business_number":"15557770001","media":{"animated":true},"extra":{"waba_id":"A2","phone_number_id":"23"}}`,
 		}},
 		// a status wa-cb does not know is kept as sent
-		{"cloud-status-payment.json", []string{`{"kind":"status","status":"captured","id":"wamid.P1","to":"919845012345"}`}},
+		{"cloud-status-payment.json", []string{`{"kind":"status","status":"captured","id":"wamid.P1","to":"919845012345","extra":{"status_type":"payment"}}`}},
 		{"cloud-invalid-utf8-nul.json", []string{`{"kind":"message","type":"text","id":"w","text":"bad \ufffd utf8 \u0000 nul","decode_error":"body is not valid UTF-8 (first invalid byte at offset 164); invalid bytes replaced with U+FFFD; invalid JSON at byte 173: control character byte 0x0 in string; repaired: escaped a control character in a string"}`}},
 
 		// Messenger's envelope is Cloud's, with another object
