@@ -2,12 +2,14 @@ package listener
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 )
+
+// cloudLocation is the body scripts/bench's listen section sends.
+const cloudLocation = `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Maya Patel"},"wa_id":"15551234567"}],"messages":[{"from":"15551234567","id":"wamid.HBgLMTU1NTEyMzQ1NjcVAgASGCAwNTZCOEJCMUNBMUIzNEVGQUI3REE0QzQyNUIxNUE0MgA=","timestamp":"1796152982","type":"location","location":{"address":"1 Hacker Way, Menlo Park, CA 94025","latitude":37.4847483,"longitude":-122.1473105,"name":"Meta HQ","url":"https://maps.google.com/?cid=2186406451413567841"}}]},"field":"messages"}]}]}`
 
 // discardWriter is a ResponseWriter that keeps nothing.
 type discardWriter struct{ h http.Header }
@@ -16,21 +18,24 @@ func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
-// BenchmarkHandler measures one Cloud text callback through the handler
-// (read, check, decode, answer, emit) with a sink that discards exchanges;
-// the request is built once, so the numbers are the handler's own.
+// BenchmarkHandler measures one callback through the handler (read,
+// check, decode, answer, encode the events, emit) with a sink that
+// discards exchanges; the request is built once, so the numbers are the
+// handler's own, without net/http's.
 func BenchmarkHandler(b *testing.B) {
 	for _, bc := range []struct {
 		name string
+		body string
 		cfg  Config
 	}{
-		{"plain", Config{}},
-		{"signed", Config{AppSecret: "s3cret"}},
+		{"cloud-text", cloudText, Config{}},
+		{"cloud-location", cloudLocation, Config{}},
+		{"cloud-location-signed", cloudLocation, Config{AppSecret: "s3cret"}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			h := NewHandler(bc.cfg, func(*Exchange) {})
-			body := []byte(cloudText)
-			sig := sign("s3cret", cloudText)
+			body := []byte(bc.body)
+			sig := sign("s3cret", bc.body)
 			w := &discardWriter{h: http.Header{}}
 			r := httptest.NewRequest("POST", "/webhook", nil)
 			r.Header.Set("Content-Type", "application/json")
@@ -50,19 +55,17 @@ func BenchmarkHandler(b *testing.B) {
 	}
 }
 
-// BenchmarkJSONLine measures encoding one event line as listen --json does.
-func BenchmarkJSONLine(b *testing.B) {
+// BenchmarkEncodeEvents measures encoding one exchange's events, once, as
+// every emitted exchange carries them (the --json lines, the recording).
+func BenchmarkEncodeEvents(b *testing.B) {
 	var got []*Exchange
 	h := NewHandler(Config{}, func(ex *Exchange) { got = append(got, ex) })
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/", bytes.NewReader([]byte(cloudText))))
-	ev := &got[0].Events[0]
-	enc := json.NewEncoder(io.Discard)
-	enc.SetEscapeHTML(false)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/", bytes.NewReader([]byte(cloudLocation))))
+	ex := got[0]
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := enc.Encode(ev); err != nil {
-			b.Fatal(err)
-		}
+		ex.EventsJSON = nil
+		ex.EncodeEvents()
 	}
 }
 

@@ -1,6 +1,8 @@
 package listener
 
 import (
+	"sync"
+
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/internal/jsonstr"
 )
@@ -18,19 +20,39 @@ func (ex *Exchange) EncodeEvents() {
 	if ex.EventsJSON != nil {
 		return
 	}
-	size := 0
+	scratch := scratchPool.Get().(*[]byte)
+	buf := (*scratch)[:0]
+	var ends [8]int
+	end := ends[:0]
 	for i := range ex.Events {
-		size += 512 + len(ex.Events[i].Raw)*5/4
-	}
-	buf := make([]byte, 0, size)
-	lines := make([][]byte, len(ex.Events))
-	for i := range ex.Events {
-		start := len(buf)
 		buf = appendEvent(buf, &ex.Events[i])
-		lines[i] = buf[start:len(buf):len(buf)]
+		end = append(end, len(buf))
+	}
+	// One allocation of the exact size holds every line; the slice of
+	// lines of a one-event exchange lives in the exchange itself.
+	all := append([]byte(nil), buf...)
+	lines := ex.oneLine[:0]
+	if len(end) > 1 {
+		lines = make([][]byte, 0, len(end))
+	}
+	start := 0
+	for _, e := range end {
+		lines = append(lines, all[start:e:e])
+		start = e
 	}
 	ex.EventsJSON = lines
+	if cap(buf) <= maxScratch {
+		*scratch = buf
+		scratchPool.Put(scratch)
+	}
 }
+
+// scratchPool holds the buffers events are encoded in before they are
+// copied out at their exact size.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxScratch is the largest encoding buffer kept for reuse.
+const maxScratch = 1 << 20
 
 // appendEvent appends one event, falling back as EncodeEvents says.
 func appendEvent(b []byte, ev *callback.Event) []byte {

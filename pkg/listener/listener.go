@@ -155,6 +155,7 @@ type Exchange struct {
 	// of a recording's "events" and of what --until matches, raw kept as
 	// received. Set by EncodeEvents; every emitted exchange has it.
 	EventsJSON [][]byte
+	oneLine    [1][]byte // EventsJSON's room for the usual single event
 	// Signature is valid, invalid or missing when an app secret is
 	// configured, empty otherwise.
 	Signature string
