@@ -92,13 +92,12 @@ func NewIDGenerator() func() string {
 	var seq atomic.Uint64
 	return func() string {
 		n := seq.Add(1)
-		buf := make([]byte, 0, len(prefix)+8)
-		buf = append(buf, prefix...)
-		s := strconv.FormatUint(n, 10)
-		for i := len(s); i < 4; i++ {
+		var room [32]byte // on the stack: the id is the one allocation
+		buf := append(room[:0], prefix...)
+		for m := uint64(1000); n < m && m > 1; m /= 10 {
 			buf = append(buf, '0')
 		}
-		buf = append(buf, s...)
+		buf = strconv.AppendUint(buf, n, 10)
 		return string(buf)
 	}
 }

@@ -34,6 +34,14 @@ func TestNewIDGenerator(t *testing.T) {
 	if other := NewIDGenerator()(); other[:8] == a[:8] && fmt.Sprint(other) == a {
 		t.Errorf("two generators made the same id %q", a)
 	}
+	// Sequence numbers have at least four digits.
+	want := map[int]string{3: "-0003", 9: "-0009", 10: "-0010", 99: "-0099", 100: "-0100", 999: "-0999", 1000: "-1000", 12345: "-12345"}
+	for n := 3; n <= 12345; n++ {
+		id := gen()
+		if suffix, ok := want[n]; ok && !strings.HasSuffix(id, suffix) {
+			t.Errorf("id %d is %q, want the suffix %q", n, id, suffix)
+		}
+	}
 }
 
 // FuzzSafeDecode: the listener's decode path never panics and always
