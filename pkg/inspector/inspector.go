@@ -251,6 +251,14 @@ func (in *Inspector) snapshot() ([]*entry, uint64) {
 	return out, in.next - 1
 }
 
+// lastSeq returns the seq of the last exchange added (0 before the
+// first).
+func (in *Inspector) lastSeq() uint64 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.next - 1
+}
+
 // get returns the kept exchange seq.
 func (in *Inspector) get(seq uint64) *entry {
 	in.mu.Lock()

@@ -20,7 +20,9 @@ const streamWriteWait = 30 * time.Second
 // "missed" event when exchanges left the ring before this browser got
 // them, comments as heartbeats when idle, and "end" when the source
 // stops. A reconnecting browser sends Last-Event-ID and resumes there;
-// ?after=SEQ does the same for the first connection.
+// ?after=SEQ does the same for the first connection. A cursor past the
+// last exchange is a page of an earlier run: it is sent "reset" and
+// everything kept.
 func (in *Inspector) serveStream(w http.ResponseWriter, r *http.Request) {
 	cursor, ok := streamCursor(r)
 	if !ok {
@@ -44,6 +46,12 @@ func (in *Inspector) serveStream(w http.ResponseWriter, r *http.Request) {
 		return rc.Flush() == nil
 	}
 	bw.WriteString("retry: 2000\n\n")
+	if cursor > in.lastSeq() {
+		// A page that was following an earlier run (the listener was
+		// restarted on the same address) starts again from the first.
+		cursor = 0
+		bw.WriteString("event: reset\ndata: {}\n\n")
+	}
 	if !flush() {
 		return
 	}

@@ -109,6 +109,29 @@ func TestStreamLiveAndResume(t *testing.T) {
 	}
 }
 
+// A page of an earlier run (the listener restarted on its address) is
+// told to start again, and gets everything kept.
+func TestStreamResetsAPageOfAnotherRun(t *testing.T) {
+	in := New(Config{})
+	in.Add(Exchange{Record: rec("a", "POST", "/", "", "{}")})
+	base := served(t, in)
+	s, stop := openStream(t, base+"/api/stream", http.Header{"Last-Event-ID": {"500"}})
+	defer stop()
+	if ev := s.nextEvent(); ev.name != "reset" {
+		t.Fatalf("first event %+v", ev)
+	}
+	if ev := s.nextEvent(); ev.id != "1" {
+		t.Fatalf("then %+v", ev)
+	}
+	// Up to date is not another run.
+	s2, stop2 := openStream(t, base+"/api/stream", http.Header{"Last-Event-ID": {"1"}})
+	defer stop2()
+	in.Add(Exchange{Record: rec("b", "POST", "/", "", "{}")})
+	if ev := s2.nextEvent(); ev.id != "2" {
+		t.Fatalf("an up-to-date page got %+v", ev)
+	}
+}
+
 func TestStreamTellsWhatWasMissed(t *testing.T) {
 	in := New(Config{Keep: 3})
 	for i := 0; i < 10; i++ {

@@ -273,10 +273,17 @@ function connect() {
       h("button", { type: "button", onclick: () => { missedTotal = 0; clearNotice("missed"); } }, "OK"));
     scheduleRefetch();
   });
+  es.addEventListener("reset", () => {
+    // The listener was started again: its exchanges are new ones.
+    S.lastSeq = 0;
+    closeDetail();
+    loadList();
+  });
   es.addEventListener("end", () => {
     es.close();
     setState("stopped", "down");
-    notice("end", "The source has stopped: what is shown stays, nothing new arrives.", "info");
+    notice("end", "The source has stopped: what is shown stays, nothing new arrives.", "info",
+      h("button", { type: "button", onclick: () => location.reload() }, "Reconnect"));
   });
 }
 
