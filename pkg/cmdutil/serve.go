@@ -1,12 +1,14 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -147,4 +149,24 @@ func SelfURL(a net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(ta.Port)) + "/"
+}
+
+// AbortOnSecondSignal serves a server command's stop: the first Ctrl-C (or
+// SIGTERM) cancels ctx and starts a graceful stop; another one during that
+// stop calls abort, which drops what is still in flight instead of waiting
+// for it. It returns when stopped is closed.
+func AbortOnSecondSignal(ctx context.Context, stopped <-chan struct{}, abort func()) {
+	select {
+	case <-ctx.Done():
+	case <-stopped:
+		return
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	select {
+	case <-sig:
+		abort()
+	case <-stopped:
+	}
 }

@@ -2,7 +2,6 @@ package mock
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -218,7 +217,7 @@ func (m *Mock) deliver(msg *Message, gen int, s step, req *sender.Request, attem
 // are left, asks retry to schedule the next one.
 func (m *Mock) send(msg *Message, status string, req sender.Request, attempt int, retry func(time.Duration) bool) {
 	sign := msg.API != APIKaleyraV1
-	res := m.snd.Deliver(context.Background(), req, sign)
+	res := m.snd.Deliver(m.ctx, req, sign)
 	m.stats.sent.Add(1)
 	rec := Record{Kind: KindCallback, API: msg.API, ID: msg.ID, To: msg.To, Status: status, Method: req.Method, URL: req.URL,
 		Attempt: attempt, Answer: res.Status, LatencyMS: res.LatencyMS, Signed: res.Signed, Error: res.Error}

@@ -2,7 +2,6 @@ package mock
 
 import (
 	"bytes"
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -395,7 +394,7 @@ func (m *Mock) handshake(target string) (bool, string) {
 	if err != nil {
 		return false, err.Error()
 	}
-	res := m.snd.Deliver(context.Background(), sender.Request{Name: "handshake", Method: http.MethodGet, URL: sender.JoinURL(u, "/", q)}, false)
+	res := m.snd.Deliver(m.ctx, sender.Request{Name: "handshake", Method: http.MethodGet, URL: sender.JoinURL(u, "/", q)}, false)
 	rec := Record{Kind: KindHandshake, API: APICloud, Method: http.MethodGet, URL: sender.JoinURL(u, "/", "hub.mode=subscribe&hub.verify_token=(hidden)&hub.challenge="+challenge),
 		Answer: res.Status, LatencyMS: res.LatencyMS, Error: res.Error}
 	ok := res.OK && strings.TrimSpace(res.Response) == challenge

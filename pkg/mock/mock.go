@@ -11,6 +11,7 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -154,6 +155,9 @@ type Mock struct {
 	// life follows what each message's statuses meant to the app: the
 	// statuses it was actually given, in the order it got them.
 	life atomic.Pointer[lifecycle.Tracker]
+	// ctx is cancelled by Abort: callbacks in flight are dropped.
+	ctx    context.Context
+	cancel context.CancelFunc
 	// rnd renders callbacks with the mock's clock.
 	rnd *fixture.Renderer
 
@@ -234,6 +238,7 @@ func New(cfg Config) (*Mock, error) {
 		lastInbound: map[string]time.Time{},
 	}
 	m.snd.Secret = cfg.AppSecret
+	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.life.Store(m.newTracker())
 	m.rnd = &fixture.Renderer{Now: m.sched.Now, Rand: cfg.Renderer.Rand}
 	m.SetHosts(cfg.Hosts)
@@ -290,7 +295,15 @@ func (m *Mock) Close() int {
 	n := m.sched.Close()
 	m.pool.Close()
 	m.hub.closeAll()
+	m.cancel()
 	return n
+}
+
+// Abort cancels the callbacks in flight, so a Close under way returns
+// without waiting for slow targets (a second Ctrl-C).
+func (m *Mock) Abort() {
+	m.sched.Close()
+	m.cancel()
 }
 
 // ServeHTTP answers provider API calls and the control API.

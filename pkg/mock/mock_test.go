@@ -464,3 +464,23 @@ func TestEventsStream(t *testing.T) {
 		t.Errorf("event %q", lines)
 	}
 }
+
+func TestAbortCancelsCallbacksInFlight(t *testing.T) {
+	arrived := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done() // an app that never answers
+	}))
+	defer slow.Close()
+	h := newHarness(t, Config{Delays: Delays{Sent: 0, Delivered: time.Hour, Read: time.Hour}})
+	h.do("POST", "/v1/SID/messages", form, v1Form("919812345678", slow.URL+"/cb"))
+	h.clk.Advance(0)
+	<-arrived
+	h.m.Abort()
+	if rec := h.next(KindCallback); rec.Error != "cancelled" || !rec.GaveUp {
+		t.Fatalf("aborted callback %+v", rec)
+	}
+	if n := h.m.Close(); n != 0 {
+		t.Errorf("%d callbacks still scheduled after Abort", n)
+	}
+}

@@ -9,11 +9,9 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -415,7 +413,7 @@ func (r *run) serve(ctx context.Context) error {
 	out.failed = srv.Stop // output that cannot be written ends the listener
 	out.backlog = srv.Backlog
 	stopped := make(chan struct{})
-	go abortOnSecondSignal(ctx, srv, stopped)
+	go cmdutil.AbortOnSecondSignal(ctx, stopped, srv.Abort)
 	var timedOut atomic.Bool
 	if wb.Timeout > 0 {
 		t := time.AfterFunc(wb.Timeout, func() {
@@ -441,25 +439,6 @@ func (r *run) serve(ctx context.Context) error {
 		return fmt.Errorf("writing output: %w", out.err)
 	}
 	return wb.verdict(r.hooks, stats, opts.MaxEvents, timedOut.Load(), opts.IO.ErrOut)
-}
-
-// abortOnSecondSignal: the first Ctrl-C (or SIGTERM) cancels ctx and starts
-// a graceful stop; another one during that stop drops the requests still in
-// flight instead of waiting for them.
-func abortOnSecondSignal(ctx context.Context, srv *listener.Server, stopped <-chan struct{}) {
-	select {
-	case <-ctx.Done():
-	case <-stopped:
-		return
-	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
-	select {
-	case <-sig:
-		srv.Abort()
-	case <-stopped:
-	}
 }
 
 // output renders exchanges on the consumer goroutine.

@@ -490,6 +490,12 @@ func mockRun(ctx context.Context, opts *Options) error {
 	if opts.Ready != nil {
 		opts.Ready(m)
 	}
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go cmdutil.AbortOnSecondSignal(ctx, stopped, func() {
+		_ = srv.Close()
+		m.Abort()
+	})
 	var runErr error
 	select {
 	case <-ctx.Done():
