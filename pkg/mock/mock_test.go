@@ -484,3 +484,37 @@ func TestAbortCancelsCallbacksInFlight(t *testing.T) {
 		t.Errorf("%d callbacks still scheduled after Abort", n)
 	}
 }
+
+func TestKaleyraV1SeveralRecipients(t *testing.T) {
+	a := newApp(t)
+	h := newHarness(t, Config{})
+	code, ans := h.do("POST", "/v1/SID/messages", "application/json",
+		`{"channel":"whatsapp","type":"template","template_name":"order_update","params":"Ravi,4821","from":"918012340128","to":["919812345678","+919800004004"],"callback_url":"`+a.srv.URL+`/cb"}`)
+	if code != 200 || ans["totalCount"].(float64) != 2 {
+		t.Fatalf("%d %v", code, ans)
+	}
+	data := ans["data"].([]any)
+	first, second := data[0].(map[string]any), data[1].(map[string]any)
+	uuid := strings.TrimSuffix(first["message_id"].(string), ":0")
+	if ans["id"] != uuid+":0" || second["message_id"] != uuid+":1" || second["recipient"] != "919800004004" {
+		t.Fatalf("data %v", data)
+	}
+	if rec := h.next(KindAPICall); len(rec.IDs) != 2 {
+		t.Errorf("api-call record ids %v", rec.IDs)
+	}
+	h.clk.Advance(3 * time.Second)
+	seen := map[string]int{}
+	for range 5 { // three for the first, sent and delivered for the 4004 number
+		r := h.next(KindCallback)
+		seen[r.ID+" "+r.Status]++
+	}
+	h.none(KindCallback)
+	if seen[uuid+":0 read"] != 1 || seen[uuid+":1 delivered"] != 1 || seen[uuid+":1 read"] != 0 {
+		t.Errorf("callbacks %v", seen)
+	}
+	// one refused number refuses the whole call
+	code, ans = h.do("POST", "/v1/SID/messages", form, v1Form("919812345678,919800004007", a.srv.URL))
+	if code != 400 || !strings.Contains(ans["error"].(map[string]any)["to"].(string), "919800004007") {
+		t.Errorf("%d %v", code, ans)
+	}
+}
