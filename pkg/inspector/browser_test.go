@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -464,5 +465,50 @@ func TestBrowserInspect(t *testing.T) {
 	defer mu.Unlock()
 	if len(got) != 1 || got[0].URL.Path != "/typed" || got[0].Method != "GET" || got[0].Header.Get(inspector.ReplayHeader) == "" {
 		t.Fatalf("the app got %v", got)
+	}
+}
+
+// wa-cb mock --ui: the app's API calls and the callbacks the mock made.
+func TestBrowserMock(t *testing.T) {
+	ctx := browser(t)
+	app := startListen(t)
+	dir := t.TempDir()
+	urls, _ := serve(t, []string{"mock", "--port", "0", "--ready-file", filepath.Join(dir, "mock"),
+		"--delays", "sent=10ms,delivered=20ms,read=30ms",
+		"--ui", "--ui-addr", "127.0.0.1:0", "--ui-ready-file", filepath.Join(dir, "ui")},
+		filepath.Join(dir, "mock"), filepath.Join(dir, "ui"))
+	run(t, ctx, "open the page", chromedp.Navigate(urls[1]))
+	until(t, ctx, "the live feed connects", `document.querySelector("#state").classList.contains("live")`)
+
+	form := url.Values{"channel": {"whatsapp"}, "type": {"text"}, "from": {"918012340128"}, "to": {"919812345678"},
+		"body": {"Hello from the app"}, "callback_url": {app.listen + "kaleyra/status"}}
+	req, _ := http.NewRequest("POST", urls[0]+"v1/HXAP16XXXXXX97IN/messages", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Api-Key", "key-never-shown")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("the API call got %d", resp.StatusCode)
+	}
+	until(t, ctx, "the call and its three callbacks", rowCount+` === 4`)
+	list := eval[string](t, ctx, `document.querySelector("#rows").innerText`)
+	for _, want := range []string{"api call", "text to 919812345678", "sent by mock", "sent", "delivered", "read"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the list lacks %q:\n%s", want, list)
+		}
+	}
+	run(t, ctx, "open the API call", chromedp.Click(chromedp.CSS(`#rows .row:last-child`)))
+	until(t, ctx, "its detail", `document.querySelectorAll("#detail-pane .card").length >= 3`)
+	detail := eval[string](t, ctx, `document.querySelector("#detail-pane").textContent`)
+	for _, want := range []string{"Api-Key", "[redacted]", "Hello from the app", "the mock"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("the detail lacks %q", want)
+		}
+	}
+	if strings.Contains(eval[string](t, ctx, `document.documentElement.outerHTML`), "key-never-shown") {
+		t.Error("the page holds the API key")
 	}
 }
