@@ -74,8 +74,9 @@ type Config struct {
 	// when set, the only account id accepted in Kaleyra paths.
 	APIKey string
 	SID    string
-	// CallbackProfile is the Kaleyra v2 Callback Profile URL (statuses of
-	// v2 messages go there).
+	// CallbackProfile is the Kaleyra Callback Profile URL: statuses of v2
+	// messages, and of v1 messages sent with a callback_profile_id, go
+	// there.
 	CallbackProfile string
 	// Token, when set, is the Bearer token every Cloud call must carry.
 	Token string

@@ -224,3 +224,33 @@ func TestUnservedGraphPathsAnswerInMetasShape(t *testing.T) {
 		t.Errorf("plain path: %d %v", code, ans)
 	}
 }
+
+// A Kaleyra v1 client following Kaleyra's current documentation names a
+// callback_profile_id instead of a callback_url: its statuses go to the
+// Callback Profile URL, in v1 shape; without one configured the log says
+// why none is made.
+func TestKaleyraV1CallbackProfileID(t *testing.T) {
+	a := newApp(t)
+	h := newHarness(t, Config{CallbackProfile: a.srv.URL + "/profile"})
+	code, ans := h.do("POST", "/v1/SID/messages", form, v1Form("919812345678", "", "callback_profile_id", "CP1234"))
+	if code != 200 {
+		t.Fatalf("%d %v", code, ans)
+	}
+	h.clk.Advance(3 * time.Second)
+	for range 3 {
+		if rec := h.next(KindCallback); rec.ID != ans["id"] || rec.Answer != 200 || !strings.HasPrefix(rec.URL, a.srv.URL+"/profile?id=") {
+			t.Errorf("callback %+v", rec)
+		}
+	}
+	for _, r := range a.requests() {
+		if ev := callback.Decode(r)[0]; ev.Source != "kaleyra-v1" || ev.Kind != "status" || ev.ID != ans["id"] {
+			t.Errorf("profile callback decodes to %+v", ev)
+		}
+	}
+
+	h2 := newHarness(t, Config{})
+	h2.do("POST", "/v1/SID/messages", form, v1Form("919812345678", "", "callback_profile_id", "CP1234"))
+	if rec := h2.next(KindCallbackSkipped); rec.Rule != RuleNoTarget || !strings.Contains(rec.Reason, `callback_profile_id "CP1234"`) {
+		t.Errorf("skip %+v", rec)
+	}
+}

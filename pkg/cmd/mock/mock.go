@@ -196,7 +196,7 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
 	fl.BoolVar(&opts.JSON, "json", false, "Print the event log as NDJSON (one object per API call and per callback)")
 	fl.StringVar(&opts.APIKey, "api-key", "", "Require this Kaleyra api-`KEY` (header or form field; default: any)")
 	fl.StringVar(&opts.SID, "sid", "", "Accept only this Kaleyra account `SID` in paths (default: any)")
-	fl.StringVar(&opts.CallbackProfile, "callback-profile", "", "Kaleyra v2 Callback Profile `URL`: where v2 statuses go")
+	fl.StringVar(&opts.CallbackProfile, "callback-profile", "", "Kaleyra Callback Profile `URL`: where v2 statuses go, and v1 ones sent with callback_profile_id")
 	fl.StringVar(&opts.Token, "token", "", "Require this Cloud API Bearer `TOKEN` (default: any)")
 	fl.StringVar(&opts.WebhookURL, "webhook-url", "", "Cloud API webhook `URL`: where Cloud statuses and messages go")
 	fl.StringVar(&opts.AppSecret, "app-secret", "", "Sign webhooks with X-Hub-Signature-256 using app `SECRET` (env WA_CB_APP_SECRET)")
