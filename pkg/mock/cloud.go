@@ -299,10 +299,7 @@ func (m *Mock) kaleyraV2(w http.ResponseWriter, r *http.Request) {
 	rec := Record{Kind: KindAPICall, API: APIKaleyraV2, Method: r.Method, Path: r.URL.Path}
 	refuse := func(status int, code, message string, fields map[string]string) {
 		m.stats.refused.Add(1)
-		rec.Answer, rec.Code, rec.Message = status, code, message
-		for k, v := range fields {
-			rec.Message = message + ": " + k + ": " + v
-		}
+		rec.Answer, rec.Code, rec.Message = status, code, withFields(message, fields)
 		m.emitAPI(r, rec)
 		writeJSON(w, status, kaleyraError{code, message, fields})
 	}

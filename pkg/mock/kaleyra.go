@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -30,11 +31,7 @@ func (m *Mock) kaleyraV1(w http.ResponseWriter, r *http.Request) {
 	rec := Record{Kind: KindAPICall, API: APIKaleyraV1, Method: r.Method, Path: r.URL.Path}
 	refuse := func(status int, e kaleyraError) {
 		m.stats.refused.Add(1)
-		rec.Answer, rec.Code, rec.Message = status, e.Code, e.Message
-		for k, v := range e.Error {
-			rec.Message = e.Message + ": " + k + ": " + v
-			break
-		}
+		rec.Answer, rec.Code, rec.Message = status, e.Code, withFields(e.Message, e.Error)
 		if e.Error == nil {
 			e.Error = map[string]string{}
 		}
@@ -140,6 +137,24 @@ func (m *Mock) kaleyraV1(w http.ResponseWriter, r *http.Request) {
 	for _, msg := range msgs {
 		m.accept(msg)
 	}
+}
+
+// withFields appends a parameter-keyed error object to a message, in
+// parameter order: "Invalid Input, validation failed: body: …; to: …".
+func withFields(msg string, fields map[string]string) string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		sep := "; "
+		if i == 0 {
+			sep = ": "
+		}
+		msg += sep + k + ": " + fields[k]
+	}
+	return msg
 }
 
 // uuidShape is the id shape Kaleyra v1 answers with (<uuid>:<n>); fresh
