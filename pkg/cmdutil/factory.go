@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -35,15 +36,27 @@ func NewFactory(version string, ios *iostreams.IOStreams) *Factory {
 }
 
 // OpenInput opens the file a command was given, or returns stdin for "-".
-// A file that cannot be opened is a configuration error (exit 2). Call the
-// returned close function when done.
+// A file that cannot be opened (missing, not permitted) was named wrongly:
+// a usage error (exit 2), "cannot read PATH: no such file or directory".
+// Call the returned close function when done.
 func OpenInput(path string, stdin io.Reader) (io.Reader, func() error, error) {
 	if path == "-" {
 		return stdin, func() error { return nil }, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, ConfigErrorf("%v", err)
+		return nil, nil, ConfigErrorf("cannot read %s: %w", path, PathReason(err))
 	}
 	return f, f.Close, nil
+}
+
+// PathReason is what went wrong with a file, without the operation and
+// path an *os.PathError repeats ("is a directory", not "read /tmp: is a
+// directory").
+func PathReason(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

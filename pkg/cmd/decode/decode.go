@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -64,8 +63,8 @@ Content-Length, a line that is not a header) leads its decode_error.
 Output is the same as listen: cards on a terminal, plain text otherwise,
 and with --json one wa-cb.event/v1 object per line (without the request facts
 listen adds). A payload that cannot be decoded is still printed, with its
-decode_error, and the exit status stays 0; an unreadable or empty input
-exits 1.`,
+decode_error, and the exit status stays 0; a FILE that cannot be opened
+exits 2, an unreadable or empty input exits 1.`,
 		Example: `  $ wa-cb decode body.json
   $ wa-cb fixtures show cloud-incoming-text > req.http && wa-cb decode req.http
   $ echo '?id=a2d4ef99%3A0&status=delivered&phone_number=%2B12025550143&timestamp=1580972783' | wa-cb decode
@@ -159,16 +158,16 @@ func readInput(opts *Options) ([]byte, error) {
 	var r io.Reader = opts.IO.In
 	name := "standard input"
 	if opts.File != "" && opts.File != "-" {
-		f, err := os.Open(opts.File)
+		f, closeInput, err := cmdutil.OpenInput(opts.File, opts.IO.In)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read %s: %w", opts.File, unwrapPath(err))
+			return nil, err
 		}
-		defer f.Close()
+		defer closeInput()
 		r, name = f, opts.File
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", name, unwrapPath(err))
+		return nil, fmt.Errorf("cannot read %s: %w", name, cmdutil.PathReason(err))
 	}
 	if len(data) > maxInput {
 		return nil, fmt.Errorf("cannot read %s: larger than %s", name, cmdutil.FormatSize(maxInput))
@@ -176,10 +175,3 @@ func readInput(opts *Options) ([]byte, error) {
 	return data, nil
 }
 
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}

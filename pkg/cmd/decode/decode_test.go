@@ -70,14 +70,15 @@ func Test_decodeRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	tests := []struct {
-		name    string
-		file    string
-		stdin   string
-		json    bool
-		tty     bool
-		want    []string // substrings of stdout
-		lines   int      // JSON lines expected (json mode)
-		wantErr string
+		name     string
+		file     string
+		stdin    string
+		json     bool
+		tty      bool
+		want     []string // substrings of stdout
+		lines    int      // JSON lines expected (json mode)
+		wantErr  string
+		wantExit int
 	}{
 		{name: "file plain", file: file, want: []string{"message text (cloud)\n", "  from: 972987654321\n", "  text: Body Text\n"}},
 		{name: "file json", file: file, json: true, lines: 1, want: []string{`"kind":"message"`, `"text":"Body Text"`}},
@@ -88,9 +89,9 @@ func Test_decodeRun(t *testing.T) {
 		{name: "malformed still exit 0", stdin: `{"messages":[{"from":`, want: []string{"  decode error: ", `  raw: {"messages":[{"from":`}},
 		{name: "tty cards", file: file, tty: true, want: []string{"╭", "message", "Body Text", "╯"}},
 		{name: "no request facts", file: file, json: true, lines: 1},
-		{name: "missing file", file: filepath.Join(dir, "nope.json"), wantErr: "cannot read " + filepath.Join(dir, "nope.json") + ": no such file or directory"},
-		{name: "directory", file: dir, wantErr: "cannot read " + dir},
-		{name: "empty", stdin: "  \n", wantErr: "the input is empty"},
+		{name: "missing file", file: filepath.Join(dir, "nope.json"), wantErr: "cannot read " + filepath.Join(dir, "nope.json") + ": no such file or directory", wantExit: 2},
+		{name: "directory", file: dir, wantErr: "cannot read " + dir + ": is a directory", wantExit: 1},
+		{name: "empty", stdin: "  \n", wantErr: "the input is empty", wantExit: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,8 +103,8 @@ func Test_decodeRun(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)
 				}
-				if cmdutil.ExitCode(err) != 1 {
-					t.Errorf("exit %d, want 1", cmdutil.ExitCode(err))
+				if got := cmdutil.ExitCode(err); got != tt.wantExit {
+					t.Errorf("exit %d, want %d", got, tt.wantExit)
 				}
 				return
 			}

@@ -91,7 +91,7 @@ func fileRun(ctx context.Context, opts *Options) error {
 	defer closeInput()
 	data, err := io.ReadAll(io.LimitReader(r, MaxPayload+1))
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", name, err)
+		return fmt.Errorf("cannot read %s: %w", name, cmdutil.PathReason(err))
 	}
 	if len(data) > MaxPayload {
 		return cmdutil.ConfigErrorf("%s: larger than %d bytes", name, MaxPayload)
