@@ -174,4 +174,3 @@ func readInput(opts *Options) ([]byte, error) {
 	}
 	return data, nil
 }
-
