@@ -30,7 +30,7 @@ func AddUIFlags(cmd *cobra.Command, f *UIFlags, withSwitch bool) {
 	} else {
 		f.Enabled = true
 	}
-	fl.StringVar(&f.Addr, "ui-addr", inspector.DefaultAddr, "`HOST:PORT` to serve the web inspector on (port 0 picks a free one)")
+	fl.StringVar(&f.Addr, "ui-addr", inspector.DefaultAddr, "Serve the web inspector on `HOST:PORT` (port 0 picks a free one)")
 	fl.IntVar(&f.Keep, "ui-keep", inspector.DefaultKeep, "Keep the last `N` exchanges in the web inspector")
 	fl.StringVar(&f.ReadyFile, "ui-ready-file", "", "Write the web inspector's URL to `PATH` once it serves")
 }
