@@ -280,7 +280,7 @@ func evFields(v EventView) []evField {
 		add("verified", evJoinDot(v.Handshake, v.HandshakeReason), t)
 	}
 	if len(ev.Referral) > 0 {
-		add("referral", evCompactJSON(ev.Referral, 300), evToneDim)
+		evReferral(ev.Referral, add, addText)
 	}
 	if len(ev.Extra) > 0 {
 		keys := make([]string, 0, len(ev.Extra))
@@ -848,6 +848,34 @@ func evErrText(e callback.Error) string {
 		return head + ": " + e.Detail
 	}
 	return head
+}
+
+// evReferral shows a click-to-WhatsApp ad referral by its facts: where
+// from, the ad's headline and text, its URL and media; other members, or a
+// referral that is not an object of strings, as compact JSON.
+func evReferral(raw json.RawMessage, add, addText func(k, val string, t evTone)) {
+	var r map[string]any
+	if json.Unmarshal(raw, &r) != nil || r == nil {
+		add("referral", evCompactJSON(raw, 300), evToneDim)
+		return
+	}
+	str := func(k string) string {
+		v, ok := r[k].(string)
+		if ok {
+			delete(r, k)
+		}
+		return v
+	}
+	add("referral", evJoinDot(strings.TrimSpace(str("source_type")+" "+str("source_id")), evQuoted(str("headline"))), evToneNormal)
+	addText("ad text", str("body"), evToneNormal)
+	add("ad url", str("source_url"), evToneInfo)
+	media := str("media_type")
+	add("ad media", evJoinDot(media, str("image_url"), str("video_url"), evPrefixed("thumbnail ", str("thumbnail_url"))), evToneInfo)
+	add("ad click id", str("ctwa_clid"), evToneDim)
+	if len(r) > 0 {
+		rest, _ := json.Marshal(r)
+		add("ad extra", evCompactJSON(rest, 300), evToneDim)
+	}
 }
 
 func evCompactJSON(raw json.RawMessage, max int) string {

@@ -85,6 +85,8 @@ func evGoldenCases() map[string]EventView {
 			Reply:   &callback.Reply{Kind: "list_reply", ID: "row_1", Title: "Row title", Description: "Row description"},
 			Context: &callback.Context{ID: "wamid.q", From: "1122334455667", Mentions: []string{"16315551000", "16315551099"}}}, ""), Answer: 200},
 		"message-button": {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "message", Type: "button", From: "16505551234", Text: "No", Reply: &callback.Reply{Kind: "button", ID: "No-Button-Payload", Title: "No", Payload: "No-Button-Payload"}}, ""), Answer: 200},
+		"message-referral": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "text", ID: "wamid.ref", From: "15551234567", Text: "Hi!",
+			Referral: json.RawMessage(`{"source_url":"https://fb.me/3bT9kRw2x","source_id":"120210987654321098","source_type":"ad","headline":"Spring sale: 30% off","body":"Chat with us to get your code","media_type":"image","image_url":"https://scontent.xx.fbcdn.net/v/t45.1600-4/spring-sale.jpg","ctwa_clid":"ARAkLkA8rmlFeiCktEJQ","welcome_message":{"text":"Hello"}}`)}, "valid"), Answer: 200},
 		"message-user-id": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "text", ID: "wamid.uid", FromUserID: "US.13491208655302741918", FromParentUserID: "US.ENT.11815799212886844830", Name: "Sheena Nelson", Text: "Is my order on its way?",
 			Extra: map[string]string{"from_user_id": "US.13491208655302741918", "waba_id": "102290129340398"}}, "valid"), Answer: 200},
 		"template-quality": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "template-quality", Status: "yellow", ID: "806312974732579", Timestamp: "2026-12-01T19:28:38Z",
@@ -163,6 +165,8 @@ func TestEventRows(t *testing.T) {
 		want, not []string
 	}{
 		{"message-user-id", []string{"  from user: US.13491208655302741918 · parent US.ENT.11815799212886844830\n"}, []string{"from_user_id="}},
+		{"message-referral", []string{"  referral: ad 120210987654321098 · “Spring sale: 30% off”\n", "  ad text: Chat with us to get your code\n", "  ad url: https://fb.me/3bT9kRw2x\n",
+			"  ad media: image · https://scontent.xx.fbcdn.net/v/t45.1600-4/spring-sale.jpg\n", "  ad click id: ARAkLkA8rmlFeiCktEJQ\n", `  ad extra: {"welcome_message":{"text":"Hello"}}` + "\n"}, []string{`"headline"`}},
 		{"message-button", []string{"  reply: button · id No-Button-Payload · “No”\n"}, []string{"payload No-Button-Payload"}},
 		{"template-quality", []string{"  at: 2026-12-01T19:28:38Z\n", "  template: welcome_template (en_US)\n", "  quality: GREEN → YELLOW\n", "  extra: waba_id=102290129340398\n"}, []string{"yellow at"}},
 		{"template-category", []string{"  category: UTILITY → MARKETING\n", "  template: order_shipped (en_US)\n"}, []string{"extra:", "marketing at"}},
