@@ -1,6 +1,8 @@
 package mock
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -8,6 +10,8 @@ import (
 	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
+	"github.com/wa-cb/wa-cb/pkg/fixture"
+	"github.com/wa-cb/wa-cb/pkg/sender"
 )
 
 func cloudText(to string) string {
@@ -257,4 +261,39 @@ func TestExchangesHook(t *testing.T) {
 	if !callback.VerifySignature("s3cret", r.Request.Body, r.Request.Header.Get(callback.SignatureHeader)) {
 		t.Error("the exchange does not show the signature sent")
 	}
+}
+
+// FuzzHandler sends any request to the provider APIs: every one gets an
+// answer in JSON, never a panic.
+func FuzzHandler(f *testing.F) {
+	f.Add("POST", "/v1/SID/messages", "application/x-www-form-urlencoded", []byte("channel=whatsapp&type=text&from=918012340128&to=919812345678&body=Hi&callback_url=https%3A%2F%2Fa.example%2F"))
+	f.Add("GET", "/v1/SID/messages?channel=whatsapp&to=%2B9198&type=location&location=%7B%7D", "", []byte(nil))
+	f.Add("POST", "/v2/SID/whatsapp/%2B918012340128/messages", "application/json", []byte(`{"messaging_object":{"messaging_product":"whatsapp","to":"919800004008","type":"text","text":{"body":"x"}}}`))
+	f.Add("POST", "/v21.0/106540352242922/messages", "application/json", []byte(`{"messaging_product":"whatsapp","to":"15550004005","type":"reaction","reaction":{"message_id":"wamid.X","emoji":"👍"}}`))
+	f.Add("PUT", "/v3/x", "text/plain", []byte("?"))
+	fxs, err := fixture.Bundled()
+	if err != nil {
+		f.Fatal(err)
+	}
+	m, err := New(Config{Clock: newFakeClock(), Catalog: fixture.NewCatalog(fxs), Sender: &sender.Sender{}, Window: true, MaxBody: 1 << 16})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer m.Close()
+	f.Fuzz(func(t *testing.T, method, target, ctype string, body []byte) {
+		if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "/_mock") {
+			return
+		}
+		r, err := http.NewRequest(method, "http://127.0.0.1:4290"+target, bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		r.RemoteAddr = "127.0.0.1:1"
+		r.Header.Set("Content-Type", ctype)
+		w := httptest.NewRecorder()
+		m.ServeHTTP(w, r)
+		if w.Code < 200 || w.Code > 599 || !json.Valid(w.Body.Bytes()) {
+			t.Fatalf("%s %s: answer %d %q", method, target, w.Code, w.Body)
+		}
+	})
 }

@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 	"sync"
@@ -324,12 +325,31 @@ func (m *Mock) routes() http.Handler {
 			control.ServeHTTP(w, r)
 			return
 		}
+		var h http.Handler = mux
+		if p := r.URL.Path; p != cleanPath(p) {
+			// ServeMux would redirect to the cleaned path; a provider
+			// answers such a path with an error, and so does the mock.
+			h = http.HandlerFunc(m.unknownPath)
+		}
 		if m.cfg.Exchanges != nil {
-			m.observeAPI(mux, w, r)
+			m.observeAPI(h, w, r)
 			return
 		}
-		mux.ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
 	})
+}
+
+// cleanPath is the path ServeMux would redirect p to (p itself when it
+// serves p as it is): cleaned, with a trailing slash kept.
+func cleanPath(p string) string {
+	if p == "" || p[0] != '/' {
+		return "/" + p
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }
 
 // emit reports a record to the observer and the subscribers.
