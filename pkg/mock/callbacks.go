@@ -316,6 +316,10 @@ func (m *Mock) renderStatus(msg *Message, s step) (sender.Request, error) {
 		if msg.API == APIKaleyraV2 {
 			statuses = "meta_object.value.statuses.*."
 		}
+		if msg.Group {
+			// statuses of a group message say so, beside the group's id
+			ovs = append(ovs, fixture.Override{Op: fixture.OpAdd, Path: statuses + "recipient_type", Value: "group", Flag: "mock"})
+		}
 		if msg.Opaque != "" {
 			ovs = append(ovs, fixture.Override{Op: fixture.OpAdd, Path: statuses + "biz_opaque_callback_data", Value: msg.Opaque, Flag: "mock"})
 		}

@@ -56,6 +56,9 @@ type cloudMessage struct {
 	// Opaque is biz_opaque_callback_data, which Meta returns in every
 	// status webhook of the message.
 	Opaque string
+	// Group is a message to a group (recipient_type "group"): To and
+	// Digits hold the group's id, which is no phone number.
+	Group bool
 }
 
 // parseCloudMessage validates a Cloud API message object (also the
@@ -94,11 +97,16 @@ func parseCloudMessage(body []byte) (cloudMessage, *apiError) {
 	if cm.To == "" {
 		return cm, &apiError{status: 400, code: 131008, field: "to", reason: "the parameter to is required"}
 	}
-	d, ok := phoneDigits(cm.To)
-	if !ok {
-		return cm, &apiError{status: 400, code: 100, field: "to", reason: fmt.Sprintf("invalid phone number %q", cm.To)}
+	if strings.EqualFold(str("recipient_type"), "group") {
+		// the Groups API names a group by its id
+		cm.Group, cm.Digits = true, cm.To
+	} else {
+		d, ok := phoneDigits(cm.To)
+		if !ok {
+			return cm, &apiError{status: 400, code: 100, field: "to", reason: fmt.Sprintf("invalid phone number %q", cm.To)}
+		}
+		cm.Digits = d
 	}
-	cm.Digits = d
 	cm.Opaque = str("biz_opaque_callback_data")
 	cm.Type = str("type")
 	if cm.Type == "" {
@@ -154,6 +162,14 @@ func textLen(v json.RawMessage) int {
 	return utf8.RuneCountInString(s)
 }
 
+// magic is the magic number the recipient ends with (none for a group).
+func (cm cloudMessage) magic() string {
+	if cm.Group {
+		return ""
+	}
+	return magicOf(cm.Digits)
+}
+
 // contextID is the id of the message a Cloud message replies to.
 func contextID(obj map[string]json.RawMessage) string {
 	var ctx struct {
@@ -168,7 +184,7 @@ func contextID(obj map[string]json.RawMessage) string {
 // gate applies the magic numbers that refuse at the API and the 24-hour
 // window.
 func (m *Mock) gate(cm cloudMessage, window bool) *apiError {
-	switch magicOf(cm.Digits) {
+	switch cm.magic() {
 	case MagicInvalid:
 		return &apiError{status: 400, code: 100, field: "to", reason: "invalid phone number " + cm.Digits}
 	case MagicServerError:
@@ -176,7 +192,7 @@ func (m *Mock) gate(cm cloudMessage, window bool) *apiError {
 			return &apiError{status: 500, code: 131000, field: "server", reason: "temporary failure (magic number " + cm.Digits + ": the retry succeeds)"}
 		}
 	}
-	if window && cm.Type != "template" {
+	if window && cm.Type != "template" && !cm.Group {
 		m.mu.Lock()
 		last, ok := m.lastInbound[cm.Digits]
 		m.mu.Unlock()
@@ -252,16 +268,21 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := m.cfg.Renderer.FreshID(wamidShape)
+	contact := map[string]string{"input": cm.To, "wa_id": cm.Digits}
+	if cm.Group {
+		contact = map[string]string{"input": cm.To} // a group has no wa_id
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"messaging_product": "whatsapp",
-		"contacts":          []map[string]string{{"input": cm.To, "wa_id": cm.Digits}},
+		"contacts":          []map[string]string{contact},
 		"messages":          []map[string]string{{"id": id, "message_status": "accepted"}},
 	})
 	rec.Answer, rec.ID = 200, id
 	m.emitAPI(r, rec)
 	msg := &Message{ID: id, API: APICloud, To: cm.Digits, Business: phone, Type: cm.Type, Accepted: m.sched.Now(), Context: cm.Context, Opaque: cm.Opaque,
+		Group:   cm.Group,
 		Request: RequestInfo{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Encoding: EncodingJSON, Body: jsonOrNil(body)},
-		Magic:   magicOf(cm.Digits)}
+		Magic:   cm.magic()}
 	msg.Callback = m.configuredTarget(m.cfg.WebhookURL, "webhook URL")
 	m.accept(msg)
 }
@@ -368,7 +389,8 @@ func (m *Mock) kaleyraV2(w http.ResponseWriter, r *http.Request) {
 	m.emitAPI(r, rec)
 	msg := &Message{ID: id, API: APIKaleyraV2, To: cm.Digits, Business: business, Type: cm.Type, Refs: refs, Accepted: m.sched.Now(), Context: cm.Context, Opaque: cm.Opaque,
 		Request: RequestInfo{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Encoding: EncodingJSON, Body: jsonOrNil(body)},
-		Magic:   magicOf(cm.Digits)}
+		Group:   cm.Group,
+		Magic:   cm.magic()}
 	msg.Callback = m.configuredTarget(m.cfg.CallbackProfile, "Callback Profile URL")
 	m.accept(msg)
 }

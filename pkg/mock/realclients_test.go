@@ -254,3 +254,35 @@ func TestKaleyraV1CallbackProfileID(t *testing.T) {
 		t.Errorf("skip %+v", rec)
 	}
 }
+
+// A message to a group (Groups API) names the group by its id: accepted,
+// and its statuses name the group with recipient_type "group", as Meta
+// sends them.
+func TestCloudGroupMessage(t *testing.T) {
+	a := newApp(t)
+	h := newHarness(t, Config{WebhookURL: a.srv.URL + "/webhook", Window: true})
+	const group = "Y2FwaV9ncm91cDoxNTU1MDAwMDAwMToxMjAzNjMwMDAwMDAwMDAw"
+	code, ans := h.do("POST", "/v21.0/106540352242922/messages", "application/json",
+		`{"messaging_product":"whatsapp","recipient_type":"group","to":"`+group+`","type":"text","text":{"body":"Meeting at 5"}}`)
+	if code != 200 {
+		t.Fatalf("%d %v", code, ans)
+	}
+	if c := ans["contacts"].([]any)[0].(map[string]any); c["input"] != group || c["wa_id"] != nil {
+		t.Errorf("contacts %v", c)
+	}
+	h.clk.Advance(3 * time.Second)
+	for range 3 {
+		h.next(KindCallback)
+	}
+	for _, r := range a.requests() {
+		ev := callback.Decode(r)[0]
+		if ev.Kind != "status" || ev.To != group || ev.Extra["recipient_type"] != "group" || ev.DecodeError != "" {
+			t.Errorf("webhook decodes to %+v", ev)
+		}
+	}
+	// an individual recipient still needs a phone number
+	if code, _ := h.do("POST", "/v21.0/106540352242922/messages", "application/json",
+		`{"messaging_product":"whatsapp","to":"`+group+`","type":"template","template":{"name":"x","language":{"code":"en"}}}`); code != 400 {
+		t.Errorf("a group id as an individual's number: %d", code)
+	}
+}

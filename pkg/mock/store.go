@@ -28,6 +28,8 @@ type Message struct {
 	// Timeline is what the app was given: each status in the order it
 	// arrived, with its anomalies (filled in by the control API).
 	Timeline *lifecycle.Timeline `json:"timeline,omitempty"`
+	// Group is a Cloud message to a group: To is the group's id.
+	Group bool `json:"group,omitempty"`
 	// Opaque is the Cloud message's biz_opaque_callback_data.
 	Opaque string `json:"biz_opaque_callback_data,omitempty"`
 	Magic  string `json:"magic,omitempty"`
