@@ -460,6 +460,10 @@ func evPromote(ev *callback.Event, add func(k, val string, t evTone), addText fu
 			shown[k] = true
 		}
 	}
+	// Kaleyra's mobile is the customer's number: the from or to row has it.
+	if m := x["mobile"]; m != "" && (m == ev.From || m == ev.To) {
+		shown["mobile"] = true
+	}
 	if p, ok := x["price"]; ok && ev.Pricing != nil && p == ev.Pricing.Price {
 		shown["price"] = true
 	}
