@@ -216,7 +216,7 @@ func (in *Inspector) edited(rec *record.Record, target *url.URL, ed *Edit, marke
 	}
 	if ed.Resign {
 		if in.cfg.AppSecret == "" {
-			return sender.Request{}, refuse("cannot sign: no app secret is set (--app-secret or WA_CB_APP_SECRET)")
+			return sender.Request{}, refuse("cannot sign: this inspector was given no app secret")
 		}
 		if len(body) == 0 {
 			return sender.Request{}, refuse("cannot sign an empty body")
