@@ -349,9 +349,8 @@ func (m *Mock) kaleyraV2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var env struct {
-		MessagingObject json.RawMessage   `json:"messaging_object"`
-		ExtraInfo       map[string]any    `json:"extra_info"`
-		Refs            map[string]string `json:"-"`
+		MessagingObject json.RawMessage `json:"messaging_object"`
+		ExtraInfo       map[string]any  `json:"extra_info"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
 		refuse(400, "WA400", "Incorrect payload", map[string]string{"body": "malformed JSON: " + err.Error()})
