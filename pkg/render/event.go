@@ -277,7 +277,7 @@ func evFields(v EventView) []evField {
 		case listener.HandshakeUnchecked:
 			t = evToneWarn
 		}
-		add("verified", evJoinDot(v.Handshake, v.HandshakeReason), t)
+		add("token", evJoinDot(v.Handshake, v.HandshakeReason), t)
 	}
 	if len(ev.Referral) > 0 {
 		evReferral(ev.Referral, add, addText)
@@ -286,7 +286,7 @@ func evFields(v EventView) []evField {
 		keys := make([]string, 0, len(ev.Extra))
 		for k := range ev.Extra {
 			if k == "handshake" && v.Handshake != "" || promoted[k] {
-				continue // shown as "verified", or in a row of its own
+				continue // shown as "token", or in a row of its own
 			}
 			keys = append(keys, k)
 		}
