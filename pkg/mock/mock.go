@@ -274,6 +274,10 @@ func (m *Mock) Messages() ([]Message, int) { return m.store.List() }
 // Message returns one stored message.
 func (m *Mock) Message(id string) (Message, bool) { return m.store.Get(id) }
 
+// Lifecycle is what the app was given, message by message: the statuses
+// in the order they reached it, and their anomalies (since the last reset).
+func (m *Mock) Lifecycle() *lifecycle.Tracker { return m.life.Load() }
+
 // Now is the mock's clock.
 func (m *Mock) Now() time.Time { return m.sched.Now() }
 

@@ -30,6 +30,10 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/urlcheck"
 )
 
+// summaryAnomalies is how many messages with lifecycle anomalies the
+// summary at exit shows.
+const summaryAnomalies = 10
+
 // Defaults of the mock's address.
 const (
 	DefaultHost = "127.0.0.1"
@@ -516,6 +520,10 @@ func mockRun(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, ", %d still scheduled", left)
 	}
 	fmt.Fprintln(ios.ErrOut)
+	// what the app was given that a handler must survive (duplicates, a
+	// read before delivered), as listen summarises it
+	tr := m.Lifecycle()
+	fmt.Fprint(ios.ErrOut, render.LifecycleSummary(tr.Anomalies(), tr.Anomalous(), tr.Dropped(), summaryAnomalies))
 	if runErr != nil {
 		return runErr
 	}
