@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -182,5 +183,28 @@ func TestCloseOnADevice(t *testing.T) {
 	}
 	if err := w.Close(); err != nil {
 		t.Errorf("closing a recording on a device: %v", err)
+	}
+}
+
+// BenchmarkWrite measures appending one record of a Cloud callback to a
+// file, as listen --record does for every request.
+func BenchmarkWrite(b *testing.B) {
+	w, err := Create(filepath.Join(b.TempDir(), "rec.ndjson"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	r := &Record{
+		RequestID: "3f9a0c1e-0001", ReceivedAt: time.Now(),
+		Request: Request{Method: "POST", Path: "/", Header: http.Header{"Content-Type": {"application/json"}, "User-Agent": {"x"}},
+			Body: bytes.Repeat([]byte(`{"k":"value"},`), 45)},
+		EventsJSON: [][]byte{[]byte(`{"schema":"wa-cb.event/v1","source":"cloud","kind":"message","raw":{"from":"1","id":"wamid.x","type":"text","text":{"body":"hi"}}}`)},
+		Response:   Response{Status: 200, LatencyMS: 0.3},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := w.Write(r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

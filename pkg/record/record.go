@@ -137,11 +137,18 @@ func (w *Writer) Write(rec *Record) error {
 	if rec.Schema == "" {
 		rec.Schema = Schema
 	}
-	line, err := Marshal(rec)
+	buf := linePool.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledLine {
+			linePool.Put(buf)
+		}
+	}()
+	line, err := appendRecord((*buf)[:0], rec)
 	if err != nil {
 		return err
 	}
 	line = append(line, '\n')
+	*buf = line
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.err != nil {
@@ -154,6 +161,13 @@ func (w *Writer) Write(rec *Record) error {
 	return nil
 }
 
+// linePool holds the buffers Write encodes lines in: a line is written
+// before Write returns, so its buffer serves the next one.
+var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledLine is the largest line buffer kept for reuse.
+const maxPooledLine = 1 << 20
+
 // Marshal encodes rec as one line (without the newline): the bytes an
 // encoding/json Encoder with SetEscapeHTML(false) writes for rec, with
 // rec.EventsJSON in place of the events when set. It is written by hand,
@@ -161,6 +175,15 @@ func (w *Writer) Write(rec *Record) error {
 // Strings keep <, > and & as they are, so an event's raw is byte for byte
 // the raw of the JSON stream.
 func Marshal(rec *Record) ([]byte, error) {
+	size := 1024 + len(rec.Request.Body)*5/4
+	for _, e := range rec.EventsJSON {
+		size += len(e) + 1
+	}
+	return appendRecord(make([]byte, 0, size), rec)
+}
+
+// appendRecord appends rec's line to b, as Marshal writes it.
+func appendRecord(b []byte, rec *Record) ([]byte, error) {
 	schema := rec.Schema
 	if schema == "" {
 		schema = Schema
@@ -168,11 +191,6 @@ func Marshal(rec *Record) ([]byte, error) {
 	if !finite(rec.Response.LatencyMS) || (rec.Forward != nil && !finite(rec.Forward.LatencyMS)) {
 		return nil, errors.New("record: latency is NaN or infinite")
 	}
-	size := 1024 + len(rec.Request.Body)*5/4
-	for _, e := range rec.EventsJSON {
-		size += len(e) + 1
-	}
-	b := make([]byte, 0, size)
 	b = append(b, `{"schema":`...)
 	b = jsonstr.Append(b, schema)
 	b = append(b, `,"request_id":`...)

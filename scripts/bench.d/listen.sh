@@ -48,7 +48,9 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 LUA
 rm -f "$out"/*.url "$out/record.ndjson" "$out/listen.prof"
-profile_secs=$(( (rounds * 3 * secs) + 15 ))
+# The profile covers the warm-up and the rounds (it must end before the
+# process does to be written).
+profile_secs=$(( (rounds * 3 * secs) + 4 ))
 WA_CB_CPUPROFILE="$( [ "${LISTEN_BENCH_PROFILE:-}" = 1 ] && echo "$out/listen.prof" )" WA_CB_CPUPROFILE_SECONDS="$profile_secs" \
   "$bin" listen --port 0 --ready-file "$out/listen.url" --json >"$out/events.ndjson" 2>"$out/listen.err" &
 lpid=$!
@@ -135,6 +137,7 @@ answered="$(sed -n 's/^Stopped: \([0-9]*\) request.*/\1/p' "$out/listen.err")"
 ranswered="$(sed -n 's/^Stopped: \([0-9]*\) request.*/\1/p' "$out/record.err")"
 lines="$(wc -l <"$out/events.ndjson" | tr -d ' ')"
 rlines="$(wc -l <"$out/record.ndjson" | tr -d ' ')"
+rm -f "$out"/*.ndjson # hundreds of MB, counted
 
 med_l="$(awk '{ print $1 / $3 }' "$out/ratios" | median)"
 med_r="$(awk '{ print $2 / $3 }' "$out/ratios" | median)"
