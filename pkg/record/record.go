@@ -114,13 +114,34 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Writer appends records to a file, one line each, written as soon as the
-// exchange completes so that a crash loses nothing already answered.
+// Writer appends records to a file, one line each. Write never waits for
+// the disk: it adds the line to the pending ones, and a writer goroutine
+// writes everything pending in one write(2). While records keep coming it
+// lets them gather for a moment (lingerFor) before each write, so that
+// many share one system call; after a pause the next one is written at
+// once. Flush waits for the pending lines; Close writes them all, syncs and
+// closes. Lines are whole and never interleave.
 type Writer struct {
-	mu  sync.Mutex
-	f   *os.File
-	err error
+	mu      sync.Mutex
+	changed sync.Cond // signalled after each write
+	f       *os.File
+	err     error  // the first failed write: every later Write returns it
+	pending []byte // whole lines not yet handed to write(2)
+	spare   []byte // the buffer of the last write, reused
+	added   uint64 // lines ever added to pending
+	written uint64 // lines ever written (or failed)
+	closed  bool
+	wake    chan struct{} // holds a token while lines may be pending
+	done    chan struct{} // closed when the writer goroutine has ended
+	onError func(error)   // told of the first failed write
 }
+
+// The writer lingers only when its last write was less than busyWithin
+// ago (records keep coming), and then for lingerFor.
+const (
+	busyWithin = 2 * time.Millisecond
+	lingerFor  = 500 * time.Microsecond
+)
 
 // Create opens path for appending (creating it if needed).
 func Create(path string) (*Writer, error) {
@@ -128,18 +149,38 @@ func Create(path string) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Writer{f: f}, nil
+	w := &Writer{f: f, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	w.changed.L = &w.mu
+	go w.run()
+	return w, nil
 }
 
-// Write appends one record. It is safe for concurrent use; each record is
-// one write(2) of a whole line, so lines never interleave.
+// OnError sets a function told, once, of the first write that fails (on
+// the writer's goroutine, as soon as it happens). Set it before the first
+// Write.
+func (w *Writer) OnError(f func(error)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.onError = f
+}
+
+// errClosed is returned by a Write after Close.
+var errClosed = errors.New("record: writer closed")
+
+// maxSpare is the largest write buffer kept for reuse.
+const maxSpare = 1 << 20
+
+// Write queues one record for writing. It is safe for concurrent use. It
+// returns the error of an earlier failed write, if any: once a write has
+// failed, nothing more is written.
 func (w *Writer) Write(rec *Record) error {
 	if rec.Schema == "" {
 		rec.Schema = Schema
 	}
+	// Encoded outside the lock, in a pooled buffer, then copied in.
 	buf := linePool.Get().(*[]byte)
 	defer func() {
-		if cap(*buf) <= maxPooledLine {
+		if cap(*buf) <= maxSpare {
 			linePool.Put(buf)
 		}
 	}()
@@ -147,26 +188,78 @@ func (w *Writer) Write(rec *Record) error {
 	if err != nil {
 		return err
 	}
-	line = append(line, '\n')
 	*buf = line
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.err != nil {
+	switch {
+	case w.err != nil:
 		return w.err
+	case w.closed:
+		return errClosed
 	}
-	if _, err := w.f.Write(line); err != nil {
-		w.err = err
-		return err
+	w.pending = append(append(w.pending, line...), '\n')
+	w.added++
+	select { // under mu: Close cannot have closed wake yet
+	case w.wake <- struct{}{}:
+	default:
 	}
 	return nil
 }
 
-// linePool holds the buffers Write encodes lines in: a line is written
-// before Write returns, so its buffer serves the next one.
+// linePool holds the buffers Write encodes lines in.
 var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// maxPooledLine is the largest line buffer kept for reuse.
-const maxPooledLine = 1 << 20
+// run writes what is pending each time it is woken, until Close.
+func (w *Writer) run() {
+	defer close(w.done)
+	var last time.Time
+	for range w.wake {
+		if time.Since(last) < busyWithin {
+			time.Sleep(lingerFor)
+		}
+		w.writePending()
+		last = time.Now()
+	}
+	w.writePending()
+}
+
+func (w *Writer) writePending() {
+	w.mu.Lock()
+	buf, upto := w.pending, w.added
+	w.pending = w.spare[:0]
+	failed := w.err != nil
+	w.mu.Unlock()
+	var err error
+	if len(buf) > 0 && !failed {
+		_, err = w.f.Write(buf)
+	}
+	w.mu.Lock()
+	var tell func(error)
+	if err != nil && w.err == nil {
+		w.err = err
+		tell = w.onError
+	}
+	w.written = upto
+	if cap(buf) <= maxSpare {
+		w.spare = buf[:0]
+	}
+	w.changed.Broadcast()
+	w.mu.Unlock()
+	if tell != nil {
+		tell(err)
+	}
+}
+
+// Flush waits until every record written so far is in the file (or has
+// failed) and returns the first write error.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.written < w.added {
+		w.changed.Wait()
+	}
+	return w.err
+}
 
 // Marshal encodes rec as one line (without the newline): the bytes an
 // encoding/json Encoder with SetEscapeHTML(false) writes for rec, with
@@ -325,13 +418,27 @@ func appendHeader(b []byte, h http.Header) []byte {
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
-// Close syncs the file to disk and closes it.
+// Close writes every pending record, syncs the file to disk and closes
+// it. It returns the first error of a write, the sync or the close.
 func (w *Writer) Close() error {
 	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return errClosed
+	}
+	w.closed = true
+	w.mu.Unlock()
+	close(w.wake)
+	<-w.done
+	w.mu.Lock()
 	defer w.mu.Unlock()
-	err := w.f.Sync()
-	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) {
-		err = nil // a pipe or a device: there is nothing to sync
+	err := w.err
+	serr := w.f.Sync()
+	if errors.Is(serr, syscall.EINVAL) || errors.Is(serr, syscall.ENOTSUP) {
+		serr = nil // a pipe or a device: there is nothing to sync
+	}
+	if err == nil {
+		err = serr
 	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr

@@ -179,9 +179,9 @@ func TestReaderNamesOtherWaCbFormats(t *testing.T) {
 	}
 }
 
-// Write returns only once its own line is in the file, even when other
-// writers' lines share the write.
-func TestWriteReturnsOnceWritten(t *testing.T) {
+// After Flush, every record written so far is in the file, whichever
+// writers' lines shared a write.
+func TestFlushWritesEverything(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rec.ndjson")
 	w, err := Create(path)
 	if err != nil {
@@ -198,34 +198,76 @@ func TestWriteReturnsOnceWritten(t *testing.T) {
 				t.Error(err)
 				return
 			}
+			if err := w.Flush(); err != nil {
+				t.Error(err)
+			}
 			b, err := os.ReadFile(path)
 			if err != nil || !bytes.Contains(b, []byte(`"request_id":"`+id+`"`)) {
-				t.Errorf("Write of %s returned before its line was written (%v)", id, err)
+				t.Errorf("after Flush, %s is not in the file (%v)", id, err)
 			}
 		}(i)
 	}
 	wg.Wait()
 }
 
-// A failed write fails that Write and every later one; nothing more is
-// written.
+// A failed write is told once, returned by Flush, by every later Write
+// and by Close; nothing more is written.
 func TestWriteFailureSticks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rec.ndjson")
 	w, err := Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var told []error
+	w.OnError(func(err error) { told = append(told, err) })
 	if err := w.Write(&Record{RequestID: "a", Request: Request{Method: "GET"}}); err != nil {
 		t.Fatal(err)
 	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	w.f.Close() // the disk goes away
+	_ = w.Write(&Record{RequestID: "b", Request: Request{Method: "GET"}})
+	if err := w.Flush(); err == nil {
+		t.Fatal("Flush after a failed write: no error")
+	}
 	for i := 0; i < 2; i++ {
-		if err := w.Write(&Record{RequestID: "b", Request: Request{Method: "GET"}}); err == nil {
+		if err := w.Write(&Record{RequestID: "c", Request: Request{Method: "GET"}}); err == nil {
 			t.Fatalf("write %d after the file failed: no error", i)
 		}
+	}
+	if err := w.Close(); err == nil {
+		t.Error("Close after a failed write: no error")
+	}
+	if len(told) != 1 {
+		t.Errorf("OnError was told %d times (%v), want once", len(told), told)
 	}
 	b, _ := os.ReadFile(path)
 	if strings.Count(string(b), "\n") != 1 {
 		t.Errorf("file %q, want the one line written before the failure", b)
+	}
+}
+
+// Close writes what is pending; a Write after Close fails.
+func TestCloseWritesPending(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.ndjson")
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		if err := w.Write(&Record{RequestID: "r", Request: Request{Method: "GET"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(&Record{RequestID: "late", Request: Request{Method: "GET"}}); err == nil {
+		t.Error("Write after Close: no error")
+	}
+	b, _ := os.ReadFile(path)
+	if n := strings.Count(string(b), "\n"); n != 100 {
+		t.Errorf("%d lines after Close, want 100", n)
 	}
 }

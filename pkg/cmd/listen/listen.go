@@ -292,6 +292,7 @@ func build(opts *Options) (*run, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot open --record file: %w", err)
 		}
+		w.OnError(h.recordFailed)
 		h.rec = w
 	}
 	if h.until != nil || h.red != nil || h.rec != nil || opts.UI.Enabled {

@@ -257,12 +257,18 @@ func (h *hooks) answered(ex *listener.Exchange) {
 	}
 	if h.rec != nil {
 		if err := h.rec.Write(rec); err != nil {
-			h.recOnce.Do(func() {
-				h.recErr = err
-				fmt.Fprintf(h.errOut, "wa-cb: writing the recording failed: %v (the listener goes on; the exit code will be 1)\n", err)
-			})
+			h.recordFailed(err)
 		}
 	}
+}
+
+// recordFailed reports the first failure of the recording (a Write that
+// returned it, or the writer that met it).
+func (h *hooks) recordFailed(err error) {
+	h.recOnce.Do(func() {
+		h.recErr = err
+		fmt.Fprintf(h.errOut, "wa-cb: writing the recording failed: %v (the listener goes on; the exit code will be 1)\n", err)
+	})
 }
 
 // match counts the --until matches among ex's encoded events.
