@@ -110,7 +110,7 @@ func (m *Mock) kaleyraV1(w http.ResponseWriter, r *http.Request) {
 	} else if profile := p.Get("callback_profile_id"); profile != "" {
 		// Kaleyra's current way: no callback_url, the statuses go to the
 		// account's Callback Profile that the request names.
-		target = m.configuredTarget(m.cfg.CallbackProfile, "--callback-profile (the Callback Profile URL of callback_profile_id "+strconv.Quote(profile)+")")
+		target = m.configuredTarget(m.cfg.CallbackProfile, "Callback Profile URL (for callback_profile_id "+strconv.Quote(profile)+")")
 	}
 	type item struct {
 		MessageID string `json:"message_id"`

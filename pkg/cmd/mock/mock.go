@@ -700,13 +700,10 @@ func flagHint(r mock.Record) string {
 		}
 		return " (--route " + host + "=http://127.0.0.1:PORT delivers its callbacks to your app)"
 	case mock.RuleNoTarget:
-		switch r.API {
-		case mock.APICloud:
+		if r.API == mock.APICloud {
 			return " (--webhook-url)"
-		case mock.APIKaleyraV2:
-			return " (--callback-profile)"
 		}
-		return " (--incoming-url)"
+		return " (--callback-profile)" // v2, and v1 with callback_profile_id
 	case mock.RuleLoopback:
 		return " (--strict)"
 	}
