@@ -93,4 +93,4 @@ once="$(sed -E 's/&timestamp=[0-9]+//' "$out/callbacks.log" | sort | uniq -c | a
 awk -v g="$got" -v w="$want" -v o="$once" 'BEGIN {
   printf "callbacks received vs made (3 per message): %d vs %d = %.2f (target 1.00); %d of them exactly once\n", g, w, g / w, o }'
 awk -v a="$t0" -v b="$t1" 'BEGIN { printf "  the last callbacks arrived %.1fs after the last API call\n", b - a }'
-tail -n 1 "$out/mock.err" | sed 's/^/  mock: /'
+grep -E '^(Stopped|Lifecycle):' "$out/mock.err" | sed 's/^/  mock: /'
