@@ -301,6 +301,11 @@ func evFields(v EventView) []evField {
 		addText("failure", v.Failure, evToneBad)
 	}
 	addText("decode error", ev.DecodeError, evToneBad)
+	if ev.Kind == callback.KindUnknown && ev.DecodeError == "" && v.Failure == "" && len(ev.Raw) > 0 {
+		// Decoded but of no kind wa-cb knows (a Meta array such as calls,
+		// a form of unknown fields): what it holds is all there is to see.
+		addText("raw", evCompactJSON(ev.Raw, evCardRawMax), evToneDim)
+	}
 	return fs
 }
 
