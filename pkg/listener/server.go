@@ -354,10 +354,16 @@ func (st *Stats) Add(ex *Exchange) {
 		st.TooLarge++
 	case ex.ReadError != "":
 		st.Unreadable++
-	default:
+	}
+	// Every event written is counted by kind, so that the kinds add up to
+	// the events (a 413's is unknown); a refused or unreadable request's
+	// decode_error is counted as such, not as a decode error.
+	for i := range ex.Events {
+		st.Kinds[ex.Events[i].Kind]++
+	}
+	if !ex.TooLarge && ex.ReadError == "" {
 		for i := range ex.Events {
 			ev := &ex.Events[i]
-			st.Kinds[ev.Kind]++
 			if ev.Kind == callback.KindStatus && ev.Status != "" {
 				st.Statuses[ev.Status]++
 			}

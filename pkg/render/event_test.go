@@ -320,7 +320,7 @@ func TestListenSummary(t *testing.T) {
 		st.Add(ex)
 	}
 	got := ListenSummary(st)
-	want := "3 requests, 5 events (1 message, 2 status [1 delivered, 1 failed], 1 unknown); 1 decode error; 2 signature failures (1 invalid, 1 missing); 1 too large (413)"
+	want := "3 requests, 5 events (1 message, 2 status [1 delivered, 1 failed], 2 unknown); 1 decode error; 2 signature failures (1 invalid, 1 missing); 1 too large (413)"
 	if got != want {
 		t.Errorf("summary\n got %s\nwant %s", got, want)
 	}
