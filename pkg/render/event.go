@@ -149,7 +149,8 @@ type evField struct {
 // evBad reports whether the event is flagged (red border, ✗ or ! mark).
 func evBad(v EventView) bool {
 	ev := &v.Event
-	return ev.DecodeError != "" || ev.Status == "failed" || ev.Kind == callback.KindError ||
+	failed := ev.Status == "failed" || ev.Kind == callback.KindStatus && ev.Status == "not-sent"
+	return ev.DecodeError != "" || failed || ev.Kind == callback.KindError ||
 		ev.Signature == callback.SignatureInvalid || v.Handshake == listener.HandshakeRejected ||
 		v.Failure != "" || (v.Answer >= 400)
 }

@@ -91,6 +91,8 @@ func evGoldenCases() map[string]EventView {
 			Extra: map[string]string{"mobile": "919812345678", "company_id": "Z5bf5d8"}}, ""), Answer: 200},
 		"unknown-array": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "unknown", ID: "wacid.X", BusinessNumber: "15550783881",
 			Extra: map[string]string{"array": "calls"}, Raw: json.RawMessage(`{"id": "wacid.X", "from": "16505551234", "event": "connect", "direction": "USER_INITIATED"}`)}, "valid"), Answer: 200},
+		"status-not-sent": {Event: evListenFacts(callback.Event{Source: "kaleyra-v1", Kind: "status", Status: "not-sent", ID: "e0aa50b9:0", To: "+919812345678",
+			Error: &callback.Error{Code: "E1305", Title: "Template not approved"}}, ""), Answer: 200},
 		"message-user-id": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "message", Type: "text", ID: "wamid.uid", FromUserID: "US.13491208655302741918", FromParentUserID: "US.ENT.11815799212886844830", Name: "Sheena Nelson", Text: "Is my order on its way?",
 			Extra: map[string]string{"from_user_id": "US.13491208655302741918", "waba_id": "102290129340398"}}, "valid"), Answer: 200},
 		"template-quality": {Event: evListenFacts(callback.Event{Source: "cloud", Kind: "template-quality", Status: "yellow", ID: "806312974732579", Timestamp: "2026-12-01T19:28:38Z",
@@ -421,6 +423,22 @@ func TestLimitLines(t *testing.T) {
 
 // TestCardTitleKeepsClockAndAnswer: a title too long for the card (a long
 // account-level status, a narrow terminal) never cuts off the answer.
+// TestFailedStatusesFlagged: a status that never reached the customer is
+// flagged, in every form, without relying on colour.
+func TestFailedStatusesFlagged(t *testing.T) {
+	cases := evGoldenCases()
+	for _, name := range []string{"status-failed", "status-not-sent"} {
+		v := cases[name]
+		if got := evPlain(v); !strings.HasPrefix(got, "status "+v.Event.Status+" (kaleyra-v1) !\n") {
+			t.Errorf("%s: plain header %q", name, strings.SplitN(got, "\n", 2)[0])
+		}
+		card := NewEventPrinterFor(build(io.Discard, false, 80), true).Event(v)
+		if !strings.Contains(strings.SplitN(card, "\n", 3)[1], "✗ status "+v.Event.Status) {
+			t.Errorf("%s: card title without ✗:\n%s", name, card)
+		}
+	}
+}
+
 func TestCardTitleKeepsClockAndAnswer(t *testing.T) {
 	for _, width := range []int{32, 40, 80, 100} {
 		p := NewEventPrinterFor(build(io.Discard, false, width), true)
