@@ -47,7 +47,7 @@ is read only when - is given) is one of:
   a URL                        https://example.com/cb?id=...&status=delivered
   a path or request line       /cb?id=...   GET /cb?id=... HTTP/1.1
   a query string or form body  ?id=...&status=...   id=...&status=...
-  a line of a recording        {"schema":"wa-cb.record/v1",...} (listen --record)
+  a line of a recording        {"schema":"wa-cb.record/v1",...} (--record)
 Nothing is unescaped or re-encoded before decoding: a recording's request is
 decoded with the method, path, query, headers and body it arrived with.
 

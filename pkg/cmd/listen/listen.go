@@ -178,11 +178,11 @@ Status events tell their message's story (order, gaps, duplicates, misses).
   --verify-token TOKEN   answer Meta's subscription handshake, checking TOKEN
   --app-secret SECRET    check X-Hub-Signature-256 (--require-signature: 401
                          to Cloud requests that are not validly signed)
-  --forward-to URL       pass every callback on to your app, answer with its answer
+  --forward-to URL       pass every callback on to your app; answer as it does
   --record FILE          keep every exchange; wa-cb replay sends them again
-  --fail-every N         answer like a failing app (also --status, --delay, --fail-rate)
-  --until EXPR           exit 0 once an event matches a jq expression (3 on --timeout)
-  --ui                   the same exchanges in a browser, with replay (127.0.0.1:4281)
+  --fail-every N         a failing app: also --status, --delay, --fail-rate
+  --until EXPR           exit 0 once an event matches jq EXPR (3 on --timeout)
+  --ui                   the same exchanges in a browser (127.0.0.1:4281)
 
 --redact masks phone numbers and WhatsApp ids wherever they appear, user ids,
 names, message text and captions, reply titles and descriptions, button texts

@@ -3,6 +3,7 @@ package root
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -117,5 +118,24 @@ func TestGroupCommandWithoutArgsShowsHelp(t *testing.T) {
 	}
 	if out := f.IOStreams.Out.(interface{ String() string }).String(); !strings.Contains(out, "Commands:") {
 		t.Errorf("help not shown:\n%s", out)
+	}
+}
+
+// TestHelpFitsEightyColumns: the text of --help above its usage line is
+// laid out for an 80-column terminal, its tables too (examples are
+// commands to copy: they stay whole).
+func TestHelpFitsEightyColumns(t *testing.T) {
+	for _, path := range [][]string{{}, {"listen"}, {"decode"}, {"send"}, {"send", "fixture"}, {"send", "lifecycle"}, {"send", "file"},
+		{"replay"}, {"fixtures"}, {"fixtures", "list"}, {"fixtures", "show"}, {"validate-url"}, {"version"}} {
+		root, _ := newTestRoot(t)
+		cmd, _, err := root.Find(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(cmd.Long, "\n") {
+			if n := utf8.RuneCountInString(line); n > 80 {
+				t.Errorf("wa-cb %s --help: a line of %d columns: %q", strings.Join(path, " "), n, line)
+			}
+		}
 	}
 }

@@ -22,15 +22,16 @@ Where it goes: --to URL, by default the local listener http://127.0.0.1:4280/
 (run wa-cb listen in another terminal). The fixture's path is appended to
 --to's path ("/" adds nothing) and its query string to --to's query:
 
-  --to https://example.com/hooks/wa   + status-sent  -> GET https://example.com/hooks/wa?id=...
-  --to https://example.com/wa?key=k1  + status-sent  -> GET https://example.com/wa?key=k1&id=...
+  --to https://app.example/hooks/wa   + status-sent -> GET …/hooks/wa?id=...
+  --to https://app.example/wa?key=k1  + status-sent -> GET …/wa?key=k1&id=...
 
 Signing: with --app-secret (or WA_CB_APP_SECRET) the body is signed with
 X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, exact bytes sent)>, as
-Meta signs Cloud API callbacks (plus the older X-Hub-Signature: sha1=<hex>). Cloud and Kaleyra v2 fixtures are signed;
-Kaleyra v1 and on-premises senders do not sign, so their fixtures are not
-(a fixture can say otherwise with "signed" in _meta); GET requests have no
-body and are never signed. send file signs any body.
+Meta signs Cloud API callbacks (plus the older X-Hub-Signature: sha1=<hex>).
+Cloud and Kaleyra v2 fixtures are signed; Kaleyra v1 and on-premises senders
+do not sign, so their fixtures are not (a fixture can say otherwise with
+"signed" in _meta); GET requests have no body and are never signed. send
+file signs any body.
 
 Each delivery prints the target, method, response status, latency and the
 start of the response body; --json prints one JSON object per delivery.

@@ -75,8 +75,8 @@ kv2-status-<status>, onprem-status-<status>, cloud-status-<status>), so your
 own fixtures of those names are used when they replace the bundled ones.
 
 Timestamps follow the lifecycle (each status a second after the previous,
-the last one now), whatever order the callbacks are delivered in. Real senders do not promise
-order or uniqueness, so a handler should survive:
+the last one now), whatever order the callbacks are delivered in. Real
+senders do not promise order or uniqueness, so a handler should survive:
 
   --out-of-order   the last two statuses swap places (read before delivered)
   --shuffle        a random order
