@@ -217,9 +217,13 @@ func (m *Mock) deliver(msg *Message, gen int, s step, req *sender.Request, attem
 // are left, asks retry to schedule the next one.
 func (m *Mock) send(msg *Message, status string, req sender.Request, attempt int, retry func(time.Duration) bool) {
 	sign := msg.API != APIKaleyraV1
+	// the wall clock, as the app's calls are stamped: the inspector lists
+	// both in the order they really happened, even after the mock's clock
+	// was advanced
+	sentAt := time.Now()
 	res := m.snd.Deliver(m.ctx, req, sign)
 	m.stats.sent.Add(1)
-	rec := Record{Kind: KindCallback, API: msg.API, ID: msg.ID, To: msg.To, Status: status, Method: req.Method, URL: req.URL,
+	rec := Record{Kind: KindCallback, Time: m.sched.Now(), API: msg.API, ID: msg.ID, To: msg.To, Status: status, Method: req.Method, URL: req.URL,
 		Attempt: attempt, Answer: res.Status, LatencyMS: res.LatencyMS, Signed: res.Signed, Error: res.Error}
 	if !res.OK {
 		rec.Response = res.Response
@@ -253,7 +257,7 @@ func (m *Mock) send(msg *Message, status string, req sender.Request, attempt int
 	})
 	m.emit(rec)
 	if m.cfg.Exchanges != nil {
-		m.observeCallback(req, res, rec)
+		m.observeCallback(req, res, rec, sentAt)
 	}
 }
 

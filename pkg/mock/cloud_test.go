@@ -251,9 +251,20 @@ func TestExchangesHook(t *testing.T) {
 		!strings.Contains(api.Record.Response.Body, `"messaging_product":"whatsapp"`) || api.Log.Kind != KindAPICall {
 		t.Fatalf("api exchange %+v", api)
 	}
+	before := time.Now()
 	h.clk.Advance(200 * time.Millisecond)
 	sent := <-got
 	r := sent.Record
+	// stamped like the app's calls, by the wall clock, when it went out
+	if r.ReceivedAt.Before(before.Add(-time.Second)) || r.ReceivedAt.After(time.Now()) || r.ReceivedAt.Location() != time.UTC {
+		t.Errorf("callback exchange ReceivedAt %v, want the time it was sent (about %v)", r.ReceivedAt, before)
+	}
+	if !api.Record.ReceivedAt.IsZero() && r.ReceivedAt.Before(api.Record.ReceivedAt) {
+		t.Errorf("callback stamped %v, before the call that caused it (%v)", r.ReceivedAt, api.Record.ReceivedAt)
+	}
+	if sent.Log.Time.IsZero() {
+		t.Error("the callback's log record has no time")
+	}
 	if sent.Origin != OriginSent || r.Request.Method != "POST" || r.Request.Path != "/hook" || r.Response.Status != 200 ||
 		len(r.Events) != 1 || r.Events[0].Status != "sent" || sent.Log.Kind != KindCallback {
 		t.Fatalf("sent exchange %+v", sent)

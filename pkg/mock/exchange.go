@@ -81,8 +81,9 @@ func (m *Mock) observeAPI(next http.Handler, w http.ResponseWriter, r *http.Requ
 	m.cfg.Exchanges(Exchange{Origin: OriginAPI, Record: rec, Log: log})
 }
 
-// observeCallback hands a delivered callback to Config.Exchanges.
-func (m *Mock) observeCallback(req sender.Request, res sender.Result, log Record) {
+// observeCallback hands a delivered callback to Config.Exchanges; sentAt
+// (wall clock) is when it went out.
+func (m *Mock) observeCallback(req sender.Request, res sender.Result, log Record, sentAt time.Time) {
 	u, err := url.Parse(req.URL)
 	if err != nil {
 		return
@@ -91,7 +92,7 @@ func (m *Mock) observeCallback(req sender.Request, res sender.Result, log Record
 	rec := &record.Record{
 		Schema:     record.Schema,
 		RequestID:  m.cfg.Renderer.FreshID(uuidShape),
-		ReceivedAt: log.Time.UTC(),
+		ReceivedAt: sentAt.UTC(),
 		Request:    record.Request{Method: req.Method, Path: cr.Path, RawQuery: cr.RawQuery, Host: u.Host, Header: req.Header.Clone(), Body: req.Body},
 		Events:     callback.Decode(cr),
 		Response:   record.Response{Status: res.Status, Body: res.Response, LatencyMS: res.LatencyMS, Reason: res.Error},
