@@ -30,6 +30,10 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/urlcheck"
 )
 
+// maxWorkers bounds --callback-workers: each is a goroutine and, while
+// it waits on the app, a connection.
+const maxWorkers = 1024
+
 // summaryAnomalies is how many messages with lifecycle anomalies the
 // summary at exit shows.
 const summaryAnomalies = 10
@@ -65,6 +69,9 @@ type Options struct {
 	Keep    int
 	Routes  map[string]*url.URL
 	Timeout time.Duration
+	// Workers deliver callbacks; an app that hangs holds one each until
+	// Timeout.
+	Workers int
 
 	Whitelist      *urlcheck.Whitelist
 	EntryWarnings  []urlcheck.EntryWarning
@@ -124,6 +131,9 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
   # Meta Cloud API: signed webhooks, after the verification handshake
   $ wa-cb mock --webhook-url http://127.0.0.1:3000/webhook --app-secret s3cret --verify-token vt --token T
 
+  # an app that answers slowly: more callbacks in flight, each cut after 2s
+  $ wa-cb mock --callback-workers 32 --callback-timeout 2s
+
   # every call and callback in the browser
   $ wa-cb mock --ui --speed 10
 
@@ -154,6 +164,9 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
 			}
 			if opts.Keep < 1 {
 				return cmdutil.FlagErrorf("invalid --keep %d: want 1 or more", opts.Keep)
+			}
+			if opts.Workers < 1 || opts.Workers > maxWorkers {
+				return cmdutil.FlagErrorf("invalid --callback-workers %d: want 1 to %d", opts.Workers, maxWorkers)
 			}
 			if opts.Routes, err = ParseRoutes(routes); err != nil {
 				return cmdutil.FlagErrorf("--route: %v", err)
@@ -215,13 +228,14 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
 	fl.BoolVar(&opts.Window, "window", false, "Refuse free-form Cloud messages outside the customer's 24-hour window (131047)")
 	fl.IntVar(&opts.Keep, "keep", mock.DefaultKeep, "Keep the latest `N` messages for the control API (older ones dropped and counted)")
 	fl.DurationVar(&opts.Timeout, "callback-timeout", 10*time.Second, "Give up on a callback attempt after `DURATION`")
+	fl.IntVar(&opts.Workers, "callback-workers", mock.DefaultWorkers, "Deliver callbacks on `N` workers at once (an app that hangs holds one until --callback-timeout)")
 	cmdutil.SetDetails(cmd, details())
 	cmdutil.AddUIFlags(cmd, &opts.UI, true)
 	cmdutil.FlagGroup(cmd, "Serving", "addr", "port", "ready-file", "json", "keep")
 	cmdutil.FlagGroup(cmd, "Web inspector", "ui", "ui-addr", "ui-keep", "ui-ready-file")
 	cmdutil.FlagGroup(cmd, "Kaleyra", "api-key", "sid", "callback-profile", "incoming-url")
 	cmdutil.FlagGroup(cmd, "Meta Cloud", "token", "webhook-url", "app-secret", "verify-token", "window")
-	cmdutil.FlagGroup(cmd, "Callback", "delays", "speed", "callback-timeout", "whitelist", "whitelist-file", "strict", "route")
+	cmdutil.FlagGroup(cmd, "Callback", "delays", "speed", "callback-timeout", "callback-workers", "whitelist", "whitelist-file", "strict", "route")
 	cmd.AddCommand(newCmdNumbers(f))
 	return cmd
 }
@@ -273,6 +287,11 @@ Magic recipients (the number's last four digits):
 `)
 	b.WriteString(magicList())
 	b.WriteString(`Every other number goes sent → delivered → read.
+
+Callbacks go out from --callback-workers workers (default 8); a callback
+that falls due while all are busy waits, late but not lost. An app that
+hangs holds a worker until --callback-timeout, so a hanging app with more
+messages in flight than workers delays every callback behind them.
 
 A callback answered with a non-2xx status (or not answered) is tried again,
 4 tries in all, after 1s, 4s and 16s (divided by --speed): wa-cb's policy,
@@ -420,6 +439,7 @@ func mockRun(ctx context.Context, opts *Options) error {
 		Delays: opts.Delays, Speed: opts.Speed,
 		Checker:   urlcheck.New(urlcheck.Options{Whitelist: opts.Whitelist}),
 		Whitelist: opts.Whitelist != nil, Strict: opts.Strict, Routes: opts.Routes, Window: opts.Window, Keep: opts.Keep,
+		Workers: opts.Workers,
 		Catalog: cat, Sender: &sender.Sender{Client: client, UserAgent: sender.UserAgent(f.AppVersion)},
 		Observe: out.record, Exchanges: exchanges,
 	})

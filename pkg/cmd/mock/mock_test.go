@@ -148,6 +148,12 @@ func TestFlags(t *testing.T) {
 	if o.Whitelist == nil || o.Whitelist.Len() != 3 || o.AppSecret != "s3cret" || o.Port != 0 || o.Delays.Read != 5*time.Second || o.Speed != 10 {
 		t.Errorf("options %+v", o)
 	}
+	if o.Workers != mock.DefaultWorkers {
+		t.Errorf("callback workers %d by default, want %d", o.Workers, mock.DefaultWorkers)
+	}
+	if o, err := run("--callback-workers", "32"); err != nil || o.Workers != 32 {
+		t.Errorf("--callback-workers 32: %+v, %v", o, err)
+	}
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -155,6 +161,8 @@ func TestFlags(t *testing.T) {
 		{[]string{"--whitelist", "co.uk"}, "public suffix"},
 		{[]string{"--whitelist-file", dir + "/missing"}, "cannot read whitelist file"},
 		{[]string{"--keep", "0"}, "invalid --keep"},
+		{[]string{"--callback-workers", "0"}, "invalid --callback-workers 0: want 1 to 1024"},
+		{[]string{"--callback-workers", "5000"}, "invalid --callback-workers"},
 		{[]string{"--addr", "127.0.0.1:1", "--port", "2"}, "give the port once"},
 		{[]string{"--route", "x"}, "want HOST=URL"},
 		{[]string{"--incoming-url", "http://a b/"}, "--incoming-url"},
