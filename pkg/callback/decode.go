@@ -2,6 +2,7 @@ package callback
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
@@ -54,6 +55,7 @@ type Request struct {
 //	XML body: <parser error>   multipart body: <parser error>
 //	unrecognised body (content type T): neither JSON nor form data
 //	timestamp N is out of range        location latitude N is out of range
+//	timestamp is empty    timestamp "X" is not a Unix time    timestamp -N is negative: not a Unix time
 func Decode(r Request) (events []Event) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -383,24 +385,33 @@ func flatParams(d *jsonspan.Doc, root int32) (params, bool) {
 	return ps, len(ps) > 0
 }
 
-// setTime sets ev.Timestamp from Unix seconds. A value that is not a
-// number leaves it empty (the original stays in raw); a number too large
-// for a date is said in the event's DecodeError.
-func setTime(ev *Event, s string) {
-	ev.Timestamp = unixTime(s)
-	if ev.Timestamp != "" {
-		return
-	}
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return
-	}
-	for i := 0; i < len(t); i++ {
-		if (t[i] < '0' || t[i] > '9') && t[i] != '.' {
+// paramTime sets ev.Timestamp from the first of keys the parameters
+// hold, a Unix time (see unixTime); one that cannot be read (an empty value
+// included) leaves it empty, stays in raw and is said in DecodeError.
+// Quotes a callback profile put around the value are dropped.
+func paramTime(ev *Event, ps params, keys ...string) {
+	present := false
+	for _, k := range keys {
+		if v := unquote(ps.get(k)); v != "" {
+			setPresentTime(ev, v)
 			return
 		}
+		present = present || ps.has(k)
 	}
-	addNote(ev, "timestamp "+clip(t)+" is out of range")
+	if present {
+		setPresentTime(ev, "")
+	}
+}
+
+// setPresentTime sets ev.Timestamp from a Unix time given as text (see
+// unixTime); a value that cannot be read leaves it empty and is said in the
+// event's DecodeError.
+func setPresentTime(ev *Event, s string) {
+	ts, problem := unixTime(s)
+	ev.Timestamp = ts
+	if problem != "" {
+		addNote(ev, problem)
+	}
 }
 
 // addNote appends a problem to the event's DecodeError.
@@ -420,33 +431,88 @@ func clip(s string) string {
 	return s[:37] + "..."
 }
 
-// unixTime formats Unix seconds (as digits) as RFC 3339 UTC; anything
-// else (placeholders, masked digits, out-of-range values) gives "".
-func unixTime(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '.'); i > 0 {
-		// fractional seconds: keep the whole part
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < '0' || s[j] > '9' {
-				return ""
-			}
+// Bounds of the magnitudes unixTime reads: a count below 1e11 is seconds
+// (up to the year 5138), below 1e14 milliseconds (1973 to 5138: current
+// times have 13 digits), below 1e17 microseconds. Nothing larger is a
+// date a callback carries.
+const (
+	msFrom = 1e11
+	usFrom = 1e14
+	usTo   = 1e17
+)
+
+// unixTime formats a Unix time in seconds, milliseconds or microseconds
+// (told apart by magnitude, see msFrom) as RFC 3339 UTC, to the second; a
+// fraction is dropped. JSON's exponent form (1.6e9) is read too. When s is
+// not such a time, ts is "" and problem says why: empty, not a number,
+// negative or out of range.
+func unixTime(s string) (ts, problem string) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return "", "timestamp is empty"
+	}
+	n, ok := digitsTime(t)
+	if !ok {
+		if !isJSONNumber(t) {
+			return "", "timestamp " + strconv.Quote(clip(t)) + " is not a Unix time"
 		}
-		s = s[:i]
-	}
-	if s == "" || len(s) > 12 {
-		return ""
-	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return ""
+		f, err := strconv.ParseFloat(t, 64) // a JSON number fails only by range
+		switch {
+		case t[0] == '-' && f != 0:
+			return "", "timestamp " + clip(t) + " is negative: not a Unix time"
+		case err != nil || f >= usTo:
+			return "", "timestamp " + clip(t) + " is out of range"
 		}
-		n = n*10 + int64(c-'0')
+		n = int64(f)
 	}
-	if n > 253402300799 { // 9999-12-31T23:59:59Z
-		return ""
+	if n >= usTo {
+		return "", "timestamp " + clip(t) + " is out of range"
+	}
+	var at time.Time
+	switch {
+	case n < msFrom:
+		at = time.Unix(n, 0)
+	case n < usFrom:
+		at = time.UnixMilli(n)
+	default:
+		at = time.UnixMicro(n)
 	}
 	var buf [32]byte
-	return string(time.Unix(n, 0).UTC().AppendFormat(buf[:0], time.RFC3339))
+	return string(at.UTC().Truncate(time.Second).AppendFormat(buf[:0], time.RFC3339)), ""
+}
+
+// digitsTime reads digits with an optional fraction (1580972783.25) as
+// their whole part; ok is false for anything else, and n is usTo for more
+// digits than any time has.
+func digitsTime(t string) (n int64, ok bool) {
+	whole := t
+	if i := strings.IndexByte(t, '.'); i > 0 {
+		whole = t[:i]
+		if i == len(t)-1 {
+			return 0, false
+		}
+		for j := i + 1; j < len(t); j++ {
+			if t[j] < '0' || t[j] > '9' {
+				return 0, false
+			}
+		}
+	}
+	for i := 0; i < len(whole); i++ {
+		if whole[i] < '0' || whole[i] > '9' {
+			return 0, false
+		}
+	}
+	if len(whole) > 17 {
+		return usTo, true
+	}
+	for i := 0; i < len(whole); i++ {
+		n = n*10 + int64(whole[i]-'0')
+	}
+	return n, true
+}
+
+// isJSONNumber reports a number as JSON writes it (no sign but '-', no
+// hex, no "Inf" or "NaN", digits on both sides of a point).
+func isJSONNumber(t string) bool {
+	return json.Valid([]byte(t)) && (t[0] == '-' || t[0] >= '0' && t[0] <= '9')
 }

@@ -197,23 +197,49 @@ func TestEventsDoNotShareExtra(t *testing.T) {
 }
 
 func TestUnixTime(t *testing.T) {
-	tests := map[string]string{
-		"1580972783":              "2020-02-06T07:06:23Z",
-		" 1580972783 ":            "2020-02-06T07:06:23Z",
-		"0":                       "1970-01-01T00:00:00Z",
-		"1580972783.25":           "2020-02-06T07:06:23Z",
-		"15XXXXX186":              "",
-		"":                        "",
-		"-5":                      "",
-		"1.2.3":                   "",
-		"253402300799":            "9999-12-31T23:59:59Z",
-		"253402300800":            "",
-		"99999999999999999999999": "",
-		"<timestamp>":             "",
+	tests := []struct {
+		in, want, problem string
+	}{
+		{"1580972783", "2020-02-06T07:06:23Z", ""},
+		{" 1580972783 ", "2020-02-06T07:06:23Z", ""},
+		{"0", "1970-01-01T00:00:00Z", ""},
+		{"1580972783.25", "2020-02-06T07:06:23Z", ""},
+		{"99999999999", "5138-11-16T09:46:39Z", ""},
+		// milliseconds, as some senders and the on-premises identity write them
+		{"1580972783123", "2020-02-06T07:06:23Z", ""},
+		{"1602532300000", "2020-10-12T19:51:40Z", ""},
+		{"100000000000", "1973-03-03T09:46:40Z", ""},
+		{"1580972783123.5", "2020-02-06T07:06:23Z", ""},
+		// microseconds
+		{"1580972783123456", "2020-02-06T07:06:23Z", ""},
+		{"99999999999999999", "5138-11-16T09:46:39Z", ""},
+		// JSON's exponent form
+		{"1.580972783e9", "2020-02-06T07:06:23Z", ""},
+		{"1.580972783123E12", "2020-02-06T07:06:23Z", ""},
+		{"-0", "1970-01-01T00:00:00Z", ""},
+		{"100000000000000000", "", "timestamp 100000000000000000 is out of range"},
+		{"99999999999999999999999", "", "timestamp 99999999999999999999999 is out of range"},
+		{"1e17", "", "timestamp 1e17 is out of range"},
+		{"1e999", "", "timestamp 1e999 is out of range"},
+		{"-5", "", "timestamp -5 is negative: not a Unix time"},
+		{"-1.5e9", "", "timestamp -1.5e9 is negative: not a Unix time"},
+		{"", "", "timestamp is empty"},
+		{"   ", "", "timestamp is empty"},
+		{"abc", "", `timestamp "abc" is not a Unix time`},
+		{"15XXXXX186", "", `timestamp "15XXXXX186" is not a Unix time`},
+		{"<timestamp>", "", `timestamp "<timestamp>" is not a Unix time`},
+		{"1.2.3", "", `timestamp "1.2.3" is not a Unix time`},
+		{"1580972783.", "", `timestamp "1580972783." is not a Unix time`},
+		{".5", "", `timestamp ".5" is not a Unix time`},
+		{"+1580972783", "", `timestamp "+1580972783" is not a Unix time`},
+		{"0x5E3BBAEF", "", `timestamp "0x5E3BBAEF" is not a Unix time`},
+		{"Inf", "", `timestamp "Inf" is not a Unix time`},
+		{"2020-02-06T07:06:23Z", "", `timestamp "2020-02-06T07:06:23Z" is not a Unix time`},
 	}
-	for in, want := range tests {
-		if got := unixTime(in); got != want {
-			t.Errorf("unixTime(%q) = %q, want %q", in, got, want)
+	for _, tt := range tests {
+		got, problem := unixTime(tt.in)
+		if got != tt.want || problem != tt.problem {
+			t.Errorf("unixTime(%q) = %q, %q; want %q, %q", tt.in, got, problem, tt.want, tt.problem)
 		}
 	}
 }
@@ -352,5 +378,50 @@ func TestDecodeConcurrent(t *testing.T) {
 	}
 	for g := 0; g < 4; g++ {
 		<-done
+	}
+}
+
+// TestDecodeTimestamps: every family reads seconds, milliseconds and
+// microseconds; a timestamp that is not a time is kept in raw and said in
+// decode_error, and the event keeps its other fields.
+func TestDecodeTimestamps(t *testing.T) {
+	cloud := func(ts string) Request {
+		return jsonReq(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"statuses":[{"id":"wamid.1","status":"read","recipient_id":"15550001111","timestamp":` + ts + `}]}}]}]}`)
+	}
+	onprem := func(ts string) Request {
+		return jsonReq(`{"messages":[{"from":"15550001111","id":"m1","type":"text","text":{"body":"hi"},"timestamp":` + ts + `}]}`)
+	}
+	query := func(ts string) Request {
+		return Request{Method: http.MethodGet, Path: "/cb", RawQuery: "id=k1&status=delivered&mobile=15550001111&timestamp=" + ts}
+	}
+	tests := []struct {
+		name string
+		req  Request
+		want string
+	}{
+		{"cloud seconds", cloud(`"1580972783"`), `{"status":"read","to":"15550001111","timestamp":"2020-02-06T07:06:23Z","decode_error":null}`},
+		{"cloud milliseconds", cloud(`"1580972783123"`), `{"status":"read","timestamp":"2020-02-06T07:06:23Z","decode_error":null}`},
+		{"cloud microseconds", cloud(`1580972783123456`), `{"status":"read","timestamp":"2020-02-06T07:06:23Z","decode_error":null}`},
+		{"cloud exponent", cloud(`1.580972783e9`), `{"status":"read","timestamp":"2020-02-06T07:06:23Z","decode_error":null}`},
+		{"cloud negative", cloud(`-5`), `{"status":"read","id":"wamid.1","to":"15550001111","timestamp":null,"decode_error":"timestamp -5 is negative: not a Unix time","raw":{"timestamp":-5}}`},
+		{"cloud word", cloud(`"abc"`), `{"status":"read","id":"wamid.1","timestamp":null,"decode_error":"timestamp \"abc\" is not a Unix time","raw":{"timestamp":"abc"}}`},
+		{"cloud empty", cloud(`""`), `{"status":"read","id":"wamid.1","timestamp":null,"decode_error":"timestamp is empty","raw":{"timestamp":""}}`},
+		{"cloud float", cloud(`-1.5`), `{"status":"read","timestamp":null,"decode_error":"timestamp -1.5 is negative: not a Unix time","raw":{"timestamp":-1.5}}`},
+		{"cloud object", cloud(`{"s":1}`), `{"status":"read","timestamp":null,"decode_error":"timestamp \"{\\\"s\\\":1}\" is not a Unix time"}`},
+		{"cloud null", cloud(`null`), `{"status":"read","timestamp":null,"decode_error":null}`},
+		{"onprem milliseconds", onprem(`1602532300000`), `{"source":"onprem","text":"hi","timestamp":"2020-10-12T19:51:40Z","decode_error":null}`},
+		{"onprem empty", onprem(`""`), `{"source":"onprem","text":"hi","from":"15550001111","timestamp":null,"decode_error":"timestamp is empty"}`},
+		{"kaleyra milliseconds", query("1580972783123"), `{"source":"kaleyra-v1","status":"delivered","timestamp":"2020-02-06T07:06:23Z","decode_error":null}`},
+		{"kaleyra negative", query("-5"), `{"source":"kaleyra-v1","status":"delivered","id":"k1","timestamp":null,"decode_error":"timestamp -5 is negative: not a Unix time","raw":{"timestamp":"-5"}}`},
+		{"kaleyra empty", query(""), `{"source":"kaleyra-v1","status":"delivered","id":"k1","timestamp":null,"decode_error":"timestamp is empty","raw":{"timestamp":""}}`},
+		{"kaleyra word", query("abc"), `{"source":"kaleyra-v1","status":"delivered","timestamp":null,"decode_error":"timestamp \"abc\" is not a Unix time"}`},
+		{"kaleyra absent", Request{Method: http.MethodGet, Path: "/cb", RawQuery: "id=k1&status=delivered&mobile=15550001111"}, `{"source":"kaleyra-v1","timestamp":null,"decode_error":null}`},
+		{"identity milliseconds", jsonReq(`{"messages":[{"from":"1","id":"m","type":"text","text":{"body":"x"},"timestamp":"1602532300","identity":{"acknowledged":true,"created_timestamp":1602532300000,"hash":"h"}}]}`),
+			`{"timestamp":"2020-10-12T19:51:40Z","extra":{"identity_created":"2020-10-12T19:51:40Z"},"decode_error":null}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkDecode(t, tt.req, []string{tt.want})
+		})
 	}
 }

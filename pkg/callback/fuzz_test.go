@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
@@ -115,6 +116,27 @@ func FuzzRepairJSON(f *testing.F) {
 		}
 		if !ok || string(out) != string(b) || what != "" {
 			t.Fatalf("repair changed valid JSON %q into %q (%s, %v)", b, out, what, ok)
+		}
+	})
+}
+
+// FuzzUnixTime checks the timestamp reader: it gives either an RFC 3339
+// time or a reason, never both and never neither.
+func FuzzUnixTime(f *testing.F) {
+	for _, s := range []string{"1580972783", "1580972783123", "1580972783123456", "1580972783.25", "1.5e9", "-5", "abc", "", "1e999", "99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ts, problem := unixTime(s)
+		if (ts == "") == (problem == "") {
+			t.Fatalf("unixTime(%q) = %q, %q: want exactly one", s, ts, problem)
+		}
+		if ts != "" {
+			if _, err := time.Parse(time.RFC3339, ts); err != nil {
+				t.Fatalf("unixTime(%q) = %q: %v", s, ts, err)
+			}
+		} else if !strings.HasPrefix(problem, "timestamp ") {
+			t.Fatalf("unixTime(%q) problem %q does not name the timestamp", s, problem)
 		}
 	})
 }

@@ -97,7 +97,7 @@ func k1Status(ps params, raw json.RawMessage) Event {
 	ev := Event{Schema: Schema, Source: SourceKaleyraV1, Kind: KindStatus, Raw: raw}
 	ev.ID = ps.get("id")
 	ev.Status = normStatus(ps.get("status"))
-	setTime(&ev, ps.get("timestamp"))
+	paramTime(&ev, ps, "timestamp")
 	mobile, phone := cleanPhone(ps.get("mobile")), cleanPhone(ps.get("phone_number"))
 	ev.To = mobile
 	if ev.To == "" {
@@ -137,7 +137,7 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 	ev.Name = ps.get("name")
 	ev.BusinessNumber = cleanPhone(ps.get("wanumber"))
 	ev.Text = ps.get("body")
-	setTime(&ev, ps.get("created_at"))
+	paramTime(&ev, ps, "created_at")
 	if r := ps.get("reply_to"); r != "" {
 		ev.Context = &Context{ID: r}
 	}
@@ -169,7 +169,7 @@ func k1Incoming(ps params, raw json.RawMessage, notes *[]string) Event {
 						ev.From = cleanPhone(d.MemberScalar(msg, "from"))
 					}
 					if ev.Timestamp == "" {
-						ev.Timestamp = unixTime(d.MemberScalar(msg, "timestamp"))
+						nodeTime(&ev, d, d.Member(msg, "timestamp"))
 					}
 					if url == "" {
 						url = d.MemberScalar(msg, "url")
@@ -333,7 +333,7 @@ func k1Quality(ps params, raw json.RawMessage) Event {
 	ev := Event{Schema: Schema, Source: SourceKaleyraV1, Kind: KindQuality, Raw: raw}
 	ev.BusinessNumber = cleanPhone(ps.get("display_phone_number"))
 	ev.Status = strings.ToLower(ps.get("event"))
-	setTime(&ev, firstOf(ps, "timestamp", "time"))
+	paramTime(&ev, ps, "timestamp", "time")
 	extraFrom(&ev, ps, func(k string) bool { return k == "display_phone_number" }, nil)
 	return ev
 }
@@ -346,7 +346,7 @@ func k1Template(ps params, raw json.RawMessage) Event {
 		ev.ID = get("message_template_id")
 	}
 	ev.Status = strings.ToLower(get("event"))
-	setTime(&ev, get("time"))
+	paramTime(&ev, ps, "time")
 	extraFrom(&ev, ps, func(k string) bool { return k == "id" }, func(_, v string) string { return unquote(v) })
 	return ev
 }

@@ -141,7 +141,7 @@ func (m *mdec) change(c int32, entryTime int32) {
 	}
 	setExtra(&ev, "field", field)
 	if entryTime >= 0 {
-		setTime(&ev, d.Scalar(entryTime))
+		nodeTime(&ev, d, entryTime)
 	}
 	m.events = append(m.events, ev)
 }
@@ -188,10 +188,10 @@ func (m *mdec) flatEvent(kind string, statusKeys []string, value, c int32, entry
 	if n := cmp.Or(d.MemberScalar(value, "display_phone_number"), d.MemberScalar(value, "phone_number")); n != "" {
 		ev.BusinessNumber = n
 	}
-	if ts := d.MemberScalar(value, "timestamp"); ts != "" {
-		setTime(&ev, ts)
+	if ts := d.Member(value, "timestamp"); ts >= 0 {
+		nodeTime(&ev, d, ts)
 	} else if entryTime >= 0 {
-		setTime(&ev, d.Scalar(entryTime))
+		nodeTime(&ev, d, entryTime)
 	}
 	m.events = append(m.events, ev)
 }
@@ -324,7 +324,7 @@ func (m *mdec) members(obj int32) bool {
 					ev.ID = d.MemberScalar(x, "id")
 					// calls and the like name their parties as messages do
 					ev.From, ev.To = d.MemberScalar(x, "from"), d.MemberScalar(x, "to")
-					setTime(&ev, d.MemberScalar(x, "timestamp"))
+					nodeTime(&ev, d, d.Member(x, "timestamp"))
 				}
 				m.events = append(m.events, ev)
 			}
@@ -374,7 +374,7 @@ func (m *mdec) userPreference(ev *Event, x int32) {
 	ev.FromParentUserID = d.MemberScalar(x, "parent_user_id")
 	ev.Name = m.nameFor(ev.From, ev.FromUserID)
 	ev.Status = strings.ToLower(d.MemberScalar(x, "value"))
-	setTime(ev, d.MemberScalar(x, "timestamp"))
+	nodeTime(ev, d, d.Member(x, "timestamp"))
 	setExtra(ev, "category", d.MemberScalar(x, "category"))
 	setExtra(ev, "detail", d.MemberScalar(x, "detail"))
 }
@@ -408,7 +408,7 @@ func (m *mdec) stateSync(ev *Event, x int32) {
 	d := m.d
 	ev.Type = d.MemberScalar(x, "type")
 	ev.Status = strings.ToLower(d.MemberScalar(x, "action"))
-	setTime(ev, d.MemberScalar(d.Member(x, "metadata"), "timestamp"))
+	nodeTime(ev, d, d.Member(d.Member(x, "metadata"), "timestamp"))
 	if ct := d.Member(x, ev.Type); d.IsObject(ct) {
 		sc := SharedContact{Name: cmp.Or(d.MemberScalar(ct, "full_name"),
 			strings.TrimSpace(d.MemberScalar(ct, "first_name")+" "+d.MemberScalar(ct, "last_name")))}
@@ -500,7 +500,7 @@ func (m *mdec) message(x int32) Event {
 	ev.From = d.MemberScalar(x, "from")
 	ev.FromUserID = d.MemberScalar(x, "from_user_id")
 	ev.FromParentUserID = d.MemberScalar(x, "from_parent_user_id")
-	setTime(&ev, d.MemberScalar(x, "timestamp"))
+	nodeTime(&ev, d, d.Member(x, "timestamp"))
 	ev.Name = m.nameFor(ev.From, ev.FromUserID)
 	typ := strings.ToLower(d.MemberScalar(x, "type"))
 	if typ == "" {
@@ -826,7 +826,7 @@ func (m *mdec) status(x int32) Event {
 	setExtra(&ev, "recipient_type", d.MemberScalar(x, "recipient_type"))
 	setExtra(&ev, "recipient_participant_id", d.MemberScalar(x, "recipient_participant_id"))
 	setExtra(&ev, "status_type", d.MemberScalar(x, "type"))
-	setTime(&ev, d.MemberScalar(x, "timestamp"))
+	nodeTime(&ev, d, d.Member(x, "timestamp"))
 	conv, pr := d.Member(x, "conversation"), d.Member(x, "pricing")
 	if d.IsObject(conv) || d.IsObject(pr) {
 		p := &Pricing{}
@@ -847,7 +847,7 @@ func (m *mdec) status(x int32) Event {
 		ev.Pricing = p
 		setExtra(&ev, "pricing_type", d.MemberScalar(pr, "type"))
 		if exp := d.MemberScalar(conv, "expiration_timestamp"); exp != "" {
-			if t := unixTime(exp); t != "" {
+			if t, _ := unixTime(exp); t != "" {
 				exp = t
 			}
 			setExtra(&ev, "conversation_expiration", exp)
@@ -993,17 +993,24 @@ func normStatus(s string) string {
 	return t
 }
 
+// nodeTime sets ev.Timestamp from the JSON value at i, a Unix time (see
+// unixTime); an absent or null value is no time, anything else that is not
+// a time (an empty string included) is said in the event's DecodeError.
+func nodeTime(ev *Event, d *jsonspan.Doc, i int32) {
+	switch {
+	case i < 0 || d.Kind(i) == jsonspan.Null:
+	case d.Kind(i) == jsonspan.Object || d.Kind(i) == jsonspan.Array:
+		setPresentTime(ev, string(d.Raw(i)))
+	default:
+		setPresentTime(ev, d.Scalar(i))
+	}
+}
+
 // identityTime reads identity.created_timestamp, which Meta's Cloud API
 // sends as a string of Unix seconds and the on-premises client as a number
 // of milliseconds: both become RFC 3339; anything else is kept as sent.
 func identityTime(s string) string {
-	t := strings.TrimSpace(s)
-	if len(t) >= 13 && !strings.Contains(t, ".") {
-		if ts := unixTime(t[:len(t)-3]); ts != "" {
-			return ts
-		}
-	}
-	if ts := unixTime(t); ts != "" {
+	if ts, _ := unixTime(s); ts != "" {
 		return ts
 	}
 	return s
