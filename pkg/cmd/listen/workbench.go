@@ -61,7 +61,7 @@ func addWorkbenchFlags(cmd *cobra.Command, wb *Workbench) {
 	fl.StringVar(&wb.ForwardTo, "forward-to", "", "Forward every callback to your app at `URL` and answer with its answer")
 	fl.DurationVar(&wb.ForwardTimeout, "forward-timeout", listener.DefaultForwardTimeout, "Answer 504 when the app has not answered after `DURATION`")
 	fl.BoolVar(&wb.ForwardInsecure, "forward-insecure", false, "Accept any TLS certificate of an https --forward-to (a self-signed development server)")
-	fl.StringVar(&wb.Record, "record", "", "Append every exchange to `FILE` as one JSON line (replay it with wa-cb replay)")
+	fl.StringVar(&wb.Record, "record", "", "Append every exchange to `FILE` as one JSON line (credential headers masked; replay it with wa-cb replay)")
 	fl.DurationVar(&wb.Delay, "delay", 0, "Answer each request only after `DURATION` (a slow app)")
 	fl.IntVar(&wb.FailEvery, "fail-every", 0, "Answer every `N`th request with --fail-status")
 	fl.Float64Var(&wb.FailRate, "fail-rate", 0, "Answer a share `P` (0 to 1) of requests, at random, with --fail-status")
