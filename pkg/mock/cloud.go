@@ -267,7 +267,7 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 		refuse(e)
 		return
 	}
-	id := m.cfg.Renderer.FreshID(wamidShape)
+	id := m.cfg.Renderer.FreshWamid(cm.Digits)
 	contact := map[string]string{"input": cm.To, "wa_id": cm.Digits}
 	if cm.Group {
 		contact = map[string]string{"input": cm.To} // a group has no wa_id
@@ -286,9 +286,6 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 	msg.Callback = m.configuredTarget(m.cfg.WebhookURL, "webhook URL")
 	m.accept(msg)
 }
-
-// wamidShape is the shape of Cloud message ids (wamid.…).
-const wamidShape = "wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBJBQzMzOEZEMzlCQkRFMEU1QjgA"
 
 func jsonOrNil(b []byte) json.RawMessage {
 	if json.Valid(b) {
@@ -382,7 +379,7 @@ func (m *Mock) kaleyraV2(w http.ResponseWriter, r *http.Request) {
 			refs[k] = v
 		}
 	}
-	id := m.cfg.Renderer.FreshID(wamidShape)
+	id := m.cfg.Renderer.FreshWamid(cm.Digits)
 	writeJSON(w, http.StatusAccepted, map[string]any{"code": "WA202", "message": "Request accepted", "data": map[string]string{"message_id": id}})
 	rec.Answer, rec.ID, rec.To, rec.Type = http.StatusAccepted, id, cm.Digits, cm.Type
 	m.emitAPI(r, rec)

@@ -308,3 +308,47 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+// Meta's wamids are base64 of a record holding the other party's number:
+// the mock's encode the actual recipient (and a customer's message, its
+// sender), and no two messages share one.
+func TestWamidsEncodeTheRecipient(t *testing.T) {
+	a := newApp(t)
+	h := newHarness(t, Config{WebhookURL: a.srv.URL + "/hook", CallbackProfile: a.srv.URL + "/profile"})
+	seen := map[string]bool{}
+	for _, to := range []string{"919812345678", "+447700900123", "919812345678"} {
+		code, ans := h.do("POST", "/v21.0/106540352242922/messages", "application/json", cloudText(to))
+		if code != 200 {
+			t.Fatal(code, ans)
+		}
+		id := ans["messages"].([]any)[0].(map[string]any)["id"].(string)
+		if got := fixture.WamidNumber(id); got != strings.TrimPrefix(to, "+") {
+			t.Errorf("Cloud message to %s: id %s encodes %q", to, id, got)
+		}
+		if seen[id] {
+			t.Errorf("id %s given twice", id)
+		}
+		seen[id] = true
+	}
+	code, ans := h.do("POST", "/v2/SID/whatsapp/918012340128/messages", "application/json",
+		`{"messaging_object":{"messaging_product":"whatsapp","to":"919800001234","type":"text","text":{"body":"hi"}}}`)
+	if code != 202 {
+		t.Fatal(code, ans)
+	}
+	if id := ans["data"].(map[string]any)["message_id"].(string); fixture.WamidNumber(id) != "919800001234" {
+		t.Errorf("v2 message id %s encodes %q", id, fixture.WamidNumber(id))
+	}
+	code, ans = h.do("POST", "/_mock/inbound", "application/json", `{"api":"cloud","from":"14155550100","text":"hi"}`)
+	if code != 202 {
+		t.Fatal(code, ans)
+	}
+	if id, _ := ans["id"].(string); fixture.WamidNumber(id) != "14155550100" {
+		t.Errorf("customer message id %s encodes %q", id, fixture.WamidNumber(id))
+	}
+	h.next(KindCallback)
+	for _, r := range a.requests() {
+		if ev := callback.Decode(r)[0]; ev.Kind == "message" && fixture.WamidNumber(ev.ID) != "14155550100" {
+			t.Errorf("the webhook's message id %s encodes %q", ev.ID, fixture.WamidNumber(ev.ID))
+		}
+	}
+}

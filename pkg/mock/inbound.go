@@ -97,6 +97,10 @@ func (m *Mock) inbound(w http.ResponseWriter, r *http.Request) {
 		ovs = append(ovs, o)
 	}
 	short("from", digits)
+	if strings.HasPrefix(fx.MessageID(), "wamid.") {
+		// Meta's id of a customer's message encodes the customer's number
+		short("id", m.rnd.FreshWamid(digits))
+	}
 	if req.Text != "" {
 		short("text", req.Text)
 	}
