@@ -269,7 +269,7 @@ func replayRun(ctx context.Context, opts *Options) error {
 			if res.Error == "connection refused" && strings.HasPrefix(res.URL, delivery.DefaultTarget) {
 				hint = " (is wa-cb listen running? --to picks another target)"
 			}
-			fmt.Fprintf(ios.ErrOut, "wa-cb: %s %s: %s%s; stopped after %d of %d deliveries\n", res.Method, res.URL, res.Error, hint, i, len(items))
+			fmt.Fprintf(ios.ErrOut, "wa-cb: %s %s: %s%s; stopped after %d of %d deliveries\n", res.Method, delivery.TalkURL(res.URL), res.Error, hint, i, len(items))
 			return cmdutil.ErrCheckFailed
 		}
 		if !res.OK {

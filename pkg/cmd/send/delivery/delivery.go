@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,24 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 )
+
+// talkQueryMax is how much of a query a message on stderr quotes.
+const talkQueryMax = 60
+
+// TalkURL is a delivery's URL as a message on stderr names it: a query of
+// a Kaleyra GET callback runs to hundreds of bytes, which bury the error,
+// so a long one is cut ("…"). The result line on stdout has it whole.
+func TalkURL(u string) string {
+	q := strings.IndexByte(u, '?')
+	if q < 0 || len(u)-q-1 <= talkQueryMax {
+		return u
+	}
+	cut := q + 1 + talkQueryMax
+	for cut > q+1 && !utf8.RuneStart(u[cut]) {
+		cut--
+	}
+	return u[:cut] + "…"
+}
 
 // DefaultTarget is where deliveries go without --to: the local listener.
 const DefaultTarget = "http://127.0.0.1:4280/"
@@ -197,7 +216,7 @@ func Deliver(ctx context.Context, errOut io.Writer, snd *sender.Sender, p Printe
 				hint = " (is wa-cb listen running? --to picks another target)"
 				hinted = true
 			}
-			fmt.Fprintf(errOut, "wa-cb: %s %s: %s%s\n", res.Method, res.URL, res.Error, hint)
+			fmt.Fprintf(errOut, "wa-cb: %s %s: %s%s\n", res.Method, TalkURL(res.URL), res.Error, hint)
 			if p.PrintsErrors() {
 				if err := p.Print(res); err != nil {
 					return err
@@ -216,7 +235,7 @@ func Deliver(ctx context.Context, errOut io.Writer, snd *sender.Sender, p Printe
 			return err
 		}
 		if res.Problem != "" {
-			fmt.Fprintf(errOut, "wa-cb: %s %s: %s\n", res.Method, res.URL, res.Problem)
+			fmt.Fprintf(errOut, "wa-cb: %s %s: %s\n", res.Method, TalkURL(res.URL), res.Problem)
 		}
 	}
 	if failedStatus > 0 {

@@ -144,3 +144,18 @@ func TestDeliverUntrustedCertificate(t *testing.T) {
 		t.Errorf("with --insecure: %+v", res)
 	}
 }
+
+func TestTalkURL(t *testing.T) {
+	long := "http://127.0.0.1:4280/?id=af8fbb21-b62d-4d86-8f30-0724be345b6a%3A0&phone_number=%2B919812345678&status=failed"
+	tests := map[string]string{
+		"http://127.0.0.1:4280/":               "http://127.0.0.1:4280/",
+		"http://127.0.0.1:4280/?id=a%3A0":      "http://127.0.0.1:4280/?id=a%3A0",
+		long:                                   long[:len("http://127.0.0.1:4280/?")+60] + "…",
+		"http://h/?" + strings.Repeat("é", 40): "http://h/?" + strings.Repeat("é", 30) + "…",
+	}
+	for in, want := range tests {
+		if got := TalkURL(in); got != want {
+			t.Errorf("TalkURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
