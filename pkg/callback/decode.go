@@ -32,8 +32,10 @@ type Request struct {
 // callback-profile flat JSON) give status, message, quality and
 // template-status events; JSON bodies with object+entry are Meta Cloud,
 // with meta_object Kaleyra v2, with contacts/messages/statuses/errors Meta
-// On-Premises. Anything else is one event of source and kind "unknown"
-// whose raw holds the body.
+// On-Premises. A top-level JSON array of objects is a list of such
+// callbacks: each gives its events, in order. Anything else is one event of
+// source and kind "unknown" whose raw holds the body (or the array element)
+// and whose DecodeError says what it is.
 //
 // Decode is safe for concurrent use. An event's Raw may share memory with
 // r.Body: do not modify the body while the events are in use.
@@ -54,6 +56,9 @@ type Request struct {
 //	content type application/json but the body is form data (also text/plain, ...)
 //	XML body: <parser error>   multipart body: <parser error>
 //	unrecognised body (content type T): neither JSON nor form data
+//	JSON, but a string: not a callback object (also a number, a boolean, null)
+//	JSON, but an empty array: no callback objects
+//	JSON array, but element N is a number: not a list of callback objects (also a string, ...)
 //	timestamp N is out of range        location latitude N is out of range
 //	timestamp is empty    timestamp "X" is not a Unix time    timestamp -N is negative: not a Unix time
 func Decode(r Request) (events []Event) {
@@ -83,7 +88,7 @@ func decode(r Request) []Event {
 			break
 		}
 		evs = decodeQuery(r.RawQuery, &notes)
-	case trimmed[0] == '{' || trimmed[0] == '[':
+	case trimmed[0] == '{' || trimmed[0] == '[' || isJSONScalar(trimmed):
 		evs = decodeJSON(body, &notes)
 	case isJSONType(r.Header) && looksLikeForm(trimmed):
 		notes = append(notes, "content type "+contentType(r.Header)+" but the body is form data")
@@ -136,6 +141,16 @@ func decode(r Request) []Event {
 		}
 	}
 	return evs
+}
+
+// isJSONScalar reports a body that is one JSON string, number, boolean or
+// null: JSON, whatever its content type says, though no callback.
+func isJSONScalar(b []byte) bool {
+	switch c := b[0]; {
+	case c == '"' || c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n':
+		return json.Valid(b)
+	}
+	return false
 }
 
 func unknownEvent(raw []byte) Event {
@@ -295,7 +310,11 @@ func firstInvalidUTF8(b []byte) int {
 	return len(b)
 }
 
-// decodeJSON decodes a JSON body of any family.
+// decodeJSON decodes a JSON body of any family. A top-level array of
+// objects is a list of callbacks, as logs and hand-made test files hold
+// them: each is decoded in turn, its events in order. Any other array, and
+// a body that is a JSON string, number, boolean or null, is one unknown
+// event that says what it is.
 func decodeJSON(body []byte, notes *[]string) []Event {
 	d, note := parseLenient(body)
 	if note != "" {
@@ -306,9 +325,60 @@ func decodeJSON(body []byte, notes *[]string) []Event {
 	}
 	defer d.Release()
 	const root = 0
-	if !d.IsObject(root) {
+	switch {
+	case d.IsObject(root):
+		return decodeObject(d, root, notes)
+	case !d.IsArray(root):
+		*notes = append(*notes, "JSON, but "+jsonKindName(d, root)+": not a callback object")
+		return []Event{unknownEvent(d.Raw(root))}
+	case d.First(root) < 0:
+		*notes = append(*notes, "JSON, but an empty array: no callback objects")
 		return []Event{unknownEvent(d.Raw(root))}
 	}
+	n := 0
+	for e := d.First(root); e >= 0; e = d.Next(e) {
+		n++
+		if !d.IsObject(e) {
+			*notes = append(*notes, "JSON array, but element "+strconv.Itoa(n)+" is "+jsonKindName(d, e)+": not a list of callback objects")
+			return []Event{unknownEvent(d.Raw(root))}
+		}
+	}
+	var evs []Event
+	for e := d.First(root); e >= 0; e = d.Next(e) {
+		// What is wrong with one element is said on its events only.
+		var local []string
+		got := decodeObject(d, e, &local)
+		if len(local) > 0 {
+			msg := strings.Join(local, "; ")
+			for i := range got {
+				addNote(&got[i], msg)
+			}
+		}
+		evs = append(evs, got...)
+	}
+	return evs
+}
+
+// jsonKindName names the kind of a JSON value that is not an object, with
+// its article.
+func jsonKindName(d *jsonspan.Doc, i int32) string {
+	switch d.Kind(i) {
+	case jsonspan.String:
+		return "a string"
+	case jsonspan.Number:
+		return "a number"
+	case jsonspan.True, jsonspan.False:
+		return "a boolean"
+	case jsonspan.Array:
+		return "an array"
+	case jsonspan.Object:
+		return "an object"
+	}
+	return "null"
+}
+
+// decodeObject decodes one JSON callback object of any family.
+func decodeObject(d *jsonspan.Doc, root int32, notes *[]string) []Event {
 	if obj := d.MemberScalar(root, "object"); obj != "" && obj != "whatsapp_business_account" && d.Member(root, "entry") >= 0 {
 		// Graph sends Messenger (page), Instagram and other products'
 		// webhooks in the same envelope: none of them is WhatsApp.

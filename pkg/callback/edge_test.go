@@ -66,9 +66,9 @@ func TestDecodeEdgeCases(t *testing.T) {
 		{"unrelated JSON body with K1 query", Request{Method: "POST", RawQuery: "id=q1&status=delivered&mobile=%2B1", Body: []byte(`{"ping":true}`), Header: http.Header{"Content-Type": {"application/json"}}},
 			[]string{`{"source":"kaleyra-v1","kind":"status","id":"q1","status":"delivered","decode_error":null}`}},
 		{"top-level array", jsonReq(`[1,2,3]`),
-			[]string{`{"source":"unknown","kind":"unknown","raw":[1,2,3],"decode_error":null}`}},
+			[]string{`{"source":"unknown","kind":"unknown","raw":[1,2,3],"decode_error":"JSON array, but element 1 is a number: not a list of callback objects"}`}},
 		{"top-level string", jsonReq(`"hi"`),
-			[]string{`{"source":"unknown","kind":"unknown","raw":"hi"}`}},
+			[]string{`{"source":"unknown","kind":"unknown","raw":"hi","decode_error":"JSON, but a string: not a callback object"}`}},
 		{"unrelated object", jsonReq(`{"hello":"world"}`),
 			[]string{`{"source":"unknown","kind":"unknown","raw":{"hello":"world"},"decode_error":null}`}},
 		{"truncated cloud body", jsonReq(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"from":"15","id":"wamid.a","type":"text","text":{"body":"hel`),
@@ -422,6 +422,63 @@ func TestDecodeTimestamps(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			checkDecode(t, tt.req, []string{tt.want})
+		})
+	}
+}
+
+// TestDecodeTopLevel: a JSON array of objects is a list of callbacks, each
+// giving its events in order; any other array, and a JSON scalar under any
+// content type, is one unknown event that says what it is.
+func TestDecodeTopLevel(t *testing.T) {
+	status := func(id, st string) string {
+		return `{"statuses":[{"id":"` + id + `","status":"` + st + `","recipient_id":"1","timestamp":"1700000000"}]}`
+	}
+	cloud := `{"object":"whatsapp_business_account","entry":[{"id":"9","changes":[{"field":"messages","value":{"messages":[{"from":"1","id":"m1","type":"text","text":{"body":"a"}},{"from":"1","id":"m2","type":"text","text":{"body":"b"}}]}}]}]}`
+	typed := func(ct, body string) Request {
+		return Request{Method: http.MethodPost, Path: "/", Header: http.Header{"Content-Type": {ct}}, Body: []byte(body)}
+	}
+	tests := []struct {
+		name  string
+		req   Request
+		wants []string
+	}{
+		{"array of callbacks", jsonReq("[" + status("s1", "sent") + ",\n " + cloud + "," + status("s1", "read") + "]"), []string{
+			`{"source":"onprem","kind":"status","id":"s1","status":"sent","decode_error":null,"raw":{"id":"s1"}}`,
+			`{"source":"cloud","kind":"message","id":"m1","text":"a","decode_error":null}`,
+			`{"source":"cloud","kind":"message","id":"m2","text":"b","decode_error":null}`,
+			`{"source":"onprem","kind":"status","id":"s1","status":"read","decode_error":null}`,
+		}},
+		{"array of kaleyra flat objects", jsonReq(`[{"id":"k:0","status":"sent","timestamp":"1700000000"},{"id":"k:0","status":"delivered","timestamp":"1700000005"}]`), []string{
+			`{"source":"kaleyra-v1","kind":"status","status":"sent","decode_error":null}`,
+			`{"source":"kaleyra-v1","kind":"status","status":"delivered","decode_error":null}`,
+		}},
+		{"a problem of one element stays on it", jsonReq(`[` + status("a", "sent") + `,{"statuses":[{"id":"b","status":"read","timestamp":"abc"}]}]`), []string{
+			`{"id":"a","decode_error":null}`,
+			`{"id":"b","decode_error":"timestamp \"abc\" is not a Unix time"}`,
+		}},
+		{"repaired array", jsonReq(`[` + status("a", "sent") + `,]`), []string{
+			`{"id":"a","status":"sent","decode_error":"invalid JSON at byte 87: trailing comma before ']'; repaired: dropped a trailing comma"}`,
+		}},
+		{"array with a non-object", jsonReq(`[` + status("a", "sent") + `,"x"]`), []string{
+			`{"source":"unknown","kind":"unknown","decode_error":"JSON array, but element 2 is a string: not a list of callback objects"}`,
+		}},
+		{"empty array", jsonReq(` [ ] `), []string{`{"source":"unknown","kind":"unknown","raw":[],"decode_error":"JSON, but an empty array: no callback objects"}`}},
+		{"array of arrays", jsonReq(`[[{"a":1}]]`), []string{`{"kind":"unknown","decode_error":"JSON array, but element 1 is an array: not a list of callback objects"}`}},
+		{"string", jsonReq(`"str"`), []string{`{"kind":"unknown","raw":"str","decode_error":"JSON, but a string: not a callback object"}`}},
+		{"number", jsonReq(`42`), []string{`{"kind":"unknown","raw":42,"decode_error":"JSON, but a number: not a callback object"}`}},
+		{"true", jsonReq(`true`), []string{`{"kind":"unknown","raw":true,"decode_error":"JSON, but a boolean: not a callback object"}`}},
+		{"null", jsonReq(`null`), []string{`{"kind":"unknown","decode_error":"JSON, but null: not a callback object"}`}},
+		{"number as text/plain", typed("text/plain", "42\n"), []string{`{"kind":"unknown","raw":42,"decode_error":"JSON, but a number: not a callback object"}`}},
+		{"string without content type", typed("", `"str"`), []string{`{"kind":"unknown","raw":"str","decode_error":"JSON, but a string: not a callback object"}`}},
+		{"false as form", typed("application/x-www-form-urlencoded", "false"), []string{`{"kind":"unknown","decode_error":"JSON, but a boolean: not a callback object"}`}},
+		{"not JSON", typed("text/plain", "hello there"), []string{`{"kind":"unknown","decode_error":"unrecognised body (content type text/plain): neither JSON nor form data"}`}},
+		{"scalar body, callback in the query", Request{Method: http.MethodPost, Path: "/", RawQuery: "id=q&status=read", Body: []byte("true")}, []string{
+			`{"source":"kaleyra-v1","kind":"status","id":"q","decode_error":null}`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkDecode(t, tt.req, tt.wants)
 		})
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"unicode/utf16"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
-	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
 	"github.com/wa-cb/wa-cb/pkg/record"
 )
 
@@ -59,8 +58,9 @@ var ErrEmpty = errors.New("the input is empty")
 // The whole input is one callback when it is one HTTP request, one JSON
 // document (pretty or not), or when its lines do not all look like
 // callbacks. Several HTTP requests one after the other (Content-Length
-// says where a body ends) are several callbacks, and so is a JSON array of
-// objects (no webhook body is a bare array). When the input has several
+// says where a body ends) are several callbacks (a JSON array of objects
+// is one input: callback.Decode reads it as a list of callbacks, for the
+// listener too). When the input has several
 // non-blank lines that each look like a callback (NDJSON of bodies, lines
 // of URLs or query strings, "GET /path?query HTTP/1.1" request lines, as
 // in logs), each line is one callback; blank lines and lines starting
@@ -78,14 +78,6 @@ func Parse(data []byte) []Input {
 		return parseHTTPRequests(data, lead)
 	}
 	if json.Valid(trimmed) {
-		if items := arrayItems(trimmed); len(items) > 0 {
-			out := make([]Input, len(items))
-			for i, it := range items {
-				out[i] = one(it.raw)
-				out[i].Line = lineAt(data, lead+it.offset)
-			}
-			return out
-		}
 		in := one(trimmed)
 		in.Line = firstLine
 		return []Input{in}
@@ -318,31 +310,4 @@ func fromUTF16(b []byte) []byte {
 		units = append(units, order.Uint16(b[i:]))
 	}
 	return []byte(string(utf16.Decode(units)))
-}
-
-type arrayItem struct {
-	offset int // byte offset in the document
-	raw    []byte
-}
-
-// arrayItems splits a JSON array whose elements are all objects; nil for
-// anything else.
-func arrayItems(doc []byte) []arrayItem {
-	if doc[0] != '[' {
-		return nil
-	}
-	d, err := jsonspan.Parse(doc)
-	if err != nil {
-		return nil
-	}
-	defer d.Release()
-	var items []arrayItem
-	for e := d.First(0); e >= 0; e = d.Next(e) {
-		if !d.IsObject(e) {
-			return nil
-		}
-		start, end := d.Span(e)
-		items = append(items, arrayItem{offset: start, raw: doc[start:end:end]})
-	}
-	return items
 }

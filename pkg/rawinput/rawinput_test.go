@@ -40,7 +40,8 @@ func TestParse(t *testing.T) {
 		{"not a recording", `{"schema":"wa-cb.record/v2","request":{"method":"PUT"}}`, []want{{1, "POST", "/", "", `{"schema":"wa-cb.record/v2","request":{"method":"PUT"}}`}}},
 		{"utf-16le with bom", "\xff\xfe{\x00\"\x00a\x00\"\x00:\x00\"\x00\xe9\x00\"\x00}\x00\r\x00\n\x00", []want{{1, "POST", "/", "", `{"a":"é"}`}}},
 		{"utf-16be with bom", "\xfe\xff\x00?\x00a\x00=\x00b", []want{{1, "GET", "/", "a=b", ""}}},
-		{"array of bodies", "[\n  {\"a\": 1},\n  {\"b\": 2}\n]\n", []want{{2, "POST", "/", "", `{"a": 1}`}, {3, "POST", "/", "", `{"b": 2}`}}},
+		// callback.Decode reads an array as a list of callbacks, for listen too.
+		{"array of bodies is one body", "[\n  {\"a\": 1},\n  {\"b\": 2}\n]\n", []want{{1, "POST", "/", "", "[\n  {\"a\": 1},\n  {\"b\": 2}\n]"}}},
 		{"array of non-objects is one body", `[1,{"a":1}]`, []want{{1, "POST", "/", "", `[1,{"a":1}]`}}},
 		{"empty array is one body", `[]`, []want{{1, "POST", "/", "", `[]`}}},
 		{"bom", "\xef\xbb\xbf{\"a\":1}", []want{{1, "POST", "/", "", `{"a":1}`}}},
