@@ -6,6 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/wa-cb/wa-cb/pkg/urlcheck"
 )
 
@@ -68,20 +70,39 @@ func (p *URLPrinter) AppendResult(b []byte, r *urlcheck.Result) []byte {
 	default:
 		mark, rule = p.s.Bad.Sprint("✗"), p.s.Bad.Sprint(r.Rule)
 	}
+	// The verdict and the URL on a line of their own (the URL whole, to
+	// copy), then why, and each warning, wrapped at words to the terminal.
 	b = append(b, mark...)
 	b = append(b, ' ')
 	b = append(b, p.s.Bold.Sprint(u)...)
 	b = append(b, "  "...)
 	b = append(b, rule...)
-	b = append(b, ' ')
-	b = append(b, p.s.Dim.Sprint(urlText(reason))...)
 	b = append(b, '\n')
+	b = p.appendWrapped(b, "  ", "  ", urlText(reason), p.s.Dim.Sprint)
 	for _, w := range r.Warnings {
-		b = append(b, "    "...)
-		b = append(b, p.s.Warn.Sprint("⚠ "+w.Rule)...)
-		b = append(b, ' ')
-		b = append(b, urlText(w.Message)...)
+		b = p.appendWrapped(b, "  "+p.s.Warn.Sprint("⚠ "+w.Rule+":")+" ", "    ", urlText(w.Message), fmt.Sprint)
+	}
+	return b
+}
+
+// appendWrapped appends text after first, wrapped at words to the
+// terminal's width, its later lines after indent.
+func (p *URLPrinter) appendWrapped(b []byte, first, indent, text string, paint func(...any) string) []byte {
+	width := p.s.Width
+	if width <= 0 {
+		width = 80
+	}
+	lines := evWrapWords(text, max(20, width-lipgloss.Width(first)))
+	if len(lines) > 1 {
+		// the later lines have the width the first one's label took
+		lines = append(lines[:1], evWrapWords(strings.Join(lines[1:], " "), max(20, width-lipgloss.Width(indent)))...)
+	}
+	lead := first
+	for _, l := range lines {
+		b = append(b, lead...)
+		b = append(b, paint(l)...)
 		b = append(b, '\n')
+		lead = indent
 	}
 	return b
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -63,5 +64,25 @@ func TestURLDisplay(t *testing.T) {
 		if got := urlDisplay(in); got != want {
 			t.Errorf("urlDisplay(%q) = %s; want %s", in, got, want)
 		}
+	}
+}
+
+// TestURLPrinterTerminal: on a terminal the verdict and the URL (whole)
+// head each result; the reason and the warnings follow, indented and
+// wrapped at words to the terminal's width.
+func TestURLPrinterTerminal(t *testing.T) {
+	p := NewURLPrinter(build(io.Discard, false, 60), true)
+	tr := true
+	r := urlcheck.Result{URL: "https://xn--exmple-cua.com/a/rather/long/path/that/runs/past/sixty/columns", Verdict: urlcheck.NotWhitelisted, Rule: "not-whitelisted",
+		Reason: "the host is not under any whitelist entry: Kaleyra will accept it, but no callback will be made", Whitelisted: &tr,
+		Warnings: []urlcheck.Warning{{Rule: "confusable", Message: `the host "exämple.com" looks like the whitelist entry "example.com" but is not under it`}}}
+	got := string(p.AppendResult(nil, &r))
+	want := "! https://xn--exmple-cua.com/a/rather/long/path/that/runs/past/sixty/columns  not-whitelisted\n" +
+		"  the host is not under any whitelist entry: Kaleyra will\n" +
+		"  accept it, but no callback will be made\n" +
+		"  ⚠ confusable: the host \"exämple.com\" looks like the\n" +
+		"    whitelist entry \"example.com\" but is not under it\n"
+	if got != want {
+		t.Errorf("terminal:\n%s\nwant\n%s", got, want)
 	}
 }
