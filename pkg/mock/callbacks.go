@@ -336,8 +336,8 @@ func (m *Mock) renderStatus(msg *Message, s step) (sender.Request, error) {
 			for _, k := range []string{"ref", "ref1", "ref2"} {
 				set("extra_info."+k, msg.Refs[k], false)
 			}
-		} else if msg.Business != "" {
-			set("entry.*.changes.*.value.metadata.phone_number_id", msg.Business, false)
+		} else {
+			ovs = append(ovs, m.cloudMetadata(msg.Business)...)
 		}
 	}
 	due := s.due
@@ -350,6 +350,18 @@ func (m *Mock) renderStatus(msg *Message, s step) (sender.Request, error) {
 		return sender.Request{}, err
 	}
 	return m.request(msg.Callback.To, req)
+}
+
+// cloudMetadata names the app's number in a Cloud webhook: the
+// phone_number_id it sent from ("" keeps the fixture's) and the display
+// number.
+func (m *Mock) cloudMetadata(phoneID string) []fixture.Override {
+	const md = "entry.*.changes.*.value.metadata."
+	ovs := []fixture.Override{{Op: fixture.OpSet, Path: md + "display_phone_number", Value: m.cfg.DisplayNumber, Flag: "mock"}}
+	if phoneID != "" {
+		ovs = append(ovs, fixture.Override{Op: fixture.OpSet, Path: md + "phone_number_id", Value: phoneID, Flag: "mock"})
+	}
+	return ovs
 }
 
 // request turns a rendered fixture into the delivery to target: the

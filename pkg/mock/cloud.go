@@ -101,7 +101,7 @@ func parseCloudMessage(body []byte) (cloudMessage, *apiError) {
 		// the Groups API names a group by its id
 		cm.Group, cm.Digits = true, cm.To
 	} else {
-		d, ok := phoneDigits(cm.To)
+		d, ok := PhoneDigits(cm.To)
 		if !ok {
 			return cm, &apiError{status: 400, code: 100, field: "to", reason: fmt.Sprintf("invalid phone number %q", cm.To)}
 		}
@@ -238,7 +238,7 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 		refuse(&apiError{status: 401, code: 190, field: "Authorization", reason: "missing or wrong Bearer token"})
 		return
 	}
-	if _, ok := phoneDigits(phone); !ok {
+	if _, ok := PhoneDigits(phone); !ok {
 		refuse(&apiError{status: 400, code: 100, field: "phone_number_id", reason: fmt.Sprintf("%q is not a phone number id", phone)})
 		return
 	}
@@ -279,6 +279,9 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 	})
 	rec.Answer, rec.ID = 200, id
 	m.emitAPI(r, rec)
+	m.mu.Lock()
+	m.lastPhoneID = phone
+	m.mu.Unlock()
 	msg := &Message{ID: id, API: APICloud, To: cm.Digits, Business: phone, Type: cm.Type, Accepted: m.sched.Now(), Context: cm.Context, Opaque: cm.Opaque,
 		Group:   cm.Group,
 		Request: RequestInfo{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"), Encoding: EncodingJSON, Body: jsonOrNil(body)},
@@ -331,7 +334,7 @@ func (m *Mock) kaleyraV2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	number := r.PathValue("number")
-	business, ok := phoneDigits(number)
+	business, ok := PhoneDigits(number)
 	if !ok {
 		refuse(http.StatusUnauthorized, "WA401", "The number is not on this account", map[string]string{"number": fmt.Sprintf("%q is not a business number", number)})
 		return

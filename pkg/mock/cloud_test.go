@@ -352,3 +352,73 @@ func TestWamidsEncodeTheRecipient(t *testing.T) {
 		}
 	}
 }
+
+// metadataOf is the metadata of a Cloud webhook body.
+func metadataOf(t *testing.T, body []byte) (phoneNumberID, display string) {
+	t.Helper()
+	var wh struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Metadata struct {
+						Display string `json:"display_phone_number"`
+						ID      string `json:"phone_number_id"`
+					} `json:"metadata"`
+				} `json:"value"`
+			} `json:"changes"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &wh); err != nil || len(wh.Entry) == 0 || len(wh.Entry[0].Changes) == 0 {
+		t.Fatalf("webhook body %s: %v", body, err)
+	}
+	md := wh.Entry[0].Changes[0].Value.Metadata
+	return md.ID, md.Display
+}
+
+// An app that routes webhooks by phone_number_id sees its own: the one of
+// the path the message was sent on, with the configured display number.
+func TestCloudWebhooksNameTheAppsNumber(t *testing.T) {
+	for _, tt := range []struct {
+		name, display, wantDisplay string
+	}{
+		{"display number configured", "14155550123", "14155550123"},
+		{"none: the test number", "", DefaultDisplayNumber},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newApp(t)
+			h := newHarness(t, Config{WebhookURL: a.srv.URL + "/hook", DisplayNumber: tt.display})
+			code, ans := h.do("POST", "/v21.0/230000000000001/messages", "application/json", cloudText("919812345678"))
+			if code != 200 {
+				t.Fatal(code, ans)
+			}
+			h.clk.Advance(200 * time.Millisecond)
+			h.next(KindCallback)
+			// a customer writes unprompted: to the number the app last sent from
+			if code, ans := h.do("POST", "/_mock/inbound", "application/json", `{"from":"919812345678","text":"hi"}`); code != 202 {
+				t.Fatal(code, ans)
+			}
+			h.next(KindCallback)
+			// or to the one named
+			if code, ans := h.do("POST", "/_mock/inbound", "application/json", `{"from":"919812345678","text":"hi","phone_number_id":"230000000000002"}`); code != 202 {
+				t.Fatal(code, ans)
+			}
+			h.next(KindCallback)
+			got := a.requests()
+			if len(got) != 3 {
+				t.Fatalf("%d webhooks", len(got))
+			}
+			for i, want := range []string{"230000000000001", "230000000000001", "230000000000002"} {
+				id, display := metadataOf(t, got[i].Body)
+				if id != want || display != tt.wantDisplay {
+					t.Errorf("webhook %d: phone_number_id %q, display_phone_number %q; want %s, %s", i, id, display, want, tt.wantDisplay)
+				}
+			}
+		})
+	}
+	if code, ans := newHarness(t, Config{}).do("POST", "/_mock/inbound", "application/json", `{"api":"cloud","from":"919812345678","phone_number_id":"x"}`); code != 400 {
+		t.Errorf("a phone_number_id that is no id: %d %v", code, ans)
+	}
+	if _, err := New(Config{DisplayNumber: "call me", Catalog: fixture.NewCatalog(nil), Sender: &sender.Sender{}}); err == nil {
+		t.Error("a display number that is no phone number was accepted")
+	}
+}

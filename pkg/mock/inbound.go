@@ -27,8 +27,16 @@ func (m *Mock) inbound(w http.ResponseWriter, r *http.Request) {
 		Text    string `json:"text"`
 		Fixture string `json:"fixture"`
 		ReplyTo string `json:"reply_to"`
+		// PhoneNumberID is the business number the customer writes to
+		// (Cloud); by default the replied-to message's, else the one the
+		// app last sent from.
+		PhoneNumberID string `json:"phone_number_id"`
 	}
 	if !decodeControl(w, r, &req) {
+		return
+	}
+	if _, ok := PhoneDigits(req.PhoneNumberID); req.PhoneNumberID != "" && !ok {
+		controlError(w, http.StatusBadRequest, "phone_number_id: want a Cloud API phone number id, as in the path the app sends on (/v21.0/{phone_number_id}/messages)")
 		return
 	}
 	var orig *Message
@@ -73,7 +81,7 @@ func (m *Mock) inbound(w http.ResponseWriter, r *http.Request) {
 	if from == "" && orig != nil {
 		from = orig.To
 	}
-	digits, ok := phoneDigits(from)
+	digits, ok := PhoneDigits(from)
 	if !ok {
 		controlError(w, http.StatusBadRequest, `from: want the customer's number ("919812345678"), or a reply_to whose recipient writes`)
 		return
@@ -117,6 +125,18 @@ func (m *Mock) inbound(w http.ResponseWriter, r *http.Request) {
 		case APICloud:
 			ovs = append(ovs, fixture.Override{Op: fixture.OpAdd, Path: "entry.0.changes.0.value.messages.0.context", Value: string(ctx), Raw: true, Flag: "reply_to"})
 		}
+	}
+	if api == APICloud {
+		pid := req.PhoneNumberID
+		if pid == "" && orig != nil && orig.API == APICloud {
+			pid = orig.Business
+		}
+		if pid == "" {
+			m.mu.Lock()
+			pid = m.lastPhoneID
+			m.mu.Unlock()
+		}
+		ovs = append(ovs, m.cloudMetadata(pid)...)
 	}
 	rendered, err := m.rnd.Render(fx, fixture.RenderOptions{Overrides: ovs})
 	if err != nil {

@@ -95,7 +95,7 @@ func (m *Mock) kaleyraV1(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	business, _ := phoneDigits(p.Get("from"))
+	business, _ := PhoneDigits(p.Get("from"))
 	uuid := m.cfg.Renderer.FreshID(uuidShape)
 	refs := map[string]string{}
 	for _, k := range []string{"ref", "ref1", "ref2"} {
@@ -204,7 +204,7 @@ func redactKey(v map[string]string) map[string]string {
 func splitRecipients(to string) []string {
 	var out []string
 	for _, part := range strings.Split(to, ",") {
-		if d, ok := phoneDigits(part); ok {
+		if d, ok := PhoneDigits(part); ok {
 			out = append(out, d)
 		}
 	}
@@ -225,7 +225,7 @@ func validateV1(p *Params) map[string]string {
 		errs["to"] = "is required"
 	} else {
 		for _, part := range strings.Split(to, ",") {
-			if _, ok := phoneDigits(part); !ok {
+			if _, ok := PhoneDigits(part); !ok {
 				errs["to"] = fmt.Sprintf("invalid number %q", strings.TrimSpace(part))
 				break
 			}
@@ -233,7 +233,7 @@ func validateV1(p *Params) map[string]string {
 	}
 	if from := p.Get("from"); from == "" {
 		errs["from"] = "is required (the business number)"
-	} else if _, ok := phoneDigits(from); !ok {
+	} else if _, ok := PhoneDigits(from); !ok {
 		errs["from"] = fmt.Sprintf("invalid number %q", from)
 	}
 	switch typ := strings.ToLower(p.Get("type")); typ {

@@ -88,6 +88,10 @@ type Config struct {
 	VerifyToken string
 	// IncomingURL is the Kaleyra v1 number's Incoming URL.
 	IncomingURL string
+	// DisplayNumber is the business's phone number in Cloud webhooks
+	// (metadata.display_phone_number), beside the phone_number_id the app
+	// sent from; "" is DefaultDisplayNumber.
+	DisplayNumber string
 
 	Delays Delays
 	// Speed divides every delay (statuses and retries); 0 means 1.
@@ -169,6 +173,9 @@ type Mock struct {
 	// lastInbound is when each customer last wrote (mock time), for the
 	// 24-hour window.
 	lastInbound map[string]time.Time
+	// lastPhoneID is the phone_number_id the app last sent a Cloud
+	// message from: where a customer who writes unprompted writes to.
+	lastPhoneID string
 	hosts       map[string]bool
 	// hsMu serialises Meta's verification handshake; verified says the
 	// webhook passed it.
@@ -193,6 +200,9 @@ const (
 	DefaultQueue      = 4096
 	DefaultMaxPending = 100000
 	DefaultMaxBody    = 3 << 20
+	// DefaultDisplayNumber is the display number of the fixture
+	// catalogue's Cloud webhooks, a +1 555 number as Meta's test numbers.
+	DefaultDisplayNumber = "15550783881"
 )
 
 // New builds a mock. Catalog and Sender are required.
@@ -226,6 +236,13 @@ func New(cfg Config) (*Mock, error) {
 	}
 	if cfg.Checker == nil {
 		cfg.Checker = urlcheck.New(urlcheck.Options{})
+	}
+	if cfg.DisplayNumber == "" {
+		cfg.DisplayNumber = DefaultDisplayNumber
+	} else if d, ok := PhoneDigits(cfg.DisplayNumber); ok {
+		cfg.DisplayNumber = d
+	} else {
+		return nil, fmt.Errorf("mock: display number %q is not a phone number (8 to 15 digits, + optional)", cfg.DisplayNumber)
 	}
 	if cfg.Renderer == nil {
 		cfg.Renderer = &fixture.Renderer{}

@@ -45,10 +45,10 @@ func magicOf(digits string) string {
 	return ""
 }
 
-// phoneDigits reads a phone number as the APIs accept it: an optional
+// PhoneDigits reads a phone number as the APIs accept it: an optional
 // leading +, then 8 to 15 digits (spaces, dashes and parentheses aside, as
 // people write them). ok is false for anything else.
-func phoneDigits(s string) (string, bool) {
+func PhoneDigits(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "+")
 	var b strings.Builder

@@ -161,9 +161,9 @@ func TestValidateV1(t *testing.T) {
 func TestPhoneDigits(t *testing.T) {
 	for in, want := range map[string]string{"+919812345678": "919812345678", " 91 98123-45678 ": "919812345678", "+1 (202) 555-0143": "12025550143",
 		"12ab": "", "1234567": "", "0919812345678": "", "1234567890123456": "", "": "", "++91981234567": ""} {
-		got, ok := phoneDigits(in)
+		got, ok := PhoneDigits(in)
 		if got != want || ok != (want != "") {
-			t.Errorf("phoneDigits(%q) = %q, %v; want %q", in, got, ok, want)
+			t.Errorf("PhoneDigits(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
 }

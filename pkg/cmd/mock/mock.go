@@ -61,6 +61,7 @@ type Options struct {
 	AppSecret       string
 	VerifyToken     string
 	IncomingURL     string
+	DisplayNumber   string
 
 	Delays  mock.Delays
 	Speed   float64
@@ -131,6 +132,9 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
   # Meta Cloud API: signed webhooks, after the verification handshake
   $ wa-cb mock --webhook-url http://127.0.0.1:3000/webhook --app-secret s3cret --verify-token vt --token T
 
+  # webhooks name the phone_number_id the app sent on and this display number
+  $ wa-cb mock --webhook-url http://127.0.0.1:3000/webhook --display-number +14155550123
+
   # an app that answers slowly: more callbacks in flight, each cut after 2s
   $ wa-cb mock --callback-workers 32 --callback-timeout 2s
 
@@ -191,6 +195,11 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
 					return cmdutil.FlagErrorf("%s %q: %s (%s)", c.flag, c.v, r.Reason, r.Rule)
 				}
 			}
+			if d, ok := mock.PhoneDigits(opts.DisplayNumber); ok {
+				opts.DisplayNumber = d
+			} else {
+				return cmdutil.FlagErrorf("invalid --display-number %q: want the business's phone number, 8 to 15 digits (+ optional)", opts.DisplayNumber)
+			}
 			if opts.VerifyToken != "" && opts.WebhookURL == "" {
 				return cmdutil.FlagErrorf("--verify-token needs --webhook-url (the handshake is made against it)")
 			}
@@ -218,6 +227,7 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
 	fl.StringVar(&opts.WebhookURL, "webhook-url", "", "Cloud API webhook `URL`: where Cloud statuses and messages go")
 	fl.StringVar(&opts.AppSecret, "app-secret", "", "Sign webhooks with X-Hub-Signature-256 using app `SECRET` (env WA_CB_APP_SECRET)")
 	fl.StringVar(&opts.VerifyToken, "verify-token", "", "Perform Meta's GET handshake with `TOKEN` before the first webhook (env WA_CB_VERIFY_TOKEN)")
+	fl.StringVar(&opts.DisplayNumber, "display-number", mock.DefaultDisplayNumber, "The business's phone `NUMBER` in Cloud webhooks (display_phone_number)")
 	fl.StringVar(&opts.IncomingURL, "incoming-url", "", "Kaleyra v1 Incoming `URL`: where customer messages go")
 	fl.StringVar(&delays, "delays", "sent=200ms,delivered=1s,read=3s", "When each status goes out after a message is accepted (`LIST`)")
 	fl.Float64Var(&opts.Speed, "speed", 1, "Divide every delay (statuses and retries) by `FACTOR`")
@@ -234,7 +244,7 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
 	cmdutil.FlagGroup(cmd, "Serving", "addr", "port", "ready-file", "json", "keep")
 	cmdutil.FlagGroup(cmd, "Web inspector", "ui", "ui-addr", "ui-keep", "ui-ready-file")
 	cmdutil.FlagGroup(cmd, "Kaleyra", "api-key", "sid", "callback-profile", "incoming-url")
-	cmdutil.FlagGroup(cmd, "Meta Cloud", "token", "webhook-url", "app-secret", "verify-token", "window")
+	cmdutil.FlagGroup(cmd, "Meta Cloud", "token", "webhook-url", "app-secret", "verify-token", "display-number", "window")
 	cmdutil.FlagGroup(cmd, "Callback", "delays", "speed", "callback-timeout", "callback-workers", "whitelist", "whitelist-file", "strict", "route")
 	cmd.AddCommand(newCmdNumbers(f))
 	return cmd
@@ -273,6 +283,13 @@ APIs:
                                                   messages[].id = wamid.…; webhooks to
                                                   --webhook-url, signed with --app-secret
 
+Cloud webhooks name the business as the app knows it: metadata.phone_number_id
+is the one in the path the message was sent on (a customer's message: the
+replied-to message's, the inbound request's phone_number_id, else the one
+the app last sent on), and display_phone_number is --display-number (the
+mock cannot know a number's display number; default 15550783881, a +1 555
+test number).
+
 callback_url (Kaleyra v1): a malformed one is refused with 400 and code E413
 (the validate-url rule id in the message). With a whitelist (--whitelist,
 --whitelist-file, WA_CB_WHITELIST) a URL whose domain is not whitelisted is
@@ -302,9 +319,10 @@ Control API (this machine only; Host checked; cross-origin writes refused):
                                                every callback tried
   POST /_mock/messages/{id}/status             {"status":"read"} or {"status":"failed","code":131026}:
                                                now, instead of the rest of the plan
-  POST /_mock/inbound                          {"from":…,"text":…,"reply_to":ID,"fixture":NAME}:
-                                               a customer message (to --incoming-url,
-                                               --webhook-url or --callback-profile)
+  POST /_mock/inbound                          {"from":…,"text":…,"reply_to":ID,"fixture":NAME,
+                                               "phone_number_id":ID}: a customer message (to
+                                               --incoming-url, --webhook-url or
+                                               --callback-profile)
   POST /_mock/clock                            {"advance":"25h"}: move the mock's clock
   POST /_mock/reset                            forget every message
   GET  /_mock/events                           server-sent events of everything
@@ -436,7 +454,8 @@ func mockRun(ctx context.Context, opts *Options) error {
 	m, err := mock.New(mock.Config{
 		APIKey: opts.APIKey, SID: opts.SID, CallbackProfile: opts.CallbackProfile, Token: opts.Token,
 		WebhookURL: opts.WebhookURL, AppSecret: opts.AppSecret, VerifyToken: opts.VerifyToken, IncomingURL: opts.IncomingURL,
-		Delays: opts.Delays, Speed: opts.Speed,
+		DisplayNumber: opts.DisplayNumber,
+		Delays:        opts.Delays, Speed: opts.Speed,
 		Checker:   urlcheck.New(urlcheck.Options{Whitelist: opts.Whitelist}),
 		Whitelist: opts.Whitelist != nil, Strict: opts.Strict, Routes: opts.Routes, Window: opts.Window, Keep: opts.Keep,
 		Workers: opts.Workers,
@@ -606,7 +625,7 @@ func banner(opts *Options, base string) []string {
 		if opts.AppSecret != "" {
 			signed = "signed"
 		}
-		add("  Cloud       %s/{version}/{phone_number_id}/messages → webhooks to %s, %s", b, opts.WebhookURL, signed)
+		add("  Cloud       %s/{version}/{phone_number_id}/messages → webhooks to %s, %s, display number %s", b, opts.WebhookURL, signed, opts.DisplayNumber)
 	} else {
 		add("  Cloud       %s/{version}/{phone_number_id}/messages (no --webhook-url: no Cloud webhooks)", b)
 	}

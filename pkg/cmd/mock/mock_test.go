@@ -148,6 +148,12 @@ func TestFlags(t *testing.T) {
 	if o.Whitelist == nil || o.Whitelist.Len() != 3 || o.AppSecret != "s3cret" || o.Port != 0 || o.Delays.Read != 5*time.Second || o.Speed != 10 {
 		t.Errorf("options %+v", o)
 	}
+	if o.DisplayNumber != mock.DefaultDisplayNumber {
+		t.Errorf("display number %q by default", o.DisplayNumber)
+	}
+	if o, err := run("--display-number", "+1 (415) 555-0123"); err != nil || o.DisplayNumber != "14155550123" {
+		t.Errorf("--display-number: %+v, %v", o, err)
+	}
 	if o.Workers != mock.DefaultWorkers {
 		t.Errorf("callback workers %d by default, want %d", o.Workers, mock.DefaultWorkers)
 	}
@@ -161,6 +167,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"--whitelist", "co.uk"}, "public suffix"},
 		{[]string{"--whitelist-file", dir + "/missing"}, "cannot read whitelist file"},
 		{[]string{"--keep", "0"}, "invalid --keep"},
+		{[]string{"--display-number", "ACME"}, `invalid --display-number "ACME"`},
 		{[]string{"--callback-workers", "0"}, "invalid --callback-workers 0: want 1 to 1024"},
 		{[]string{"--callback-workers", "5000"}, "invalid --callback-workers"},
 		{[]string{"--addr", "127.0.0.1:1", "--port", "2"}, "give the port once"},
