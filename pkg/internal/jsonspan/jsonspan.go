@@ -50,9 +50,34 @@ type node struct {
 // A Doc is a parsed JSON document. Values are addressed by index: 0 is the
 // top-level value, -1 means "none" and every accessor accepts it (a
 // missing member reads as null), so lookups chain without checks.
+// A Doc is for one goroutine (its reads cache the text of its values).
 type Doc struct {
 	src   []byte
 	nodes []node
+	// text is src as one string, made on the first Scalar, Key or Text
+	// that needs it: the strings they return are slices of it, one
+	// allocation per document instead of one per value (a callback's
+	// dozen ids, numbers and names). Only for documents up to sharedMax,
+	// so a value kept from a large one does not hold all of it.
+	text string
+}
+
+// sharedMax is the largest document whose values share one string.
+const sharedMax = 64 << 10
+
+// sub returns src[start:end] as a string (sharing d.text when the
+// document is small).
+func (d *Doc) sub(start, end int32) string {
+	if start >= end {
+		return ""
+	}
+	if len(d.src) > sharedMax {
+		return string(d.src[start:end])
+	}
+	if len(d.text) != len(d.src) {
+		d.text = string(d.src)
+	}
+	return d.text[start:end]
 }
 
 // SyntaxError says where and why a document is not valid JSON.
@@ -462,7 +487,7 @@ func (d *Doc) KeyIs(i int32, key string) bool {
 func (d *Doc) Key(i int32) string {
 	n := &d.nodes[i]
 	if !n.kesc {
-		return string(d.src[n.kstart:n.kend])
+		return d.sub(n.kstart, n.kend)
 	}
 	return unescape(d.src[n.kstart:n.kend])
 }
@@ -492,11 +517,11 @@ func (d *Doc) Scalar(i int32) string {
 	switch n.kind {
 	case String:
 		if !n.esc {
-			return string(d.src[n.start+1 : n.end-1])
+			return d.sub(n.start+1, n.end-1)
 		}
 		return unescape(d.src[n.start+1 : n.end-1])
 	case Number, True, False:
-		return string(d.src[n.start:n.end])
+		return d.sub(n.start, n.end)
 	}
 	return ""
 }
@@ -554,7 +579,7 @@ func (d *Doc) Text(i int32) string {
 	if n.kind == Null {
 		return ""
 	}
-	return string(d.src[n.start:n.end])
+	return d.sub(n.start, n.end)
 }
 
 // Span returns the byte range of value i in the source (strings include
