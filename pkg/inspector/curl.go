@@ -21,7 +21,9 @@ func Curl(ex Exchange, target *url.URL) string {
 	if binary {
 		b.WriteString("printf %s " + shellQuote(base64.StdEncoding.EncodeToString(req.Body)) + " | base64 -d | ")
 	}
-	b.WriteString("curl -sS")
+	// --globoff: curl would expand {a,b} and [1-2] in the URL (a query
+	// such as k[]=1 holds them) into other requests.
+	b.WriteString("curl -sS --globoff")
 	// curl sends a body with POST and none with GET by itself.
 	if (req.Method != "GET" || len(req.Body) > 0) && (req.Method != "POST" || len(req.Body) == 0) {
 		b.WriteString(" -X " + shellQuote(req.Method))
@@ -45,11 +47,17 @@ func Curl(ex Exchange, target *url.URL) string {
 	if _, ok := h["Accept"]; !ok {
 		b.WriteString(" \\\n  -H 'Accept:'")
 	}
+	if _, ok := h["Content-Type"]; !ok && len(req.Body) > 0 {
+		// curl would give the body a form's type of its own.
+		b.WriteString(" \\\n  -H 'Content-Type:'")
+	}
 	switch {
 	case binary:
 		b.WriteString(" \\\n  --data-binary @-")
 	case len(req.Body) > 0:
-		b.WriteString(" \\\n  --data-binary " + shellQuote(string(req.Body)))
+		// --data-raw: a body that starts with @ is sent as it is, where
+		// --data-binary would read (and send) the file it names.
+		b.WriteString(" \\\n  --data-raw " + shellQuote(string(req.Body)))
 	}
 	b.WriteString("\n")
 	return b.String()

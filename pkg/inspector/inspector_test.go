@@ -296,15 +296,29 @@ func TestNoSecretIsServed(t *testing.T) {
 }
 
 func TestCurlReproducesTheRequest(t *testing.T) {
-	bodies := map[string][]byte{
-		"text":   []byte(`{"text":"it's a 'quote' and $HOME \\ done"}`),
-		"binary": {0xff, 0x00, 0x01, '\'', '\n'},
+	tests := []struct {
+		name, path, query, contentType string
+		body                           []byte
+	}{
+		{"text", "/hooks/wa", "x=1&y=it%27s", "application/json", []byte(`{"text":"it's a 'quote' and $HOME $(touch /tmp/wa-cb-curl-pwned) ` + "`id`" + ` \\ done"}`)},
+		{"binary", "/hooks/wa", "x=1&y=it%27s", "application/octet-stream", []byte{0xff, 0x00, 0x01, '\'', '\n'}},
+		// curl reads a file for a body that starts with @ unless told not to.
+		{"at sign", "/hooks/wa", "", "text/plain", []byte("@/etc/hostname")},
+		{"newlines kept", "/hooks/wa", "", "text/plain", []byte("a\r\nb\n\n")},
+		// curl expands {a,b} and [1-2] in a URL into several requests unless told not to.
+		{"globbing", "/hooks/wa", "k[]={a,b}&n[1-2]=x", "application/json", []byte(`{}`)},
+		// curl adds a Content-Type of its own to a body sent without one.
+		{"no content type", "/hooks/wa", "", "", []byte(`{"a":1}`)},
 	}
 	_, err := exec.LookPath("curl")
-	for name, body := range bodies {
-		t.Run(name, func(t *testing.T) {
-			r := rec("a", "POST", "/hooks/wa", "x=1&y=it%27s", string(body))
-			r.Request.Header.Set("X-Custom", "it's")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := rec("a", "POST", tt.path, tt.query, string(tt.body))
+			r.Request.Header.Del("Content-Type")
+			if tt.contentType != "" {
+				r.Request.Header.Set("Content-Type", tt.contentType)
+			}
+			r.Request.Header.Set("X-Custom", "it's $(id)")
 			r.Request.Header.Set("Authorization", "Bearer s3cret")
 			app := newCaptured(t)
 			target, _ := url.Parse(app.srv.URL)
@@ -320,11 +334,16 @@ func TestCurlReproducesTheRequest(t *testing.T) {
 				t.Fatalf("%v: %s\n%s", rerr, out, text)
 			}
 			got := app.next(t)
-			if got.Method != "POST" || got.Path != "/hooks/wa" || got.Query != "x=1&y=it%27s" || string(got.Body) != string(body) {
-				t.Errorf("curl sent %s %s?%s %q", got.Method, got.Path, got.Query, got.Body)
+			if got.Method != "POST" || got.Path != tt.path || got.Query != tt.query || string(got.Body) != string(tt.body) {
+				t.Errorf("curl sent %s %s?%s %q\n%s", got.Method, got.Path, got.Query, got.Body, text)
 			}
-			if got.Header.Get("X-Custom") != "it's" || got.Header.Get("User-Agent") != "" || got.Header.Get("Accept") != "" {
-				t.Errorf("curl headers %v", got.Header)
+			if got.Header.Get("X-Custom") != "it's $(id)" || got.Header.Get("User-Agent") != "" || got.Header.Get("Accept") != "" || got.Header.Get("Content-Type") != tt.contentType {
+				t.Errorf("curl headers %v\n%s", got.Header, text)
+			}
+			select {
+			case extra := <-app.reqs:
+				t.Errorf("curl sent a second request: %s %s", extra.Method, extra.Path)
+			default:
 			}
 		})
 	}

@@ -691,6 +691,12 @@ function renderTimeline() {
 
 // ---------- routing and keys ----------
 
+// decodeHash reads a message id from the address; one typed or cut
+// short is taken as it stands rather than breaking the page.
+function decodeHash(s) {
+  try { return decodeURIComponent(s); } catch (_) { return s; }
+}
+
 function route() {
   const hash = location.hash || "#/";
   const msg = hash.match(/^#\/messages(?:\/(.+))?$/);
@@ -704,7 +710,7 @@ function route() {
   if (msg) {
     $("#detail-pane").hidden = true;
     document.body.classList.remove("has-detail");
-    if (msg[1]) S.message = decodeURIComponent(msg[1]);
+    if (msg[1]) S.message = decodeHash(msg[1]);
     loadMessages();
   } else if (ex) {
     const seq = Number(ex[1]);

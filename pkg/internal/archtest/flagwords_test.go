@@ -144,6 +144,8 @@ func TestDomainSpeaksNoCommandLine(t *testing.T) {
 // they are not wa-cb's command line.
 var foreignFlags = map[string]string{
 	"--data-binary": "curl's, in the web inspector's copy as curl",
+	"--data-raw":    "curl's, in the web inspector's copy as curl",
+	"--globoff":     "curl's, in the web inspector's copy as curl",
 }
 
 // pending are domain packages that still name flags in their messages;

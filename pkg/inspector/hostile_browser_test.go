@@ -1,0 +1,168 @@
+package inspector_test
+
+// Hostile callbacks in a real browser: every field a callback carries
+// (text, names, ids, headers, path, query keys and values, JSON keys,
+// broken JSON, binary) holds markup, script, template syntax and odd
+// characters. Nothing may run, nothing may be parsed as markup, and the
+// page must keep working and show the bytes as text.
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// hostile is markup that runs script if anything parses it as HTML, plus
+// template syntax, a textarea closer, line separators and shell syntax.
+const hostile = `<script>window.__pwned="script"</script><img src=x onerror="window.__pwned='img'"><svg onload="window.__pwned='svg'"></svg></textarea></pre></title>{{.}}{{template "x"}} javascript:window.__pwned=1 ` + "\u2028\u2029" + ` it's $(touch /tmp/wa-cb-pwned) ` + "`id`"
+
+// rawRequest writes one HTTP/1.1 request as given (a request line Go's
+// client would escape) and reads the answer's status line.
+func rawRequest(t *testing.T, base, head string, body []byte) {
+	t.Helper()
+	u, _ := url.Parse(base)
+	c, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "%s\r\nHost: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", head, u.Host, len(body))
+	c.Write(body)
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 ") {
+		t.Fatalf("%s: answer %q, %v", head, line, err)
+	}
+}
+
+func hostileCloud(t *testing.T) []byte {
+	t.Helper()
+	long := strings.Repeat("A<b>", 50_000)
+	v := map[string]any{
+		"object": "whatsapp_business_account",
+		"entry": []any{map[string]any{"id": hostile, "changes": []any{map[string]any{"field": "messages", "value": map[string]any{
+			"messaging_product": "whatsapp",
+			"metadata":          map[string]any{"display_phone_number": hostile, "phone_number_id": hostile},
+			"contacts":          []any{map[string]any{"profile": map[string]any{"name": hostile}, "wa_id": hostile}},
+			"messages": []any{
+				map[string]any{"from": hostile, "id": "wamid." + hostile, "timestamp": "1796156887", "type": "text",
+					"text": map[string]any{"body": hostile + "\x00nul " + long}, hostile: hostile},
+			},
+			"statuses": []any{
+				map[string]any{"id": "wamid." + hostile, "status": "delivered", "timestamp": "1796156890", "recipient_id": hostile},
+				map[string]any{"id": "wamid." + hostile, "status": "sent", "timestamp": "1796156889", "recipient_id": hostile},
+				map[string]any{"id": "wamid." + hostile, "status": hostile, "timestamp": "1796156891", "recipient_id": hostile},
+			},
+		}}}}},
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestBrowserHostileCallbacks(t *testing.T) {
+	ctx := browser(t)
+	s := startListen(t)
+
+	var mu sync.Mutex
+	var thrown []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			msg := e.ExceptionDetails.Text
+			if x := e.ExceptionDetails.Exception; x != nil {
+				msg += " " + x.Description
+			}
+			mu.Lock()
+			thrown = append(thrown, msg)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	post := func(path string, header http.Header, body []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", strings.TrimSuffix(s.listen, "/")+path, strings.NewReader(string(body)))
+		for k, vs := range header {
+			req.Header[k] = vs
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	q := url.Values{hostile: {hostile}, "javascript:alert(1)": {"javascript:alert(1)"}, "nul": {"a\x00b"}}.Encode()
+	hdr := http.Header{"Content-Type": {"application/json"}, "X-Evil-" + "Name": {hostile[:120]}, "Authorization": {"Bearer never-shown-token"}}
+	n := 0
+	post("/cloud?"+q, hdr, hostileCloud(t))
+	n++
+	post("/broken?"+q, hdr, []byte(`{"entry": [`+strings.Repeat(`"`+strings.ReplaceAll(hostile, `"`, `\"`)+`",`, 3)+`,}`))
+	n++
+	post("/binary", http.Header{"Content-Type": {"application/octet-stream"}}, append([]byte("\x00\xff\xfe<script>window.__pwned=1</script>"), []byte(hostile)...))
+	n++
+	post("/form", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, []byte(url.Values{hostile: {hostile}, "from": {hostile}, "text": {hostile}}.Encode()))
+	n++
+	rawRequest(t, s.listen, `GET /<img/src=x/onerror=window.__pwned=1>/{{.}}/</textarea>?<script>=<script>window.__pwned=1</script>&mobile=<b>x</b>&status=<i>read</i>&'$(id)'=1 HTTP/1.1`, nil)
+	n++
+
+	run(t, ctx, "open the page", chromedp.Navigate(s.ui))
+	until(t, ctx, "every hostile exchange listed", fmt.Sprintf(`%s === %d`, rowCount, n))
+
+	for i := 1; i <= n; i++ {
+		sel := fmt.Sprintf(`#rows .row[data-seq="%d"]`, i)
+		run(t, ctx, "open exchange", chromedp.Click(chromedp.CSS(sel)))
+		until(t, ctx, "its detail", fmt.Sprintf(`location.hash === "#/x/%d" && document.querySelectorAll("#detail-pane .card").length >= 3`, i))
+		for _, d := range []string{"#detail-pane details", "#detail-pane details details"} {
+			eval[bool](t, ctx, `(() => { for (const d of document.querySelectorAll("`+d+`")) d.open = true; return true })()`)
+		}
+		run(t, ctx, "open the editor", chromedp.Click(chromedp.CSS(`#edit-open`)))
+		until(t, ctx, "the editor", `document.querySelector("#edit").open`)
+		run(t, ctx, "close the editor", chromedp.Click(chromedp.CSS(`#edit-cancel`)))
+		run(t, ctx, "copy as curl", chromedp.Click(chromedp.CSS(`#copy-curl`)))
+		until(t, ctx, "the curl text", `document.querySelector("#curl").open && /^(curl|printf) /.test(document.querySelector("#curl-text").value)`)
+		eval[bool](t, ctx, `document.querySelector("#curl").close() || true`)
+		until(t, ctx, "the curl dialog closed", `!document.querySelector("dialog[open]")`)
+	}
+	run(t, ctx, "the messages view", chromedp.Navigate(s.ui+"#/messages"))
+	until(t, ctx, "the hostile message's timeline", `document.querySelectorAll("#timeline .tl li").length >= 2`)
+	run(t, ctx, "open the message", chromedp.Click(chromedp.CSS(`#msg-list li[data-id]`)))
+	until(t, ctx, "its timeline", `document.querySelector("#timeline h2") && document.querySelector("#timeline h2").textContent.includes("<script>")`)
+	run(t, ctx, "a reload on its address", chromedp.Reload())
+	until(t, ctx, "the timeline again", `document.querySelector("#timeline h2") && document.querySelector("#timeline h2").textContent.includes("<script>")`)
+	run(t, ctx, "a broken message address", chromedp.Navigate(s.ui+"#/messages/%E0%A4%A"))
+	until(t, ctx, "the messages view still", `!document.querySelector("#messages-pane").hidden`)
+	run(t, ctx, "back to the list", chromedp.Navigate(s.ui+"#/"))
+	until(t, ctx, "the list again", fmt.Sprintf(`%s === %d`, rowCount, n))
+
+	checks := map[string]string{
+		"no script ran":              `window.__pwned === undefined`,
+		"no element came from data":  `document.querySelectorAll("img[src=x], svg, b, i, textarea script").length === 0`,
+		"only the page's own script": `document.scripts.length === 1`,
+		"no javascript: link":        `[...document.querySelectorAll("a[href]")].every((a) => !/^\s*javascript:/i.test(a.getAttribute("href")))`,
+		"the markup shown as text":   `document.body.textContent.includes('<img src=x onerror=')`,
+	}
+	for what, js := range checks {
+		if !eval[bool](t, ctx, js) {
+			t.Errorf("%s: %s is false", what, js)
+		}
+	}
+	if strings.Contains(eval[string](t, ctx, `document.documentElement.outerHTML`), "never-shown-token") {
+		t.Error("the page holds an Authorization header's value")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range thrown {
+		t.Errorf("the page threw: %s", e)
+	}
+}
