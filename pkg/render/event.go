@@ -201,11 +201,7 @@ func evFields(v EventView) []evField {
 	}
 	addText("text", ev.Text, evToneNormal)
 	for i, c := range ev.Contacts {
-		key := "contact"
-		if len(ev.Contacts) > 1 {
-			key = fmt.Sprintf("contact %d", i+1)
-		}
-		add(key, evJoinDot(c.Name, strings.Join(c.Phones, ", ")), evToneNormal)
+		add(evNth("contact", i, len(ev.Contacts)), evJoinDot(c.Name, strings.Join(c.Phones, ", ")), evToneNormal)
 	}
 	if m := ev.Media; m != nil {
 		add("media", evJoinDot(m.MimeType, evPrefixed("id ", m.ID), m.Filename, evFlag(m.Voice, "voice"), evFlag(m.Animated, "animated")), evToneNormal)
@@ -413,11 +409,25 @@ func evPromote(ev *callback.Event, add func(k, val string, t evTone), addText fu
 		addText("title", take("message_template_title"), evToneNormal)
 		addText("body", take("message_template_element"), evToneNormal)
 		addText("footer", take("message_template_footer"), evToneNormal)
+		types, texts := take("message_template_buttons.message_template_button_type"), take("message_template_buttons.message_template_button_text")
+		urls := strings.Split(take("message_template_buttons.message_template_button_url"), ", ")
+		bs := evZip(types, texts)
+		for i, b := range bs {
+			u := ""
+			if len(urls) == len(bs) {
+				u = urls[i]
+			}
+			add(evNth("button", i, len(bs)), evJoinDot(b[0], evQuoted(b[1]), u), evToneNormal)
+		}
 	case callback.KindQuality:
 		limit, old := take("current_limit"), take("old_limit")
 		add("limit", evJoinDot(limit, evPrefixed("was ", old)), evToneWarn)
 	case callback.KindAccountUpdate:
-		add("restriction", evJoinDot(take("restriction_info.restriction_type"), evPrefixed("until ", take("restriction_info.expiration"))), evToneWarn)
+		// Each restriction with its own expiry (Unix seconds, as Meta sends).
+		rs := evZip(take("restriction_info.restriction_type"), evUnixTimes(take("restriction_info.expiration")))
+		for i, r := range rs {
+			add(evNth("restriction", i, len(rs)), evJoinDot(r[0], evPrefixed("until ", r[1])), evToneWarn)
+		}
 		add("ban", evJoinDot(take("ban_info.waba_ban_state"), evPrefixed("on ", take("ban_info.waba_ban_date"))), evToneBad)
 		add("violation", take("violation_info.violation_type"), evToneBad)
 	case callback.KindAccountAlert:
@@ -474,6 +484,54 @@ func evPromote(ev *callback.Event, add func(k, val string, t evTone), addText fu
 		shown["price"] = true
 	}
 	return shown
+}
+
+// evNth names the i-th of n rows of one kind: "contact", or "contact 2"
+// when there are several.
+func evNth(key string, i, n int) string {
+	if n > 1 {
+		return key + " " + strconv.Itoa(i+1)
+	}
+	return key
+}
+
+// evZip pairs the members of two lists joined with ", " (facts of one
+// array of objects, member by member); a second list of another length is
+// left out, the first alone kept.
+func evZip(a, b string) [][2]string {
+	if a == "" && b == "" {
+		return nil
+	}
+	as, bs := strings.Split(a, ", "), strings.Split(b, ", ")
+	out := make([][2]string, len(as))
+	for i := range as {
+		out[i][0] = as[i]
+		if len(bs) == len(as) {
+			out[i][1] = bs[i]
+		}
+	}
+	if a == "" {
+		out = out[:0]
+		for _, v := range bs {
+			out = append(out, [2]string{"", v})
+		}
+	}
+	return out
+}
+
+// evUnixTimes turns a list of Unix seconds joined with ", " into RFC 3339
+// times; values that are not Unix seconds stay as they are.
+func evUnixTimes(list string) string {
+	if list == "" {
+		return ""
+	}
+	parts := strings.Split(list, ", ")
+	for i, p := range parts {
+		if n, err := strconv.ParseInt(p, 10, 64); err == nil && len(p) >= 9 && len(p) <= 10 {
+			parts[i] = time.Unix(n, 0).UTC().Format(time.RFC3339)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func evRequestFields(v EventView, plainForm bool) []evField {
