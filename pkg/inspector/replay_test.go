@@ -3,6 +3,7 @@ package inspector
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -193,5 +194,40 @@ func TestReplayRequestHeaderKept(t *testing.T) {
 	replayOrder(t, base, "1", ReplayOrder{Target: TargetListener})
 	if got := app.next(t); strings.Join(got.Header.Values("X-Multi"), ",") != "a,b" {
 		t.Errorf("repeated header: %v", got.Header)
+	}
+}
+
+// A recording is another person's file: a path in it that does not start
+// with a slash must not turn the target's host into a user name (or a
+// longer host name) and send the replay, and its curl, elsewhere.
+func TestReplayPathCannotChangeTheHost(t *testing.T) {
+	target, elsewhere := newCaptured(t), newCaptured(t)
+	other := strings.TrimPrefix(elsewhere.srv.URL, "http://")
+	for _, path := range []string{"@" + other + "/x", ".nip.io/x", ":1/x"} {
+		t.Run(path, func(t *testing.T) {
+			in := New(Config{ListenerURL: target.srv.URL})
+			in.Add(Exchange{Record: rec("r", "POST", path, "", `{}`)})
+			base := served(t, in)
+			for _, o := range []ReplayOrder{{Target: TargetListener}, {Target: TargetURL, URL: target.srv.URL}} {
+				code, res, raw := replayOrder(t, base, "1", o)
+				if code == 200 && res.Status != 202 {
+					t.Errorf("%s: %s", o.Target, raw)
+				}
+				if code == 200 {
+					if got := target.next(t); got.Path != "/"+path {
+						t.Errorf("%s: the target got path %q", o.Target, got.Path)
+					}
+				}
+				select {
+				case got := <-elsewhere.reqs:
+					t.Fatalf("%s: the replay went elsewhere: %s %s", o.Target, got.Method, got.Path)
+				default:
+				}
+			}
+			u, _ := url.Parse(target.srv.URL)
+			if text := Curl(Exchange{Record: rec("r", "POST", path, "", `{}`)}, u); !strings.Contains(text, "'"+target.srv.URL+"/"+path+"'") {
+				t.Errorf("curl:\n%s", text)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package listener
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/wa-cb/wa-cb/pkg/record"
 	"github.com/wa-cb/wa-cb/pkg/sender"
@@ -26,9 +27,12 @@ func ReplayRequest(rec *record.Record, target *url.URL, extra http.Header) sende
 	for k, vs := range extra {
 		h[k] = append([]string(nil), vs...)
 	}
+	// A recording may come from anywhere: a path without its leading
+	// slash ("@other.host/x", ".example.com/") would join the target's
+	// host and send the request to another machine.
 	path := rec.Request.Path
-	if path == "" {
-		path = "/"
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
 	}
 	return sender.Request{
 		Name:   rec.RequestID,
