@@ -226,7 +226,7 @@ func (w *Writer) run() {
 func (w *Writer) writePending() {
 	w.mu.Lock()
 	buf, upto := w.pending, w.added
-	w.pending = w.spare[:0]
+	w.pending, w.spare = w.spare[:0], nil // pending and spare never share an array
 	failed := w.err != nil
 	w.mu.Unlock()
 	var err error

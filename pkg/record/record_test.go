@@ -271,3 +271,54 @@ func TestCloseWritesPending(t *testing.T) {
 		t.Errorf("%d lines after Close, want 100", n)
 	}
 }
+
+// Batches larger than the buffer kept for reuse lose nothing: big records
+// from many writers, all read back whole.
+func TestBigBatchesLoseNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rec.ndjson")
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Repeat([]byte("x"), 300<<10) // a few lines fill maxSpare
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 20; i++ {
+				if err := w.Write(&Record{RequestID: fmt.Sprintf("%d-%d", g, i), Request: Request{Method: "POST", Body: body}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := NewReader(f)
+	seen := map[string]bool{}
+	for {
+		rec, _, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(rec.Request.Body, body) {
+			t.Fatalf("record %s came back with a body of %d bytes", rec.RequestID, len(rec.Request.Body))
+		}
+		seen[rec.RequestID] = true
+	}
+	if len(seen) != 160 {
+		t.Fatalf("%d records read back, want 160", len(seen))
+	}
+}
