@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"net"
@@ -163,27 +164,45 @@ func cmdClosedPort(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], "http://"+addr+"/")
 }
 
-// httpdo METHOD URL [BODYFILE [CONTENT-TYPE]] [-H 'K: V']...
+// httpdo METHOD URL [BODYFILE [CONTENT-TYPE]] [-H 'K: V']... [-gzip]
 //
 // Sends one request from inside the test and prints "STATUS\n" then the
 // response body to stdout. A negated httpdo expects a non-2xx status.
+// -gzip sends the body gzipped, with Content-Encoding: gzip, and writes the
+// bytes sent to BODYFILE.gz.
 func cmdHTTPDo(ts *testscript.TestScript, neg bool, args []string) {
 	var headers []string
 	var pos []string
+	gz := false
 	for i := 0; i < len(args); i++ {
 		if args[i] == "-H" && i+1 < len(args) {
 			headers = append(headers, args[i+1])
 			i++
 			continue
 		}
+		if args[i] == "-gzip" {
+			gz = true
+			continue
+		}
 		pos = append(pos, args[i])
 	}
 	if len(pos) < 2 || len(pos) > 4 {
-		ts.Fatalf("usage: httpdo METHOD URL [BODYFILE [CONTENT-TYPE]] [-H 'K: V']...")
+		ts.Fatalf("usage: httpdo METHOD URL [BODYFILE [CONTENT-TYPE]] [-H 'K: V']... [-gzip]")
 	}
 	var body io.Reader
 	if len(pos) >= 3 {
-		body = strings.NewReader(ts.ReadFile(pos[2]))
+		b := ts.ReadFile(pos[2])
+		if gz {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			_, err := zw.Write([]byte(b))
+			ts.Check(err)
+			ts.Check(zw.Close())
+			ts.Check(os.WriteFile(ts.MkAbs(pos[2]+".gz"), buf.Bytes(), 0o644))
+			b = buf.String()
+			headers = append(headers, "Content-Encoding: gzip")
+		}
+		body = strings.NewReader(b)
 	}
 	req, err := http.NewRequest(pos[0], pos[1], body)
 	ts.Check(err)

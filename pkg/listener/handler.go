@@ -93,6 +93,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Reason: "body unreadable",
 		}
 		ex.Events = []callback.Event{RawEvent(h.request(ex), "request body could not be read: "+ex.ReadError)}
+	case len(r.Header["Content-Encoding"]) > 0:
+		ex.Body = body
+		h.decideEncoded(w, r, ex)
 	default:
 		ex.Body = body
 		h.decide(r, ex)
@@ -126,6 +129,11 @@ func (h *Handler) decide(r *http.Request, ex *Exchange) {
 	cfg := &h.cfg
 	if cfg.AppSecret != "" {
 		ex.Signature = h.signature(cfg.AppSecret, r.Header, ex.Body)
+		if ex.Inflated != nil && ex.Signature == callback.SignatureInvalid {
+			// A sender signs its payload; a compressed one may be signed
+			// before or after compression.
+			ex.Signature = h.signature(cfg.AppSecret, r.Header, ex.Inflated)
+		}
 	}
 	ex.Events, ex.DecodePanic = SafeDecode(cfg.Decode, h.request(ex))
 
@@ -268,7 +276,11 @@ func (h *Handler) facts(ex *Exchange) {
 }
 
 func (h *Handler) request(ex *Exchange) callback.Request {
-	return callback.Request{Method: ex.Method, Path: ex.Path, RawQuery: ex.RawQuery, Header: ex.Header, Body: ex.Body}
+	body := ex.Body
+	if ex.Inflated != nil {
+		body = ex.Inflated
+	}
+	return callback.Request{Method: ex.Method, Path: ex.Path, RawQuery: ex.RawQuery, Header: ex.Header, Body: body}
 }
 
 func (h *Handler) write(w http.ResponseWriter, a Answer) {

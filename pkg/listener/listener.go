@@ -142,6 +142,10 @@ type Exchange struct {
 	// Body is the raw body exactly as received (nil for a body over the
 	// limit, which is not kept).
 	Body []byte
+	// Inflated is the body with its Content-Encoding (gzip, deflate)
+	// undone, as it was decoded; nil when the request had none, or one
+	// that could not be undone.
+	Inflated []byte
 	// BodySize is the body's size in bytes: as read, or as declared by
 	// Content-Length when it was refused unread; -1 when a body without
 	// Content-Length was cut off at the limit.

@@ -51,6 +51,12 @@ pipe; they are reported on stderr, counted in the summary, and with --json emitt
 unknown event whose decode_error says so. A request the decoder cannot read
 is shown raw with its decode error; nothing accepted is dropped.
 
+A body sent with Content-Encoding gzip or deflate is decoded decompressed,
+and --max-body bounds it decompressed too (a body that inflates past it is
+answered 413); it is forwarded and recorded as received, header included
+(with --redact, the masked payload is kept uncompressed). Any other encoding
+is decoded as received and said in decode_error.
+
 --max-events N exits 0 once N events were shown (the request that reaches
 N is answered first; requests already in flight then are still shown).
 Ctrl-C or SIGTERM stops gracefully: requests in flight finish, output is

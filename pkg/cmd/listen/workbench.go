@@ -297,7 +297,22 @@ func redactExchange(r *redact.Redactor, ex *listener.Exchange) {
 		r.Event(&ex.Events[i])
 	}
 	if len(ex.Body) > 0 {
-		ex.Body = r.Body(ex.Body, ex.Header.Get("Content-Type"))
+		coded := ex.Header.Get("Content-Encoding")
+		switch {
+		case ex.Inflated != nil:
+			// Compressed bytes hide the personal data from the masking:
+			// what is kept is the payload they held, masked, and no
+			// longer compressed.
+			ex.Body = r.Body(ex.Inflated, ex.Header.Get("Content-Type"))
+			h := ex.Header.Clone()
+			h.Del("Content-Encoding")
+			ex.Header = h
+		case coded != "" && !strings.EqualFold(strings.TrimSpace(coded), "identity"):
+			// An encoding that could not be undone cannot be masked.
+			ex.Body = nil
+		default:
+			ex.Body = r.Body(ex.Body, ex.Header.Get("Content-Type"))
+		}
 	}
 	if ex.Header.Get(callback.SignatureHeader) != "" || ex.Header.Get(sender.LegacySignatureHeader) != "" {
 		// The signatures were over the bytes received, which are gone:

@@ -1,6 +1,8 @@
 package listen
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,6 +26,7 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
 	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/record"
+	"github.com/wa-cb/wa-cb/pkg/redact"
 )
 
 func TestNewCmdListenWorkbenchFlags(t *testing.T) {
@@ -454,5 +457,46 @@ func TestForwardUntrustedCertificate(t *testing.T) {
 func TestStatusOverrideReason(t *testing.T) {
 	if r := parseOptions(t, "--forward-to", "http://127.0.0.1:3000", "--status", "202").Workbench.responder(202); r.Status != 202 || r.StatusReason != "--status" {
 		t.Errorf("responder %+v", r)
+	}
+}
+
+// Under --redact a compressed body is no hiding place: the recording keeps
+// the payload it held, masked (and uncompressed); a body whose encoding
+// cannot be undone is not kept.
+func TestRedactExchangeContentEncoding(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte(cloudText))
+	_ = zw.Close()
+	tests := []struct {
+		name     string
+		encoding string
+		body     []byte
+		inflated []byte
+		wantBody bool
+	}{
+		{"gzip", "gzip", gz.Bytes(), []byte(cloudText), true},
+		{"brotli", "br", []byte("\x1b\x03972987654321"), nil, false},
+		{"identity", "identity", []byte(cloudText), nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := &listener.Exchange{
+				Header:   http.Header{"Content-Type": {"application/json"}, "Content-Encoding": {tt.encoding}},
+				Body:     tt.body,
+				Inflated: tt.inflated,
+				Events:   []callback.Event{{Schema: callback.Schema, Source: "unknown", Kind: "unknown"}},
+			}
+			redactExchange(redact.New([]byte("k")), ex)
+			if bytes.Contains(ex.Body, []byte("972987654321")) || bytes.Contains(ex.Body, []byte("Test Name")) {
+				t.Errorf("personal data kept: %q", ex.Body)
+			}
+			if (len(ex.Body) > 0) != tt.wantBody {
+				t.Errorf("body kept: %q, want kept %v", ex.Body, tt.wantBody)
+			}
+			if tt.inflated != nil && ex.Header.Get("Content-Encoding") != "" {
+				t.Errorf("the masked payload is not compressed, yet the header says %q", ex.Header.Get("Content-Encoding"))
+			}
+		})
 	}
 }
