@@ -429,6 +429,11 @@ func (r *run) serve(ctx context.Context) error {
 		r.ui.Close()
 	}
 	out.flush()
+	if ctx.Err() != nil && opts.IO.IsStderrTTY() {
+		// The terminal echoed ^C without a newline: the summary starts
+		// on a line of its own.
+		fmt.Fprintln(opts.IO.ErrOut)
+	}
 	fmt.Fprintf(opts.IO.ErrOut, "Stopped: %s\n", render.ListenSummary(stats))
 	if tr := opts.Config.Lifecycle; tr != nil {
 		fmt.Fprint(opts.IO.ErrOut, render.LifecycleSummary(tr.Anomalies(), tr.Anomalous(), tr.Dropped(), summaryAnomalies))

@@ -152,7 +152,15 @@ func parseOptions(t *testing.T, args ...string) *Options {
 // output buffers and a channel with its error.
 func runListen(t *testing.T, ctx context.Context, o *Options) (string, *bytes.Buffer, *bytes.Buffer, <-chan error) {
 	t.Helper()
+	return runListenOn(t, ctx, o, func(*iostreams.IOStreams) {})
+}
+
+// runListenOn is runListen with the streams set up by setup first (a
+// terminal, say).
+func runListenOn(t *testing.T, ctx context.Context, o *Options, setup func(*iostreams.IOStreams)) (string, *bytes.Buffer, *bytes.Buffer, <-chan error) {
+	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
+	setup(ios)
 	o.IO = ios
 	o.Host = "127.0.0.1"
 	o.Port = 0
@@ -258,6 +266,20 @@ func Test_listenRun_PlainAndTooLarge(t *testing.T) {
 	stderr := errOut.String()
 	if !strings.Contains(stderr, "413 POST /big") || !strings.Contains(stderr, "1 too large (413)") || !strings.Contains(stderr, "1 decode error") {
 		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// On a terminal, Ctrl-C's echo ("^C") has no newline: the summary starts
+// a line of its own.
+func Test_listenRun_InterruptOnTerminal(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	_, _, errOut, done := runListenOn(t, ctx, parseOptions(t), func(ios *iostreams.IOStreams) { ios.SetStderrTTY(true) })
+	cancel()
+	if err := wait(t, done); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "\n\nStopped: 0 requests") {
+		t.Errorf("stderr %q", errOut)
 	}
 }
 
