@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
-	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 )
 
 // Handler is the listener's http.Handler. It accepts every method and path,
@@ -268,10 +267,7 @@ func (h *Handler) facts(ex *Exchange) {
 		ev.Method = ex.Method
 		ev.Path = ex.Path
 		ev.Signature = ex.Signature
-		if h.cfg.Lifecycle != nil && ev.Kind == callback.KindStatus && ev.ID != "" && ev.Status != "" {
-			n := h.cfg.Lifecycle.Observe(ev.ID, ev.Status, lifecycle.TimeOf(ev.Timestamp, at))
-			ev.Lifecycle = &n
-		}
+		FollowLifecycle(h.cfg.Lifecycle, ev, at)
 	}
 }
 

@@ -47,6 +47,9 @@ type Input struct {
 	// HTTP request whose body is shorter than its Content-Length, ...);
 	// Request then holds everything that could be read.
 	Problem string
+	// ReceivedAt is when a recorded request arrived (FormRecord), RFC 3339;
+	// empty for other forms.
+	ReceivedAt string
 }
 
 // ErrEmpty is returned by ParseOne for input that holds nothing but white
@@ -223,8 +226,8 @@ func looksLikeCallback(s []byte) bool {
 
 // one reads a callback that is not a whole HTTP request.
 func one(s []byte) Input {
-	if req, ok := recorded(s); ok {
-		return Input{Form: FormRecord, Request: req}
+	if req, at, ok := recorded(s); ok {
+		return Input{Form: FormRecord, Request: req, ReceivedAt: at}
 	}
 	switch {
 	case s[0] == '{' || s[0] == '[':
@@ -269,17 +272,18 @@ func target(method string, s []byte) callback.Request {
 }
 
 // recorded reads a line of a recording (wa-cb listen --record): the request
-// it holds, exactly as it was received.
-func recorded(s []byte) (callback.Request, bool) {
+// it holds, exactly as it was received, and when it arrived (RFC 3339).
+func recorded(s []byte) (req callback.Request, receivedAt string, ok bool) {
 	if s[0] != '{' || !bytes.Contains(s, []byte(`"`+record.Schema+`"`)) {
-		return callback.Request{}, false
+		return callback.Request{}, "", false
 	}
 	var rec struct {
-		Schema  string         `json:"schema"`
-		Request record.Request `json:"request"`
+		Schema     string         `json:"schema"`
+		ReceivedAt string         `json:"received_at"`
+		Request    record.Request `json:"request"`
 	}
 	if err := json.Unmarshal(s, &rec); err != nil || rec.Schema != record.Schema || rec.Request.Method == "" {
-		return callback.Request{}, false
+		return callback.Request{}, "", false
 	}
 	r := rec.Request
 	path := r.Path
@@ -290,7 +294,7 @@ func recorded(s []byte) (callback.Request, bool) {
 	if h == nil {
 		h = http.Header{}
 	}
-	return callback.Request{Method: r.Method, Path: path, RawQuery: r.RawQuery, Header: h, Body: r.Body}, true
+	return callback.Request{Method: r.Method, Path: path, RawQuery: r.RawQuery, Header: h, Body: r.Body}, rec.ReceivedAt, true
 }
 
 // fromUTF16 turns UTF-16 text that starts with a byte order mark into

@@ -14,6 +14,7 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
 	"github.com/wa-cb/wa-cb/pkg/iostreams"
+	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 	"github.com/wa-cb/wa-cb/pkg/listener"
 	"github.com/wa-cb/wa-cb/pkg/rawinput"
 	"github.com/wa-cb/wa-cb/pkg/render"
@@ -27,6 +28,8 @@ type Options struct {
 	IO   *iostreams.IOStreams
 	File string // "" or "-" reads stdin
 	JSON bool
+	// Timelines bounds how many messages' status timelines are followed.
+	Timelines int
 	// Decode is the decoder (callback.Decode); tests replace it.
 	Decode func(callback.Request) []callback.Event
 }
@@ -62,18 +65,26 @@ Content-Length, a line that is not a header) leads its decode_error.
 
 Output is the same as listen: cards on a terminal, plain text otherwise,
 and with --json one wa-cb.event/v1 object per line (without the request facts
-listen adds). A payload that cannot be decoded is still printed, with its
+listen adds). As in listen, each status carries a "lifecycle" note telling
+its message's story so far, in the order of the input (out of order,
+duplicate, steps missing; a status without a timestamp is placed at its
+recording's received_at), and the messages whose story is odd are listed on
+stderr at the end. A payload that cannot be decoded is still printed, with its
 decode_error, and the exit status stays 0; a FILE that cannot be opened
 exits 2, an unreadable or empty input exits 1.`,
 		Example: `  $ wa-cb decode body.json
   $ wa-cb fixtures show cloud-incoming-text > req.http && wa-cb decode req.http
   $ echo '?id=a2d4ef99%3A0&status=delivered&phone_number=%2B12025550143&timestamp=1580972783' | wa-cb decode
   $ wa-cb decode --json callbacks.ndjson | jq -r .kind
+  $ wa-cb decode --json session.ndjson | jq -c 'select(.lifecycle.flags) | {id, status, lifecycle}'
   $ grep 'GET /cb?' access.log | awk '{print $7}' | wa-cb decode -`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.File = args[0]
+			}
+			if err := cmdutil.CheckTimelines(opts.Timelines); err != nil {
+				return err
 			}
 			if opts.File == "" && opts.IO.IsStdinTTY() {
 				return cmdutil.FlagErrorf("give a FILE, or pipe a callback into standard input")
@@ -85,6 +96,7 @@ exits 2, an unreadable or empty input exits 1.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "Print one wa-cb.event/v1 JSON object per line")
+	cmdutil.TimelinesFlag(cmd.Flags(), &opts.Timelines)
 	return cmd
 }
 
@@ -106,12 +118,16 @@ func decodeRun(_ context.Context, opts *Options) error {
 	} else {
 		printer = render.NewEventPrinter(opts.IO)
 	}
+	// Statuses tell each message's story across the whole input, as
+	// listen tells it across a session: a log's order is arrival order.
+	tracker := lifecycle.New(lifecycle.Options{MaxMessages: opts.Timelines})
 	for _, in := range inputs {
 		events, panicked := listener.SafeDecode(opts.Decode, in.Request)
 		if in.Problem != "" {
 			flagProblem(events, in.Problem)
 		}
 		for i := range events {
+			listener.FollowLifecycle(tracker, &events[i], in.ReceivedAt)
 			if enc != nil {
 				if err := enc.Encode(&events[i]); err != nil {
 					return fmt.Errorf("encoding event: %w", err)
@@ -138,8 +154,11 @@ func decodeRun(_ context.Context, opts *Options) error {
 			buf.Reset()
 		}
 	}
-	_, err = opts.IO.Out.Write(buf.Bytes())
-	return err
+	if _, err := opts.IO.Out.Write(buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprint(opts.IO.ErrOut, render.LifecycleSummary(tracker.Anomalies(), tracker.Anomalous(), tracker.Dropped(), cmdutil.SummaryAnomalies))
+	return nil
 }
 
 // flagProblem puts what is wrong with the input itself (a body shorter than

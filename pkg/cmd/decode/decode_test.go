@@ -31,6 +31,8 @@ func TestNewCmdDecode(t *testing.T) {
 		{name: "terminal stdin", args: []string{}, stdinTTY: true, wantErr: "give a FILE"},
 		{name: "terminal stdin asked for", args: []string{"-"}, stdinTTY: true, wantFile: "-"},
 		{name: "two files", args: []string{"a", "b"}, wantErr: "accepts at most 1 arg"},
+		{name: "timelines", args: []string{"--timelines", "5", "log"}, wantFile: "log"},
+		{name: "no timelines", args: []string{"--timelines", "0", "log"}, wantErr: "invalid --timelines 0: want 1 or more"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,5 +147,68 @@ func Test_decodeRunRecoversDecoderPanic(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "decoder failed: bad decoder") || !strings.Contains(out.String(), `raw: {"a":1}`) {
 		t.Errorf("stdout:\n%s", out)
+	}
+}
+
+// A log of status callbacks tells each message's story as listen would:
+// every status carries its lifecycle note, in the order of the input, and
+// the odd stories are listed on stderr.
+func TestDecodeLifecycle(t *testing.T) {
+	cloudStatus := func(id, status, ts string) string {
+		return `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","statuses":[{"id":"` + id + `","status":"` + status + `","recipient_id":"1","timestamp":"` + ts + `"}]}}]}]}`
+	}
+	record := func(at, query string) string {
+		return `{"schema":"wa-cb.record/v1","request_id":"r","received_at":"` + at + `","request":{"method":"GET","path":"/cb","query":"` + query + `"},"events":[],"response":{"status":200,"latency_ms":0.1}}`
+	}
+	tests := []struct {
+		name      string
+		input     string
+		notes     []string // each status event's lifecycle, as JSON ("" for none)
+		summary   string   // a line of stderr
+		noSummary bool
+	}{
+		{"in order", cloudStatus("w1", "sent", "1700000000") + "\n" + cloudStatus("w1", "delivered", "1700000002") + "\n" + cloudStatus("w1", "read", "1700000010"),
+			[]string{`{"seq":1}`, `{"seq":2,"previous":"sent","since_previous_ms":2000}`, `{"seq":3,"previous":"delivered","since_previous_ms":8000}`}, "", true},
+		{"read before delivered", cloudStatus("w1", "sent", "1700000000") + "\n" + cloudStatus("w1", "read", "1700000010") + "\n" + cloudStatus("w1", "delivered", "1700000002"),
+			[]string{`{"seq":1}`, `{"seq":2,"previous":"sent","since_previous_ms":10000,"missing":["delivered"]}`, `{"seq":3,"previous":"read","since_previous_ms":-8000,"flags":["out_of_order"]}`},
+			"Lifecycle: 1 message with anomalies", false},
+		{"twice, in an array", "[" + cloudStatus("w2", "sent", "1700000000") + "," + cloudStatus("w2", "sent", "1700000000") + "]",
+			[]string{`{"seq":1}`, `{"seq":2,"previous":"sent","since_previous_ms":0,"flags":["duplicate"]}`}, "w2", false},
+		{"recordings place statuses without a timestamp at received_at", record("2026-01-02T03:04:05Z", "id=k%3A0&status=sent") + "\n" + record("2026-01-02T03:04:09Z", "id=k%3A0&status=read"),
+			[]string{`{"seq":1}`, `{"seq":2,"previous":"sent","since_previous_ms":4000,"missing":["delivered"]}`}, "k:0", false},
+		{"messages are left alone", cloudText, nil, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, stdin, stdout, stderr := iostreams.Test()
+			stdin.WriteString(tt.input)
+			if err := decodeRun(context.Background(), &Options{IO: ios, JSON: true}); err != nil {
+				t.Fatal(err)
+			}
+			var notes []string
+			for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+				var ev struct {
+					Kind      string          `json:"kind"`
+					Lifecycle json.RawMessage `json:"lifecycle"`
+				}
+				if err := json.Unmarshal([]byte(line), &ev); err != nil {
+					t.Fatalf("%v: %s", err, line)
+				}
+				if ev.Kind == callback.KindStatus {
+					notes = append(notes, string(ev.Lifecycle))
+				} else if ev.Lifecycle != nil {
+					t.Errorf("a %s has a lifecycle: %s", ev.Kind, line)
+				}
+			}
+			if strings.Join(notes, "\n") != strings.Join(tt.notes, "\n") {
+				t.Errorf("lifecycle notes\n%s\nwant\n%s", strings.Join(notes, "\n"), strings.Join(tt.notes, "\n"))
+			}
+			if tt.noSummary && stderr.Len() > 0 {
+				t.Errorf("stderr %q, want nothing", stderr)
+			}
+			if !strings.Contains(stderr.String(), tt.summary) {
+				t.Errorf("stderr %q, want %q", stderr, tt.summary)
+			}
+		})
 	}
 }

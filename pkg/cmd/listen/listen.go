@@ -36,10 +36,6 @@ const (
 // maxBodyCeiling bounds --max-body: bodies are held in memory.
 const maxBodyCeiling = 1 << 30
 
-// summaryAnomalies is how many messages with lifecycle anomalies the
-// summary at exit names; the rest are counted.
-const summaryAnomalies = 10
-
 // Options for `wa-cb listen`.
 type Options struct {
 	IO     *iostreams.IOStreams
@@ -119,8 +115,8 @@ func (o *Options) complete(changed func(string) bool) error {
 	if o.Compact && o.JSON {
 		return cmdutil.FlagErrorf("--compact is a text form; --json prints NDJSON: pick one")
 	}
-	if o.Timelines < 1 {
-		return cmdutil.FlagErrorf("invalid --timelines %d: want 1 or more", o.Timelines)
+	if err := cmdutil.CheckTimelines(o.Timelines); err != nil {
+		return err
 	}
 	if err := o.Workbench.validate(changed, getenv, o.MaxEvents); err != nil {
 		return err
@@ -225,7 +221,7 @@ Ctrl-C stops gracefully. Everything in detail: man wa-cb-listen, or the README.`
 	fl.IntVar(&opts.MaxEvents, "max-events", 0, "Exit after `N` events (0: run until stopped)")
 	fl.BoolVar(&opts.JSON, "json", false, "Print one wa-cb.event/v1 JSON object per line")
 	fl.BoolVar(&opts.Compact, "compact", false, "Print one line per event instead of cards (time, family, kind, from/to, text, id, answer)")
-	fl.IntVar(&opts.Timelines, "timelines", lifecycle.DefaultMaxMessages, "Follow the status lifecycle of at most `N` messages (the least recently updated are dropped past it)")
+	cmdutil.TimelinesFlag(fl, &opts.Timelines)
 	fl.StringVar(&opts.VerifyToken, "verify-token", "", "`TOKEN` expected in Meta's subscription handshake (env WA_CB_VERIFY_TOKEN)")
 	fl.StringVar(&opts.AppSecret, "app-secret", "", "App `SECRET` to check X-Hub-Signature-256 with (env WA_CB_APP_SECRET)")
 	fl.BoolVar(&opts.RequireSignature, "require-signature", false, "Answer 401 to Meta Cloud requests without a valid signature (Kaleyra and on-premises never sign and pass)")
@@ -436,7 +432,7 @@ func (r *run) serve(ctx context.Context) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Stopped: %s\n", render.ListenSummary(stats))
 	if tr := opts.Config.Lifecycle; tr != nil {
-		fmt.Fprint(opts.IO.ErrOut, render.LifecycleSummary(tr.Anomalies(), tr.Anomalous(), tr.Dropped(), summaryAnomalies))
+		fmt.Fprint(opts.IO.ErrOut, render.LifecycleSummary(tr.Anomalies(), tr.Anomalous(), tr.Dropped(), cmdutil.SummaryAnomalies))
 	}
 	if runErr != nil {
 		return runErr

@@ -34,10 +34,6 @@ import (
 // it waits on the app, a connection.
 const maxWorkers = 1024
 
-// summaryAnomalies is how many messages with lifecycle anomalies the
-// summary at exit shows.
-const summaryAnomalies = 10
-
 // Defaults of the mock's address.
 const (
 	DefaultHost = "127.0.0.1"
@@ -562,7 +558,7 @@ func mockRun(ctx context.Context, opts *Options) error {
 	// what the app was given that a handler must survive (duplicates, a
 	// read before delivered), as listen summarises it
 	tr := m.Lifecycle()
-	fmt.Fprint(ios.ErrOut, render.LifecycleSummary(tr.Anomalies(), tr.Anomalous(), tr.Dropped(), summaryAnomalies))
+	fmt.Fprint(ios.ErrOut, render.LifecycleSummary(tr.Anomalies(), tr.Anomalous(), tr.Dropped(), cmdutil.SummaryAnomalies))
 	if runErr != nil {
 		return runErr
 	}
