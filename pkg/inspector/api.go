@@ -84,6 +84,9 @@ type Info struct {
 	Targets   []Target `json:"targets"`
 	CanResign bool     `json:"can_resign"`
 	Version   string   `json:"version,omitempty"`
+	// Run names this run of the source: the page gives it back to the
+	// stream, which resets a page of another run.
+	Run string `json:"run"`
 }
 
 func (in *Inspector) serveInfo(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +102,7 @@ func (in *Inspector) serveInfo(w http.ResponseWriter, r *http.Request) {
 		Targets:   targets,
 		CanResign: in.cfg.AppSecret != "",
 		Version:   in.cfg.Version,
+		Run:       in.run,
 	})
 }
 

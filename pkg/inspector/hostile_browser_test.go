@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -165,4 +166,38 @@ func TestBrowserHostileCallbacks(t *testing.T) {
 	for _, e := range thrown {
 		t.Errorf("the page threw: %s", e)
 	}
+}
+
+// A listener stopped and started again on the same --ui-addr: the open
+// page follows the new run by itself, showing only its exchanges.
+func TestBrowserFollowsAListenerRestart(t *testing.T) {
+	ctx := browser(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	uiAddr := ln.Addr().String()
+	ln.Close() // the listener binds it next; nothing else here takes it meanwhile
+	start := func() *stack {
+		dir := t.TempDir()
+		urls, stop := serve(t, []string{"listen", "--port", "0", "--ready-file", filepath.Join(dir, "url"),
+			"--ui", "--ui-addr", uiAddr, "--ui-ready-file", filepath.Join(dir, "ui"), "--json", "--app-secret", secret},
+			filepath.Join(dir, "url"), filepath.Join(dir, "ui"))
+		return &stack{listen: urls[0], ui: urls[1], stop: stop}
+	}
+	first := start()
+	first.send(t, "send", "fixture", "cloud-incoming-text", "status-failed")
+	run(t, ctx, "open the page", chromedp.Navigate(first.ui+"#/x/2"))
+	until(t, ctx, "the first run's exchanges", rowCount+` === 2 && document.querySelectorAll("#detail-pane .card").length >= 3`)
+	first.stop()
+	until(t, ctx, "the page says the source stopped", `document.querySelector("#state").textContent === "stopped"`)
+
+	second := start()
+	second.send(t, "send", "fixture", "onprem-location")
+	until(t, ctx, "the page follows the second run", rowCount+` === 1 && document.querySelector("#state").classList.contains("live") && document.querySelector("#detail-pane").hidden`)
+	if row := eval[string](t, ctx, `document.querySelector("#rows .row").innerText`); !strings.Contains(row, "onprem") {
+		t.Errorf("the row is %q", row)
+	}
+	second.send(t, "send", "fixture", "status-read")
+	until(t, ctx, "live rows of the second run", rowCount+` === 2`)
 }

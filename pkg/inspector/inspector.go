@@ -21,6 +21,8 @@
 package inspector
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -109,6 +111,10 @@ type Config struct {
 // concurrent use.
 type Inspector struct {
 	cfg Config
+	// run names this inspector among the ones that may serve an address
+	// one after the other (a listener restarted), so a page of an earlier
+	// one is told its exchange numbers name other exchanges here.
+	run string
 
 	mu    sync.Mutex
 	ring  []*entry // the last len(ring) exchanges, oldest at head once full
@@ -154,11 +160,19 @@ func New(cfg Config) *Inspector {
 	}
 	return &Inspector{
 		cfg:    cfg,
+		run:    newRun(),
 		ring:   make([]*entry, cfg.Keep),
 		next:   1,
 		subs:   map[*subscriber]struct{}{},
 		closed: make(chan struct{}),
 	}
+}
+
+// newRun is a run name no earlier inspector is likely to have had.
+func newRun() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported systems
+	return hex.EncodeToString(b[:])
 }
 
 // Add keeps one exchange (evicting the oldest when the ring is full) and

@@ -22,7 +22,8 @@ const streamWriteWait = 30 * time.Second
 // stops. A reconnecting browser sends Last-Event-ID and resumes there;
 // ?after=SEQ does the same for the first connection. A cursor past the
 // last exchange is a page of an earlier run: it is sent "reset" and
-// everything kept.
+// everything kept; so is a page that names another run (?run=, the
+// Info.Run it was loaded from), whatever its cursor.
 func (in *Inspector) serveStream(w http.ResponseWriter, r *http.Request) {
 	cursor, ok := streamCursor(r)
 	if !ok {
@@ -46,11 +47,14 @@ func (in *Inspector) serveStream(w http.ResponseWriter, r *http.Request) {
 		return rc.Flush() == nil
 	}
 	bw.WriteString("retry: 2000\n\n")
-	if cursor > in.lastSeq() {
+	if run := r.URL.Query().Get("run"); cursor > in.lastSeq() || (run != "" && run != in.run) {
 		// A page that was following an earlier run (the listener was
-		// restarted on the same address) starts again from the first.
+		// restarted on the same address) starts again from the first:
+		// the numbers it holds name other exchanges here.
 		cursor = 0
-		bw.WriteString("event: reset\ndata: {}\n\n")
+		bw.WriteString("event: reset\ndata: {\"run\":")
+		bw.Write(mustJSON(in.run))
+		bw.WriteString("}\n\n")
 	}
 	if !flush() {
 		return

@@ -233,3 +233,33 @@ func TestSlowStreamNeverHoldsUpTheProducer(t *testing.T) {
 		t.Fatalf("seen %d + missed %d, want 10 + 490", seen, missed)
 	}
 }
+
+// A page of another run is reset whatever its cursor: a listener
+// restarted on its address (killed, so no "end" reached the page) may
+// already hold as many exchanges as the page knew, under other numbers.
+func TestStreamResetsAPageThatNamesAnotherRun(t *testing.T) {
+	in := New(Config{})
+	for _, id := range []string{"a", "b", "c"} {
+		in.Add(Exchange{Record: rec(id, "POST", "/", "", "{}")})
+	}
+	base := served(t, in)
+	var info Info
+	getJSON(t, base+"/api/info", &info)
+	if info.Run == "" {
+		t.Fatal("info names no run")
+	}
+	s, stop := openStream(t, base+"/api/stream?after=2&run=0123456789ab", nil)
+	defer stop()
+	if ev := s.nextEvent(); ev.name != "reset" || ev.data != `{"run":"`+info.Run+`"}` {
+		t.Fatalf("first event %+v", ev)
+	}
+	if ev := s.nextEvent(); ev.id != "1" {
+		t.Fatalf("then %+v, want everything kept", ev)
+	}
+	// Its own run resumes where it was.
+	s2, stop2 := openStream(t, base+"/api/stream?after=2&run="+info.Run, nil)
+	defer stop2()
+	if ev := s2.nextEvent(); ev.id != "3" {
+		t.Fatalf("a page of this run got %+v", ev)
+	}
+}

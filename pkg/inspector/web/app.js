@@ -256,7 +256,7 @@ function connect() {
     setState("recording, read-only", "");
     return;
   }
-  const es = new EventSource("/api/stream?after=" + S.lastSeq);
+  const es = new EventSource("/api/stream?" + new URLSearchParams({ after: S.lastSeq, run: S.info.run || "" }));
   S.es = es;
   es.onopen = () => setState("live", "live");
   es.onerror = () => setState("reconnecting…", "down");
@@ -273,18 +273,43 @@ function connect() {
       h("button", { type: "button", onclick: () => { missedTotal = 0; clearNotice("missed"); } }, "OK"));
     scheduleRefetch();
   });
-  es.addEventListener("reset", () => {
-    // The listener was started again: its exchanges are new ones.
-    S.lastSeq = 0;
-    closeDetail();
-    loadList();
+  es.addEventListener("reset", (ev) => {
+    // The listener was started again: its exchanges are new ones, and
+    // the numbers this page holds name others there.
+    es.close();
+    restart(JSON.parse(ev.data).run);
   });
   es.addEventListener("end", () => {
     es.close();
     setState("stopped", "down");
-    notice("end", "The source has stopped: what is shown stays, nothing new arrives.", "info",
-      h("button", { type: "button", onclick: () => location.reload() }, "Reconnect"));
+    notice("end", "The source has stopped: what is shown stays; when it serves this address again the page follows it.", "info",
+      h("button", { type: "button", onclick: () => location.reload() }, "Reload"));
+    waitForSource();
   });
+}
+
+// restart follows another run of the source on this address.
+function restart(run) {
+  S.info.run = run;
+  S.lastSeq = 0;
+  missedTotal = 0;
+  clearNotice("missed");
+  clearNotice("end");
+  closeDetail();
+  loadList().then(connect);
+  if (S.view === "messages") loadMessages();
+}
+
+// waitForSource asks every two seconds whether the source serves again
+// (a listener restarted on its --ui-addr), and follows it when it does.
+function waitForSource() {
+  setTimeout(async () => {
+    let info;
+    try { info = await api("/api/info"); } catch (_) { waitForSource(); return; }
+    S.info = info;
+    document.title = info.title;
+    restart(info.run);
+  }, 2000);
 }
 
 // ---------- detail ----------
@@ -402,7 +427,7 @@ function eventsCard(d) {
 
 function requestCard(d) {
   const r = d.request;
-  const kids = [h("div.reqline", { text: r.method + " " + r.path + (r.query ? "?" + r.query : "") + " HTTP/1.1" + (r.host ? "   Host: " + r.host : "") })];
+  const kids = [h("div.reqline", { text: r.method + " " + r.path + (r.query ? "?" + r.query : "") + " HTTP/1.1" + (r.host ? "\nHost: " + r.host : "") })];
   if (r.query_params && r.query_params.length) kids.push(h("div.sub", { text: "Query" }), kvTable(r.query_params));
   kids.push(h("div.sub", { text: "Headers" }), r.headers.length ? kvTable(r.headers) : h("p.muted", { text: "none" }));
   kids.push(h("div.sub", { text: "Body " + bodyLabel(r.body) }), bodyBlock(r.body));
