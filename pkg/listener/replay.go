@@ -18,7 +18,7 @@ import (
 func ReplayRequest(rec *record.Record, target *url.URL, extra http.Header) sender.Request {
 	h := EndToEndHeader(rec.Request.Header, len(extra)+1)
 	h.Del("Content-Length")
-	for k := range MaskedCredentials(rec) {
+	for k := range record.MaskedHeaders(rec.Request.Header) {
 		delete(h, k)
 	}
 	if _, ok := h["User-Agent"]; !ok {
@@ -41,26 +41,4 @@ func ReplayRequest(rec *record.Record, target *url.URL, extra http.Header) sende
 		Header: h,
 		Body:   rec.Request.Body,
 	}
-}
-
-// MaskedCredentials lists the recorded request's credential headers that
-// the recording holds masked, by their recorded names.
-func MaskedCredentials(rec *record.Record) map[string]bool {
-	var out map[string]bool
-	for k, vs := range rec.Request.Header {
-		if len(vs) == 0 || !record.SecretHeader(k) {
-			continue
-		}
-		masked := true
-		for _, v := range vs {
-			masked = masked && v == record.Masked
-		}
-		if masked {
-			if out == nil {
-				out = map[string]bool{}
-			}
-			out[k] = true
-		}
-	}
-	return out
 }

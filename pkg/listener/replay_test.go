@@ -17,8 +17,8 @@ func TestReplayRequestCredentials(t *testing.T) {
 		"Authorization": {record.Masked}, "Cookie": {record.Masked, record.Masked}, "X-Api-Key": {"old-clear-key"},
 		"Content-Type": {"application/json"}, "Content-Length": {"2"},
 	}, Body: []byte("{}")}}
-	if got := MaskedCredentials(rec); len(got) != 2 || !got["Authorization"] || !got["Cookie"] {
-		t.Errorf("MaskedCredentials = %v", got)
+	if got := record.MaskedHeaders(rec.Request.Header); len(got) != 2 || !got["Authorization"] || !got["Cookie"] {
+		t.Errorf("MaskedHeaders = %v", got)
 	}
 	req := ReplayRequest(rec, target, nil)
 	for _, k := range []string{"Authorization", "Cookie", "Content-Length"} {

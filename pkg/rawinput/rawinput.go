@@ -272,7 +272,8 @@ func target(method string, s []byte) callback.Request {
 }
 
 // recorded reads a line of a recording (wa-cb listen --record): the request
-// it holds, exactly as it was received, and when it arrived (RFC 3339).
+// it holds, exactly as it was received but for the credential headers the
+// recording masked, which are left out, and when it arrived (RFC 3339).
 func recorded(s []byte) (req callback.Request, receivedAt string, ok bool) {
 	if s[0] != '{' || !bytes.Contains(s, []byte(`"`+record.Schema+`"`)) {
 		return callback.Request{}, "", false
@@ -293,6 +294,9 @@ func recorded(s []byte) (req callback.Request, receivedAt string, ok bool) {
 	h := r.Header
 	if h == nil {
 		h = http.Header{}
+	}
+	for k := range record.MaskedHeaders(h) {
+		delete(h, k) // a credential the recording did not keep: none is sent
 	}
 	return callback.Request{Method: r.Method, Path: path, RawQuery: r.RawQuery, Header: h, Body: r.Body}, rec.ReceivedAt, true
 }

@@ -198,3 +198,26 @@ func TestParseOne(t *testing.T) {
 		t.Errorf("blank input: err = %v", err)
 	}
 }
+
+// TestParseRecordingCredentials: a recording line's masked credentials are
+// left out of its request (send file would send "[redacted]" as a token);
+// its other headers are kept.
+func TestParseRecordingCredentials(t *testing.T) {
+	line := `{"schema":"wa-cb.record/v1","request_id":"a-1","received_at":"2026-01-02T03:04:05Z","request":{"method":"POST","path":"/",` +
+		`"headers":{"Authorization":["[redacted]"],"Cookie":["[redacted]"],"X-Api-Key":["clear-from-an-older-recording"],"Content-Type":["application/json"]},` +
+		`"body":"{}"},"events":[],"response":{"status":200,"latency_ms":0.1}}`
+	in := Parse([]byte(line))
+	if len(in) != 1 || in[0].Form != FormRecord {
+		t.Fatalf("inputs %+v", in)
+	}
+	h := in[0].Request.Header
+	if _, ok := h["Authorization"]; ok {
+		t.Errorf("Authorization kept: %v", h)
+	}
+	if _, ok := h["Cookie"]; ok {
+		t.Errorf("Cookie kept: %v", h)
+	}
+	if h.Get("X-Api-Key") != "clear-from-an-older-recording" || h.Get("Content-Type") != "application/json" {
+		t.Errorf("headers %v", h)
+	}
+}

@@ -1,5 +1,7 @@
 package record
 
+import "net/http"
+
 // Masked stands, in a recording, for the value of a header that carries a
 // credential. Recordings are files people share, attach to bug reports and
 // keep: a bearer token, a cookie or an API key must not travel with them.
@@ -45,4 +47,27 @@ func hasFoldAt(s, lower string, i int) bool {
 		}
 	}
 	return true
+}
+
+// MaskedHeaders lists the credential headers of h that a recording holds
+// masked (every value Masked), by their names in h: what a request read
+// back from a recording must not send.
+func MaskedHeaders(h http.Header) map[string]bool {
+	var out map[string]bool
+	for k, vs := range h {
+		if len(vs) == 0 || !SecretHeader(k) {
+			continue
+		}
+		masked := true
+		for _, v := range vs {
+			masked = masked && v == Masked
+		}
+		if masked {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[k] = true
+		}
+	}
+	return out
 }

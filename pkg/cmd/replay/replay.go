@@ -344,7 +344,7 @@ func maskedCredentials(items []item, extra http.Header) credentialNote {
 	seen := map[string]bool{}
 	for _, it := range items {
 		found := false
-		for k := range listener.MaskedCredentials(it.rec) {
+		for k := range record.MaskedHeaders(it.rec.Request.Header) {
 			if extra.Get(k) != "" {
 				continue
 			}
