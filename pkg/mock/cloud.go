@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -17,11 +18,13 @@ import (
 
 // metaError is Meta's error envelope ([C] Meta's error-codes reference).
 type metaError struct {
-	Message   string         `json:"message"`
-	Type      string         `json:"type"`
-	Code      int            `json:"code"`
-	ErrorData *metaErrorData `json:"error_data,omitempty"`
-	FBTraceID string         `json:"fbtrace_id"`
+	Message string `json:"message"`
+	Type    string `json:"type"`
+	Code    int    `json:"code"`
+	// ErrorSubcode is Graph's error_subcode (33: no such object).
+	ErrorSubcode int            `json:"error_subcode,omitempty"`
+	ErrorData    *metaErrorData `json:"error_data,omitempty"`
+	FBTraceID    string         `json:"fbtrace_id"`
 }
 
 type metaErrorData struct {
@@ -35,6 +38,11 @@ type apiError struct {
 	code   int // Meta's code
 	field  string
 	reason string
+	// title, typ and subcode, when set, replace the code's usual title,
+	// OAuthException and no error_subcode in Meta's shape.
+	title   string
+	typ     string
+	subcode int
 }
 
 var graphVersion = regexp.MustCompile(`^v[0-9]{1,3}(\.[0-9]{1,3})?$`)
@@ -59,6 +67,8 @@ type cloudMessage struct {
 	// Group is a message to a group (recipient_type "group"): To and
 	// Digits hold the group's id, which is no phone number.
 	Group bool
+	// MediaID is the id of an uploaded file the media message sends.
+	MediaID string
 }
 
 // parseCloudMessage validates a Cloud API message object (also the
@@ -145,6 +155,15 @@ func parseCloudMessage(body []byte) (cloudMessage, *apiError) {
 	case cm.Type == "location" && (!has("latitude") || !has("longitude")):
 		return cm, &apiError{status: 400, code: 131008, field: "location", reason: "latitude and longitude are required"}
 	}
+	if mediaTypes[cm.Type] && has("id") {
+		var id json.Number
+		if json.Unmarshal(part["id"], &id) != nil {
+			var s string
+			_ = json.Unmarshal(part["id"], &s)
+			id = json.Number(s)
+		}
+		cm.MediaID = id.String()
+	}
 	cm.Context = contextID(obj)
 	return cm, nil
 }
@@ -204,42 +223,61 @@ func (m *Mock) gate(cm cloudMessage, window bool) *apiError {
 	return nil
 }
 
-// cloud serves POST /{version}/{phone_number_id}/messages.
-func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
+// refuseCloud answers e in Meta's error shape and reports the call.
+func (m *Mock) refuseCloud(w http.ResponseWriter, r *http.Request, rec Record, e *apiError) {
+	m.stats.refused.Add(1)
+	title := errorTitle(e.code)
+	if e.title != "" {
+		title = e.title
+	} else if e.code == 100 {
+		title = "Invalid parameter"
+	} else if e.code == 190 {
+		title = "Invalid OAuth access token"
+	} else if e.code == 131008 {
+		title = "Required parameter is missing"
+	}
+	me := metaError{Message: fmt.Sprintf("(#%d) %s", e.code, title), Type: cmp.Or(e.typ, "OAuthException"), Code: e.code, ErrorSubcode: e.subcode,
+		ErrorData: &metaErrorData{MessagingProduct: "whatsapp", Details: e.reason}, FBTraceID: m.cfg.Renderer.FreshID("AbCdEfGhIjKlMnOpQrStUvW")}
+	rec.Answer, rec.Code, rec.Message = e.status, fmt.Sprint(e.code), me.Message+": "+e.reason
+	m.emitAPI(r, rec)
+	writeJSON(w, e.status, map[string]any{"error": me})
+}
+
+// cloudPost opens a POST to /{version}/{phone_number_id}/…, what saying
+// what to post: it answers a request that is none (a path of no Graph
+// version, another method, a wrong token, no phone number id) and
+// reports whether the handler goes on, refusing through refuse, which
+// reports rec as it is then.
+func (m *Mock) cloudPost(w http.ResponseWriter, r *http.Request, rec *Record, what string) (phone string, refuse func(*apiError), ok bool) {
 	version, phone := r.PathValue("version"), r.PathValue("phone")
 	if !graphVersion.MatchString(version) {
 		m.unknownPath(w, r)
-		return
+		return "", nil, false
 	}
 	m.stats.apiCalls.Add(1)
-	rec := Record{Kind: KindAPICall, API: APICloud, Method: r.Method, Path: r.URL.Path}
-	refuse := func(e *apiError) {
-		m.stats.refused.Add(1)
-		title := errorTitle(e.code)
-		if e.code == 100 {
-			title = "Invalid parameter"
-		} else if e.code == 190 {
-			title = "Invalid OAuth access token"
-		} else if e.code == 131008 {
-			title = "Required parameter is missing"
-		}
-		me := metaError{Message: fmt.Sprintf("(#%d) %s", e.code, title), Type: "OAuthException", Code: e.code,
-			ErrorData: &metaErrorData{MessagingProduct: "whatsapp", Details: e.reason}, FBTraceID: m.cfg.Renderer.FreshID("AbCdEfGhIjKlMnOpQrStUvW")}
-		rec.Answer, rec.Code, rec.Message = e.status, fmt.Sprint(e.code), me.Message+": "+e.reason
-		m.emitAPI(r, rec)
-		writeJSON(w, e.status, map[string]any{"error": me})
-	}
+	*rec = Record{Kind: KindAPICall, API: APICloud, Method: r.Method, Path: r.URL.Path, Type: rec.Type}
+	refuse = func(e *apiError) { m.refuseCloud(w, r, *rec, e) }
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", "POST")
-		refuse(&apiError{status: 405, code: 100, field: "method", reason: r.Method + " is not accepted: POST a message object"})
-		return
+		refuse(&apiError{status: 405, code: 100, field: "method", reason: r.Method + " is not accepted: POST " + what})
+		return "", nil, false
 	}
 	if !m.bearerOK(r) {
 		refuse(&apiError{status: 401, code: 190, field: "Authorization", reason: "missing or wrong Bearer token"})
-		return
+		return "", nil, false
 	}
 	if _, ok := PhoneDigits(phone); !ok {
 		refuse(&apiError{status: 400, code: 100, field: "phone_number_id", reason: fmt.Sprintf("%q is not a phone number id", phone)})
+		return "", nil, false
+	}
+	return phone, refuse, true
+}
+
+// cloud serves POST /{version}/{phone_number_id}/messages.
+func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
+	var rec Record
+	phone, refuse, ok := m.cloudPost(w, r, &rec, "a message object")
+	if !ok {
 		return
 	}
 	body, tooLarge, err := m.readBody(w, r)
@@ -263,6 +301,12 @@ func (m *Mock) cloud(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.To, rec.Type = cm.Digits, cm.Type
+	if _, ok := m.media.get(cm.MediaID); cm.MediaID != "" && !ok {
+		// [S] the answer Meta gives an id that names no upload of the account
+		refuse(&apiError{status: 400, code: 100, field: cm.Type + ".id",
+			reason: fmt.Sprintf("Param %s['id'] is not a valid whatsapp business account media attachment ID", cm.Type)})
+		return
+	}
 	if e := m.gate(cm, m.cfg.Window); e != nil {
 		refuse(e)
 		return

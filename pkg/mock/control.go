@@ -177,6 +177,7 @@ func errorTitle(code int) string {
 
 func (m *Mock) reset(w http.ResponseWriter, r *http.Request) {
 	n := m.store.Reset()
+	m.media.reset()
 	m.life.Store(m.newTracker())
 	m.mu.Lock()
 	m.failedOnce = map[string]bool{}

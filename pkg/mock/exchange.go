@@ -61,7 +61,9 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 func (m *Mock) observeAPI(next http.Handler, w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, m.cfg.MaxBody+1))
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	// the handler reads all of it (a media upload may be larger than
+	// MaxBody); only the first MaxBody+1 bytes are kept here
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
 	cw := &captureWriter{ResponseWriter: w}
 	var log Record
 	r = r.WithContext(withLogHook(r.Context(), func(rec Record) { log = rec }))

@@ -118,8 +118,12 @@ type Config struct {
 	Workers    int
 	Queue      int
 	MaxPending int
-	// MaxBody bounds request bodies (413 beyond).
+	// MaxBody bounds request bodies (413 beyond); media uploads are
+	// bounded by Meta's limits and MediaBytes instead.
 	MaxBody int64
+	// MediaBytes bounds the bytes of uploaded media kept (Keep bounds
+	// their number): the oldest uploads go first.
+	MediaBytes int64
 
 	Clock    Clock
 	Catalog  *fixture.Catalog
@@ -148,6 +152,7 @@ type Stats struct {
 	CallbacksSkipped  int64 `json:"callbacks_skipped"`
 	CallbacksOverflow int64 `json:"callbacks_overflow"`
 	Dropped           int64 `json:"dropped"`
+	MediaDropped      int64 `json:"media_dropped"`
 }
 
 // Mock is the stand-in. It is an http.Handler; Close stops its callbacks.
@@ -156,6 +161,7 @@ type Mock struct {
 	sched *Scheduler
 	pool  *Pool
 	store *Store
+	media *mediaStore
 	hub   Hub
 	snd   sender.Sender
 	// life follows what each message's statuses meant to the app: the
@@ -185,7 +191,7 @@ type Mock struct {
 	obsMu sync.Mutex
 
 	stats struct {
-		apiCalls, refused, messages, sent, ok, failed, skipped, overflow, dropped atomic.Int64
+		apiCalls, refused, messages, sent, ok, failed, skipped, overflow, dropped, mediaDropped atomic.Int64
 	}
 	mux http.Handler
 }
@@ -234,6 +240,9 @@ func New(cfg Config) (*Mock, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	if cfg.MediaBytes <= 0 {
+		cfg.MediaBytes = DefaultMediaBytes
+	}
 	if cfg.Checker == nil {
 		cfg.Checker = urlcheck.New(urlcheck.Options{})
 	}
@@ -252,6 +261,7 @@ func New(cfg Config) (*Mock, error) {
 		sched:       NewScheduler(cfg.Clock, cfg.MaxPending),
 		pool:        NewPool(cfg.Workers, cfg.Queue),
 		store:       NewStore(cfg.Keep),
+		media:       newMediaStore(cfg.Keep, cfg.MediaBytes),
 		snd:         *cfg.Sender,
 		failedOnce:  map[string]bool{},
 		lastInbound: map[string]time.Time{},
@@ -303,7 +313,7 @@ func (m *Mock) Stats() Stats {
 	return Stats{
 		APICalls: m.stats.apiCalls.Load(), Refused: m.stats.refused.Load(), Messages: m.stats.messages.Load(),
 		CallbacksSent: m.stats.sent.Load(), CallbacksOK: m.stats.ok.Load(), CallbacksFailed: m.stats.failed.Load(),
-		CallbacksSkipped: m.stats.skipped.Load(), CallbacksOverflow: m.stats.overflow.Load(), Dropped: m.stats.dropped.Load(),
+		CallbacksSkipped: m.stats.skipped.Load(), CallbacksOverflow: m.stats.overflow.Load(), Dropped: m.stats.dropped.Load(), MediaDropped: m.stats.mediaDropped.Load(),
 	}
 }
 
@@ -337,6 +347,9 @@ func (m *Mock) routes() http.Handler {
 	mux.HandleFunc("/v1/{sid}/messages", m.kaleyraV1)
 	mux.HandleFunc("/v2/{sid}/whatsapp/{number}/messages", m.kaleyraV2)
 	mux.HandleFunc("/{version}/{phone}/messages", m.cloud)
+	mux.HandleFunc("/{version}/{phone}/media", m.mediaUpload)
+	mux.HandleFunc("/{version}/{media}", m.mediaObject)
+	mux.HandleFunc(MediaPath+"{$}", m.mediaDownload)
 	mux.HandleFunc("/", m.unknownPath)
 	control := m.control()
 	// No provider path starts with /_mock/, so the control API takes it
@@ -417,12 +430,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // readBody reads a request body up to MaxBody; tooLarge means it was
 // longer.
 func (m *Mock) readBody(w http.ResponseWriter, r *http.Request) (body []byte, tooLarge bool, err error) {
-	if r.ContentLength > m.cfg.MaxBody && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+	return m.readLimited(w, r, m.cfg.MaxBody)
+}
+
+// readLimited reads a request body up to limit bytes.
+func (m *Mock) readLimited(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, tooLarge bool, err error) {
+	if r.ContentLength > limit && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
 		// The client waits for a go-ahead before the body: refuse now,
 		// unread, rather than let it send megabytes to be thrown away.
 		return nil, true, nil
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, m.cfg.MaxBody))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -436,7 +454,7 @@ func (m *Mock) readBody(w http.ResponseWriter, r *http.Request) (body []byte, to
 func (m *Mock) unknownPath(w http.ResponseWriter, r *http.Request) {
 	m.stats.apiCalls.Add(1)
 	m.stats.refused.Add(1)
-	msg := fmt.Sprintf("no provider API at %s %s: the mock serves POST|GET /v1/{SID}/messages (Kaleyra v1), POST /v2/{SID}/whatsapp/{number}/messages (Kaleyra v2), POST /{version}/{phone_number_id}/messages (Cloud) and /_mock/", r.Method, r.URL.Path)
+	msg := fmt.Sprintf("no provider API at %s %s: the mock serves POST|GET /v1/{SID}/messages (Kaleyra v1), POST /v2/{SID}/whatsapp/{number}/messages (Kaleyra v2), POST /{version}/{phone_number_id}/messages and /media, GET|DELETE /{version}/{media_id} (Cloud) and /_mock/", r.Method, r.URL.Path)
 	if graphPath.MatchString(r.URL.Path) {
 		// A Cloud API client (media upload, a media URL, a template
 		// list) reads error.code and error.message of Meta's shape.

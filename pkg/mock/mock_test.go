@@ -90,6 +90,16 @@ func newHarness(t *testing.T, cfg Config) *harness {
 // do sends one request to the mock and decodes the JSON answer.
 func (h *harness) do(method, target, ctype, body string, header ...string) (int, map[string]any) {
 	h.t.Helper()
+	w := h.raw(method, target, ctype, body, header...)
+	var v map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		h.t.Fatalf("%s %s: answer %d is not JSON: %q", method, target, w.Code, w.Body)
+	}
+	return w.Code, v
+}
+
+// raw sends one request to the mock and returns the whole answer.
+func (h *harness) raw(method, target, ctype, body string, header ...string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, target, strings.NewReader(body))
 	r.RemoteAddr, r.Host = "127.0.0.1:5555", "127.0.0.1:4290"
 	if ctype != "" {
@@ -100,11 +110,7 @@ func (h *harness) do(method, target, ctype, body string, header ...string) (int,
 	}
 	w := httptest.NewRecorder()
 	h.m.ServeHTTP(w, r)
-	var v map[string]any
-	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
-		h.t.Fatalf("%s %s: answer %d is not JSON: %q", method, target, w.Code, w.Body)
-	}
-	return w.Code, v
+	return w
 }
 
 // next waits for the next record of kind (others are kept aside).

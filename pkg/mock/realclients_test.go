@@ -38,7 +38,9 @@ func TestParseCloudMessageRealClients(t *testing.T) {
 			`{"messaging_product":"whatsapp","to":"15551234567","type":"template","template":{"name":"order_update","language":{"code":"en_US","policy":"deterministic"},"components":[{"type":"body","parameters":[{"type":"text","text":"Ana"}]},{"type":"button","sub_type":"quick_reply","index":"0","parameters":[{"type":"payload","payload":"YES"}]}]},"biz_opaque_callback_data":"trk-1"}`,
 			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "template", Opaque: "trk-1"}},
 		{"image by id", `{"messaging_product":"whatsapp","to":"15551234567","type":"image","image":{"id":"1234567890"}}`,
-			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "image"}},
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "image", MediaID: "1234567890"}},
+		{"document by a numeric id", `{"messaging_product":"whatsapp","to":"15551234567","type":"document","document":{"id":1234567890,"filename":"a.pdf"}}`,
+			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "document", MediaID: "1234567890"}},
 		{"reaction in context", `{"messaging_product":"whatsapp","to":"15551234567","context":{"message_id":"wamid.IN1"},"type":"reaction","reaction":{"message_id":"wamid.IN1","emoji":"👍"}}`,
 			cloudMessage{To: "15551234567", Digits: "15551234567", Type: "reaction", Context: "wamid.IN1"}},
 		{"location with coordinates as strings", `{"messaging_product":"whatsapp","to":"15551234567","type":"location","location":{"latitude":"19.43","longitude":"-99.13"}}`,
@@ -208,9 +210,9 @@ func TestStatusWebhooksCarryTheMessagesFacts(t *testing.T) {
 	}
 }
 
-// Cloud API clients call more than /messages (a media upload, a media
-// URL): what the mock does not serve is answered in Meta's error shape,
-// which they parse; other paths keep the plain answer.
+// Cloud API clients call more than /messages and the media endpoints (a
+// template list): what the mock does not serve, or not so, is answered in
+// Meta's error shape, which they parse; other paths keep the plain answer.
 func TestUnservedGraphPathsAnswerInMetasShape(t *testing.T) {
 	h := newHarness(t, Config{})
 	for _, path := range []string{"/v21.0/106540352242922/media", "/v19.0/1234567890", "/v23.0/106540352242922/message_templates"} {

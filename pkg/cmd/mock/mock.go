@@ -34,6 +34,9 @@ import (
 // it waits on the app, a connection.
 const maxWorkers = 1024
 
+// maxMediaCeiling bounds --max-media: uploads are held in memory.
+const maxMediaCeiling = 1 << 30
+
 // Defaults of the mock's address.
 const (
 	DefaultHost = "127.0.0.1"
@@ -69,6 +72,8 @@ type Options struct {
 	// Workers deliver callbacks; an app that hangs holds one each until
 	// Timeout.
 	Workers int
+	// MediaBytes bounds the uploaded media kept (--max-media).
+	MediaBytes int64
 
 	Whitelist      *urlcheck.Whitelist
 	EntryWarnings  []urlcheck.EntryWarning
@@ -89,7 +94,7 @@ type Options struct {
 // NewCmdMock builds `wa-cb mock`.
 func NewCmdMock(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Factory: f}
-	var addr, delays string
+	var addr, delays, maxMedia string
 	var routes []string
 	cmd := &cobra.Command{
 		Use:   "mock",
@@ -105,6 +110,8 @@ APIs:
   /v1/{SID}/messages                      Kaleyra v1 (statuses to its callback_url)
   /v2/{SID}/whatsapp/{number}/messages    Kaleyra v2 (statuses to --callback-profile)
   /{version}/{phone_number_id}/messages   Meta Cloud API (webhooks to --webhook-url)
+  /{version}/{phone_number_id}/media      Cloud media upload (multipart)
+  /{version}/{media_id}                   its URL, on the mock (GET), or DELETE
 
 The mock never calls a host off this machine: a whitelisted production
 callback_url is called back only through --route HOST=URL. /_mock/ is a
@@ -115,7 +122,8 @@ Magic recipients (last four digits; wa-cb mock numbers):
 Output: a line per API call and per callback try on stdout (--json: NDJSON);
 banners and the summary on stderr; --ui: every call and callback, whole, in
 the web inspector. Shape inferred (wa-cb's choices, Kaleyra documents none):
-the v1 data array, E413's status and body, the v2 answer and the retry policy. Control API and retries in detail: man wa-cb-mock.`,
+the v1 data array, E413's status and body, the v2 answer and the retry policy;
+the media download's refusals (401, 404) and Meta's answer to an unknown media id. Control API and retries in detail: man wa-cb-mock.`,
 		Example: `  # Kaleyra v1: point your app's Kaleyra base URL at the mock
   $ wa-cb mock --speed 10
   $ curl -s http://127.0.0.1:4290/v1/HXAP16XXXXXX97IN/messages -H 'api-key: test' \
@@ -133,6 +141,11 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
 
   # an app that answers slowly: more callbacks in flight, each cut after 2s
   $ wa-cb mock --callback-workers 32 --callback-timeout 2s
+
+  # Cloud media: upload, send by id, look up the URL, download it
+  $ curl -s localhost:4290/v21.0/106540352242922/media -H 'Authorization: Bearer T' \
+      -F messaging_product=whatsapp -F type=image/png -F file=@receipt.png
+  $ curl -s localhost:4290/v21.0/<media id> -H 'Authorization: Bearer T'
 
   # every call and callback in the browser
   $ wa-cb mock --ui --speed 10
@@ -164,6 +177,12 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
 			}
 			if opts.Keep < 1 {
 				return cmdutil.FlagErrorf("invalid --keep %d: want 1 or more", opts.Keep)
+			}
+			if opts.MediaBytes, err = cmdutil.ParseSize(maxMedia); err != nil {
+				return cmdutil.FlagErrorf("invalid --max-media: %v", err)
+			}
+			if opts.MediaBytes > maxMediaCeiling {
+				return cmdutil.FlagErrorf("invalid --max-media %s: at most 1GiB (uploads are held in memory)", maxMedia)
 			}
 			if opts.Workers < 1 || opts.Workers > maxWorkers {
 				return cmdutil.FlagErrorf("invalid --callback-workers %d: want 1 to %d", opts.Workers, maxWorkers)
@@ -232,12 +251,13 @@ the v1 data array, E413's status and body, the v2 answer and the retry policy. C
 	fl.BoolVar(&opts.Strict, "strict", false, "Apply production rules to loopback callback URLs too (not called back unless whitelisted)")
 	fl.StringArrayVar(&routes, "route", nil, "Deliver callbacks for whitelisted `HOST=URL` to a local base URL, keeping path and query (repeatable)")
 	fl.BoolVar(&opts.Window, "window", false, "Refuse free-form Cloud messages outside the customer's 24-hour window (131047)")
-	fl.IntVar(&opts.Keep, "keep", mock.DefaultKeep, "Keep the latest `N` messages for the control API (older ones dropped and counted)")
+	fl.IntVar(&opts.Keep, "keep", mock.DefaultKeep, "Keep the latest `N` messages (and media uploads) for the control API (older ones dropped and counted)")
+	fl.StringVar(&maxMedia, "max-media", "64MiB", "Keep at most `SIZE` of uploaded Cloud media in all (the oldest dropped; a larger file gets 413)")
 	fl.DurationVar(&opts.Timeout, "callback-timeout", 10*time.Second, "Give up on a callback attempt after `DURATION`")
 	fl.IntVar(&opts.Workers, "callback-workers", mock.DefaultWorkers, "Deliver callbacks on `N` workers at once (an app that hangs holds one until --callback-timeout)")
 	cmdutil.SetDetails(cmd, details())
 	cmdutil.AddUIFlags(cmd, &opts.UI, true)
-	cmdutil.FlagGroup(cmd, "Serving", "addr", "port", "ready-file", "json", "keep")
+	cmdutil.FlagGroup(cmd, "Serving", "addr", "port", "ready-file", "json", "keep", "max-media")
 	cmdutil.FlagGroup(cmd, "Web inspector", "ui", "ui-addr", "ui-keep", "ui-ready-file")
 	cmdutil.FlagGroup(cmd, "Kaleyra", "api-key", "sid", "callback-profile", "incoming-url")
 	cmdutil.FlagGroup(cmd, "Meta Cloud", "token", "webhook-url", "app-secret", "verify-token", "display-number", "window")
@@ -278,6 +298,20 @@ APIs:
   POST /{version}/{phone_number_id}/messages      Meta Cloud API, any version; answer with
                                                   messages[].id = wamid.…; webhooks to
                                                   --webhook-url, signed with --app-secret
+  POST /{version}/{phone_number_id}/media         Cloud media upload: multipart with
+                                                  messaging_product=whatsapp, file, type (its
+                                                  MIME type); answer {"id":"<media id>"}; 413
+                                                  over Meta's limit for the type (image 5 MB,
+                                                  audio and video 16 MB, sticker 500 KB,
+                                                  document 100 MB) or --max-media
+  GET|DELETE /{version}/{media_id}                the media's url (on the mock), mime_type,
+                                                  sha256, file_size; DELETE: {"success":true}
+  GET /whatsapp_business/attachments/?mid=ID      the media URL: the uploaded bytes, with
+                                                  Authorization: Bearer as Meta requires
+
+A Cloud media message naming an id that was not uploaded (or was deleted,
+or dropped: --keep uploads and --max-media bytes are kept) is refused with
+400 and code 100, as Meta refuses an id of no upload of the account.
 
 Cloud webhooks name the business as the app knows it: metadata.phone_number_id
 is the one in the path the message was sent on (a customer's message: the
@@ -332,7 +366,11 @@ summary go to stderr.
 
 Shape inferred: Kaleyra documents neither the rest of the v1 success body
 (the data array), the HTTP status and body of E413, nor the v2 answer body
-and a retry policy; the mock's choices for these are wa-cb's own.`)
+and a retry policy; the mock's choices for these are wa-cb's own. Of Meta's
+media endpoints, the answers of the media URL to a missing token (401) or a
+gone file (404), the 413 of an oversized upload and the error of a message
+naming an unknown media id (code 100, as reported by Cloud API users) are
+inferred too.`)
 	return b.String()
 }
 
@@ -454,7 +492,7 @@ func mockRun(ctx context.Context, opts *Options) error {
 		Delays:        opts.Delays, Speed: opts.Speed,
 		Checker:   urlcheck.New(urlcheck.Options{Whitelist: opts.Whitelist}),
 		Whitelist: opts.Whitelist != nil, Strict: opts.Strict, Routes: opts.Routes, Window: opts.Window, Keep: opts.Keep,
-		Workers: opts.Workers,
+		Workers: opts.Workers, MediaBytes: opts.MediaBytes,
 		Catalog: cat, Sender: &sender.Sender{Client: client, UserAgent: sender.UserAgent(f.AppVersion)},
 		Observe: out.record, Exchanges: exchanges,
 	})
@@ -625,6 +663,7 @@ func banner(opts *Options, base string) []string {
 	} else {
 		add("  Cloud       %s/{version}/{phone_number_id}/messages (no --webhook-url: no Cloud webhooks)", b)
 	}
+	add("  Media       %s/{version}/{phone_number_id}/media, /{version}/{media_id} (up to %s kept)", b, cmdutil.FormatSize(opts.MediaBytes))
 	add("  Control     %s/_mock/messages, /_mock/events, ... (wa-cb mock --help)", b)
 	add("  Statuses    sent %s, delivered %s, read %s after acceptance%s", opts.Delays.Sent, opts.Delays.Delivered, opts.Delays.Read, speedNote(opts.Speed))
 	if opts.Whitelist != nil {

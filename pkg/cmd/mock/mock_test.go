@@ -154,6 +154,12 @@ func TestFlags(t *testing.T) {
 	if o, err := run("--display-number", "+1 (415) 555-0123"); err != nil || o.DisplayNumber != "14155550123" {
 		t.Errorf("--display-number: %+v, %v", o, err)
 	}
+	if o.MediaBytes != mock.DefaultMediaBytes {
+		t.Errorf("media kept %d by default, want %d", o.MediaBytes, mock.DefaultMediaBytes)
+	}
+	if o, err := run("--max-media", "200MiB"); err != nil || o.MediaBytes != 200<<20 {
+		t.Errorf("--max-media 200MiB: %+v, %v", o, err)
+	}
 	if o.Workers != mock.DefaultWorkers {
 		t.Errorf("callback workers %d by default, want %d", o.Workers, mock.DefaultWorkers)
 	}
@@ -167,6 +173,8 @@ func TestFlags(t *testing.T) {
 		{[]string{"--whitelist", "co.uk"}, "public suffix"},
 		{[]string{"--whitelist-file", dir + "/missing"}, "cannot read whitelist file"},
 		{[]string{"--keep", "0"}, "invalid --keep"},
+		{[]string{"--max-media", "lots"}, "invalid --max-media"},
+		{[]string{"--max-media", "2GiB"}, "at most 1GiB"},
 		{[]string{"--display-number", "ACME"}, `invalid --display-number "ACME"`},
 		{[]string{"--callback-workers", "0"}, "invalid --callback-workers 0: want 1 to 1024"},
 		{[]string{"--callback-workers", "5000"}, "invalid --callback-workers"},
