@@ -20,17 +20,16 @@ import (
 // deflate are undone, with the standard library; identity is nothing to
 // undo. None of this runs for a request without Content-Encoding.
 
-// errInflatedTooLarge: the decompressed body is over Config.MaxBody.
-var errInflatedTooLarge = errors.New("decompressed body too large")
+// ErrInflatedTooLarge: the decompressed body is over the limit.
+var ErrInflatedTooLarge = errors.New("decompressed body too large")
 
 // decideEncoded is decide for a request with a Content-Encoding: the body
 // is decompressed (bounded by MaxBody: a body that inflates past it is
 // answered 413, as one sent that large), decoded, and what could not be
 // undone is said first in every event's decode_error.
 func (h *Handler) decideEncoded(w http.ResponseWriter, r *http.Request, ex *Exchange) {
-	codings := contentCodings(r.Header)
-	inflated, note, err := inflate(ex.Body, codings, h.cfg.MaxBody)
-	if errors.Is(err, errInflatedTooLarge) {
+	inflated, note, err := Inflate(r.Header, ex.Body, h.cfg.MaxBody)
+	if errors.Is(err, ErrInflatedTooLarge) {
 		ex.TooLarge = true
 		ex.Answer = Answer{
 			Status: http.StatusRequestEntityTooLarge,
@@ -38,7 +37,7 @@ func (h *Handler) decideEncoded(w http.ResponseWriter, r *http.Request, ex *Exch
 			Body:   []byte("wa-cb: request body too large\n"),
 			Reason: "body too large",
 		}
-		ex.Events = []callback.Event{RawEvent(callback.Request{}, h.cfg.tooLarge(-1)+" once decompressed (Content-Encoding "+strings.Join(codings, ", ")+")")}
+		ex.Events = []callback.Event{RawEvent(callback.Request{}, h.cfg.tooLarge(-1)+" once decompressed (Content-Encoding "+strings.Join(contentCodings(r.Header), ", ")+")")}
 		return
 	}
 	ex.Inflated = inflated
@@ -71,11 +70,18 @@ func contentCodings(h http.Header) []string {
 	return out
 }
 
-// inflate undoes codings (applied in that order) on body, each stage
-// bounded by max bytes. It returns nil when there is nothing to undo or it
+// Inflate undoes the Content-Encoding of header on body, as the listener
+// does before decoding (wa-cb decode does it for the requests it reads),
+// each stage bounded by max bytes: past it, the error is
+// ErrInflatedTooLarge. It returns nil when there is nothing to undo or it
 // cannot be undone at all (the body is then decoded as received), and note
 // says why in the events' words. A stream cut short gives what it held
 // and a note.
+func Inflate(header http.Header, body []byte, max int64) ([]byte, string, error) {
+	return inflate(body, contentCodings(header), max)
+}
+
+// inflate undoes codings, applied in that order (see Inflate).
 func inflate(body []byte, codings []string, max int64) (out []byte, note string, err error) {
 	if len(body) == 0 || len(codings) == 0 {
 		return nil, "", nil
@@ -90,7 +96,7 @@ func inflate(body []byte, codings []string, max int64) (out []byte, note string,
 	for i := len(codings) - 1; i >= 0; i-- {
 		next, rerr := inflateOne(out, codings[i], max)
 		switch {
-		case errors.Is(rerr, errInflatedTooLarge):
+		case errors.Is(rerr, ErrInflatedTooLarge):
 			return nil, "", rerr
 		case rerr != nil && len(next) == 0:
 			return nil, "Content-Encoding " + all + ": the body does not decompress (" + rerr.Error() + "); it is decoded as received", nil
@@ -123,7 +129,7 @@ func inflateOne(b []byte, coding string, max int64) ([]byte, error) {
 	}
 	out, err := io.ReadAll(io.LimitReader(zr, max+1))
 	if int64(len(out)) > max {
-		return nil, errInflatedTooLarge
+		return nil, ErrInflatedTooLarge
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		err = errors.New("unexpected end of the compressed data")

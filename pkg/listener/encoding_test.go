@@ -142,7 +142,7 @@ func FuzzInflate(f *testing.F) {
 		codings := contentCodings(http.Header{"Content-Encoding": {encoding}})
 		out, note, err := inflate(body, codings, max)
 		if err != nil {
-			if err != errInflatedTooLarge || out != nil {
+			if err != ErrInflatedTooLarge || out != nil {
 				t.Fatalf("inflate: %v (%d bytes)", err, len(out))
 			}
 			return

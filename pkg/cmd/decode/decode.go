@@ -52,7 +52,9 @@ is read only when - is given) is one of:
   a query string or form body  ?id=...&status=...   id=...&status=...
   a line of a recording        {"schema":"wa-cb.record/v1",...} (--record)
 Nothing is unescaped or re-encoded before decoding: a recording's request is
-decoded with the method, path, query, headers and body it arrived with.
+decoded with the method, path, query, headers and body it arrived with (a
+body sent with Content-Encoding gzip or deflate is decompressed first, as
+listen does).
 
 Several HTTP requests one after the other (Content-Length says where each
 body ends) are decoded one by one, and so are logs: when the input has several
@@ -122,7 +124,11 @@ func decodeRun(_ context.Context, opts *Options) error {
 	// listen tells it across a session: a log's order is arrival order.
 	tracker := lifecycle.New(lifecycle.Options{MaxMessages: opts.Timelines})
 	for _, in := range inputs {
-		events, panicked := listener.SafeDecode(opts.Decode, in.Request)
+		req, note := inflated(in.Request)
+		events, panicked := listener.SafeDecode(opts.Decode, req)
+		if note != "" {
+			flagProblem(events, note)
+		}
 		if in.Problem != "" {
 			flagProblem(events, in.Problem)
 		}
@@ -138,7 +144,7 @@ func decodeRun(_ context.Context, opts *Options) error {
 				Event:    events[i],
 				Index:    i + 1,
 				Total:    len(events),
-				RawBody:  in.Request.Body,
+				RawBody:  req.Body,
 				RawQuery: in.Request.RawQuery,
 				Failure:  panicked,
 			}
@@ -159,6 +165,23 @@ func decodeRun(_ context.Context, opts *Options) error {
 	}
 	fmt.Fprint(opts.IO.ErrOut, render.LifecycleSummary(tracker.Anomalies(), tracker.Anomalous(), tracker.Dropped(), cmdutil.SummaryAnomalies))
 	return nil
+}
+
+// inflated is req with the Content-Encoding of its body undone, as listen
+// decodes it (a recording keeps the bytes received), and what could not be
+// undone.
+func inflated(req callback.Request) (callback.Request, string) {
+	if len(req.Header["Content-Encoding"]) == 0 {
+		return req, ""
+	}
+	body, note, err := listener.Inflate(req.Header, req.Body, maxInput)
+	switch {
+	case err != nil:
+		return req, "Content-Encoding " + req.Header.Get("Content-Encoding") + ": the body decompresses to more than " + cmdutil.FormatSize(maxInput) + "; it is decoded as received"
+	case body != nil:
+		req.Body = body
+	}
+	return req, note
 }
 
 // flagProblem puts what is wrong with the input itself (a body shorter than

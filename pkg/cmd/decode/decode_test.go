@@ -2,7 +2,9 @@ package decode
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -208,6 +210,43 @@ func TestDecodeLifecycle(t *testing.T) {
 			}
 			if !strings.Contains(stderr.String(), tt.summary) {
 				t.Errorf("stderr %q, want %q", stderr, tt.summary)
+			}
+		})
+	}
+}
+
+// A recorded request whose body was sent compressed is decoded as listen
+// decoded it: decompressed, with what could not be undone said.
+func TestDecodeContentEncoding(t *testing.T) {
+	status := `{"statuses":[{"id":"s1","status":"read","recipient_id":"1","timestamp":"1700000000"}]}`
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte(status))
+	_ = zw.Close()
+	line := func(encoding string, body []byte) string {
+		return `{"schema":"wa-cb.record/v1","request_id":"r","received_at":"2026-01-02T03:04:05Z","request":{"method":"POST","path":"/cb","headers":{"Content-Type":["application/json"],"Content-Encoding":["` + encoding + `"]},"body_base64":"` + base64.StdEncoding.EncodeToString(body) + `"},"events":[],"response":{"status":200,"latency_ms":0.1}}`
+	}
+	tests := []struct {
+		name, input, kind, decodeError string
+	}{
+		{"gzip", line("gzip", gz.Bytes()), "status", ""},
+		{"gzip that is not", line("gzip", []byte(status)), "status", "Content-Encoding gzip: the body does not decompress (gzip: invalid header); it is decoded as received"},
+		{"brotli", line("br", []byte{0x1b, 0x03}), "unknown", `Content-Encoding br: "br" is not undone (wa-cb undoes gzip and deflate); the body is decoded as received`},
+		{"HTTP request whose problem leads", "POST /cb HTTP/1.1\nContent-Type: application/json\nContent-Encoding: gzip\nContent-Length: 500\n\n" + status, "status", "the Content-Length header says 500 bytes but the body has 86; Content-Encoding gzip: the body does not decompress"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, stdin, stdout, _ := iostreams.Test()
+			stdin.WriteString(tt.input)
+			if err := decodeRun(context.Background(), &Options{IO: ios, JSON: true}); err != nil {
+				t.Fatal(err)
+			}
+			var ev callback.Event
+			if err := json.Unmarshal(stdout.Bytes(), &ev); err != nil {
+				t.Fatalf("%v: %s", err, stdout)
+			}
+			if ev.Kind != tt.kind || !strings.Contains(ev.DecodeError, tt.decodeError) || (tt.decodeError == "") != (ev.DecodeError == "") {
+				t.Errorf("kind %q, decode_error %q; want %q, %q", ev.Kind, ev.DecodeError, tt.kind, tt.decodeError)
 			}
 		})
 	}
