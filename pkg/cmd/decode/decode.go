@@ -65,15 +65,13 @@ spread over several lines is one callback, and a JSON array of objects is a
 list of callbacks. What is wrong with a request itself (a body shorter than its
 Content-Length, a line that is not a header) leads its decode_error.
 
-Output is the same as listen: cards on a terminal, plain text otherwise,
-and with --json one wa-cb.event/v1 object per line (without the request facts
-listen adds). As in listen, each status carries a "lifecycle" note telling
-its message's story so far, in the order of the input (out of order,
-duplicate, steps missing; a status without a timestamp is placed at its
-recording's received_at), and the messages whose story is odd are listed on
-stderr at the end. A payload that cannot be decoded is still printed, with its
-decode_error, and the exit status stays 0; a FILE that cannot be opened
-exits 2, an unreadable or empty input exits 1.`,
+Output is listen's: cards on a terminal, plain text otherwise, --json one
+wa-cb.event/v1 object per line (without listen's request facts). Statuses
+carry their "lifecycle" note, told in the order of the input (a status
+without a timestamp is placed at its recording's received_at); odd stories
+are listed on stderr at the end. An undecodable payload is still printed,
+with its decode_error, and the exit status stays 0; a FILE that cannot be
+opened exits 2, an unreadable or empty input exits 1.`,
 		Example: `  $ wa-cb decode body.json
   $ wa-cb fixtures show cloud-incoming-text > req.http && wa-cb decode req.http
   $ echo '?id=a2d4ef99%3A0&status=delivered&phone_number=%2B12025550143&timestamp=1580972783' | wa-cb decode
