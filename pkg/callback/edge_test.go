@@ -416,6 +416,10 @@ func TestDecodeTimestamps(t *testing.T) {
 		{"kaleyra empty", query(""), `{"source":"kaleyra-v1","status":"delivered","id":"k1","timestamp":null,"decode_error":"timestamp is empty","raw":{"timestamp":""}}`},
 		{"kaleyra word", query("abc"), `{"source":"kaleyra-v1","status":"delivered","timestamp":null,"decode_error":"timestamp \"abc\" is not a Unix time"}`},
 		{"kaleyra absent", Request{Method: http.MethodGet, Path: "/cb", RawQuery: "id=k1&status=delivered&mobile=15550001111"}, `{"source":"kaleyra-v1","timestamp":null,"decode_error":null}`},
+		{"account field without a time of its own", jsonReq(`{"object":"whatsapp_business_account","entry":[{"id":"1","time":1700000000,"changes":[{"field":"account_update","value":{"event":"VERIFIED_ACCOUNT","timestamp":null}}]}]}`),
+			`{"kind":"account-update","timestamp":"2023-11-14T22:13:20Z","decode_error":null}`},
+		{"account field with an empty time", jsonReq(`{"object":"whatsapp_business_account","entry":[{"id":"1","time":1700000000000,"changes":[{"field":"account_update","value":{"event":"VERIFIED_ACCOUNT","timestamp":""}}]}]}`),
+			`{"kind":"account-update","timestamp":"2023-11-14T22:13:20Z","decode_error":"timestamp is empty"}`},
 		{"identity milliseconds", jsonReq(`{"messages":[{"from":"1","id":"m","type":"text","text":{"body":"x"},"timestamp":"1602532300","identity":{"acknowledged":true,"created_timestamp":1602532300000,"hash":"h"}}]}`),
 			`{"timestamp":"2020-10-12T19:51:40Z","extra":{"identity_created":"2020-10-12T19:51:40Z"},"decode_error":null}`},
 	}

@@ -188,9 +188,9 @@ func (m *mdec) flatEvent(kind string, statusKeys []string, value, c int32, entry
 	if n := cmp.Or(d.MemberScalar(value, "display_phone_number"), d.MemberScalar(value, "phone_number")); n != "" {
 		ev.BusinessNumber = n
 	}
-	if ts := d.Member(value, "timestamp"); ts >= 0 {
-		nodeTime(&ev, d, ts)
-	} else if entryTime >= 0 {
+	nodeTime(&ev, d, d.Member(value, "timestamp"))
+	if ev.Timestamp == "" && entryTime >= 0 {
+		// no time of its own (or one that is not a time): the entry's
 		nodeTime(&ev, d, entryTime)
 	}
 	m.events = append(m.events, ev)
