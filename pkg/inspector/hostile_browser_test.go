@@ -201,3 +201,31 @@ func TestBrowserFollowsAListenerRestart(t *testing.T) {
 	second.send(t, "send", "fixture", "status-read")
 	until(t, ctx, "live rows of the second run", rowCount+` === 2`)
 }
+
+// An incoming message has no status timeline: its detail offers none, and
+// an address naming a message no status talks about says so instead of
+// showing another message's timeline.
+func TestBrowserMessageWithoutStatuses(t *testing.T) {
+	ctx := browser(t)
+	s := startListen(t)
+	s.send(t, "send", "lifecycle", "--family", "cloud")
+	s.send(t, "send", "fixture", "cloud-incoming-text")
+	run(t, ctx, "open the incoming text", chromedp.Navigate(s.ui+"#/x/4"))
+	until(t, ctx, "its detail", `document.querySelectorAll("#detail-pane .card").length >= 3 && S.messages.length === 1`)
+	run(t, ctx, "open it again, the messages known", chromedp.Navigate(s.ui+"#/x/3"))
+	until(t, ctx, "another detail", `S.detail && S.detail.seq === 3`)
+	run(t, ctx, "back to it", chromedp.Navigate(s.ui+"#/x/4"))
+	until(t, ctx, "its detail", `S.detail && S.detail.seq === 4 && document.querySelectorAll("#detail-pane .card").length >= 3`)
+	if n := eval[int](t, ctx, `document.querySelectorAll('#detail-pane a[href^="#/messages/"]').length`); n != 0 {
+		t.Errorf("an incoming message links to %d timelines: %s", n, eval[string](t, ctx, `[...document.querySelectorAll('#detail-pane a[href^="#/messages/"]')].map((a) => a.href).join(" ") + " " + location.hash + " " + document.querySelector("#detail-pane h1").textContent`))
+	}
+	run(t, ctx, "a message no status names", chromedp.Navigate(s.ui+"#/messages/wamid.nothing"))
+	until(t, ctx, "the page says so", `document.querySelector("#timeline").textContent.includes("No status of this message")`)
+	if got := eval[string](t, ctx, `document.querySelector("#timeline").textContent`); !strings.Contains(got, "wamid.nothing") || strings.Contains(got, "delivered") {
+		t.Errorf("the timeline shows %q", got)
+	}
+	run(t, ctx, "the statused message", chromedp.Navigate(s.ui+"#/x/1"))
+	until(t, ctx, "a status links to its timeline", `S.detail && S.detail.seq === 1 && document.querySelectorAll('#detail-pane a[href^="#/messages/"]').length === 1`)
+	run(t, ctx, "follow it", chromedp.Click(chromedp.CSS(`#detail-pane a[href^="#/messages/"]`)))
+	until(t, ctx, "its timeline", `document.querySelectorAll("#timeline .tl li").length === 3`)
+}

@@ -467,7 +467,10 @@ function replayItem(r) {
 
 function messagesCard(d) {
   const ids = [];
-  for (const ev of d.events || []) if (ev.id && (ev.kind === "status" || ev.kind === "message") && !ids.includes(ev.id)) ids.push(ev.id);
+  // Only statuses make a timeline: an incoming message's id has none
+  // (unless statuses of it were kept too).
+  const timed = new Set(S.messages.map((m) => m.id));
+  for (const ev of d.events || []) if (ev.id && (ev.kind === "status" || (ev.kind === "message" && timed.has(ev.id))) && !ids.includes(ev.id)) ids.push(ev.id);
   if (!ids.length) return null;
   return card("Messages", true, h("ul.replays", null, ids.map((id) => h("li", null, h("a", { href: "#/messages/" + encodeURIComponent(id), text: id }), h("span.muted", { text: "timeline ›" })))));
 }
@@ -691,7 +694,14 @@ async function loadMessages() {
 
 function renderTimeline() {
   const box = $("#timeline");
-  const m = S.messages.find((x) => x.id === S.message) || S.messages[0];
+  const m = S.message ? S.messages.find((x) => x.id === S.message) : S.messages[0];
+  if (!m && S.message) {
+    // An address naming a message no kept status talks about: say so
+    // rather than show another message's timeline.
+    for (const li of document.querySelectorAll("#msg-list li")) li.classList.remove("selected");
+    box.replaceChildren(h("h2", null, "Message ", h("code", { text: S.message })), h("p.muted", { text: "No status of this message among the kept exchanges." }));
+    return;
+  }
   if (!m) { box.replaceChildren(h("p.muted", { text: "Statuses of each message id appear here as a timeline." })); return; }
   S.message = m.id;
   for (const li of document.querySelectorAll("#msg-list li")) li.classList.toggle("selected", li.dataset.id === m.id);
@@ -735,7 +745,7 @@ function route() {
   if (msg) {
     $("#detail-pane").hidden = true;
     document.body.classList.remove("has-detail");
-    if (msg[1]) S.message = decodeHash(msg[1]);
+    S.message = msg[1] ? decodeHash(msg[1]) : "";
     loadMessages();
   } else if (ex) {
     const seq = Number(ex[1]);
