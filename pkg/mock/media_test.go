@@ -213,3 +213,21 @@ func TestMediaUploadObserved(t *testing.T) {
 		t.Errorf("exchanges %+v", seen)
 	}
 }
+
+// FuzzParseUpload reads any multipart body as a media upload: a refusal in
+// Meta's shape or an upload with a MIME type, never a panic.
+func FuzzParseUpload(f *testing.F) {
+	f.Add([]byte("--b\r\nContent-Disposition: form-data; name=\"messaging_product\"\r\n\r\nwhatsapp\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--b--\r\n"), "b")
+	f.Fuzz(func(t *testing.T, body []byte, boundary string) {
+		up, e := parseUpload(body, boundary)
+		if e != nil {
+			if e.status != 400 || e.code == 0 || e.reason == "" {
+				t.Fatalf("refusal %+v", e)
+			}
+			return
+		}
+		if up.mime == "" {
+			t.Fatalf("an upload with no type: %+v", up)
+		}
+	})
+}
