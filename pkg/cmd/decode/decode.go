@@ -56,14 +56,12 @@ decoded with the method, path, query, headers and body it arrived with (a
 body sent with Content-Encoding gzip or deflate is decompressed first, as
 listen does).
 
-Several HTTP requests one after the other (Content-Length says where each
-body ends) are decoded one by one, and so are logs: when the input has several
-non-blank lines and every one of them looks like a callback (NDJSON of bodies,
-lines of URLs, query strings or request lines), each line is decoded on its
-own; blank lines and lines starting with # are skipped. A single JSON document
-spread over several lines is one callback, and a JSON array of objects is a
-list of callbacks. What is wrong with a request itself (a body shorter than its
-Content-Length, a line that is not a header) leads its decode_error.
+HTTP requests one after the other are decoded one by one, and so are logs
+whose every non-blank line looks like a callback (NDJSON, URLs, query
+strings, request lines; lines starting with # are skipped). A JSON document
+over several lines is one callback, a JSON array a list of them. What is
+wrong with a request itself (a body shorter than its Content-Length, a line
+that is not a header) leads its decode_error.
 
 Output is listen's: cards on a terminal, plain text otherwise, --json one
 wa-cb.event/v1 object per line (without listen's request facts). Statuses
