@@ -45,6 +45,10 @@ type EventView struct {
 // ViewsOf turns a listener exchange into one view per event.
 func ViewsOf(ex *listener.Exchange) []EventView {
 	views := make([]EventView, len(ex.Events))
+	raw := ex.Body
+	if ex.Inflated != nil {
+		raw = ex.Inflated // what was decoded: compressed bytes say nothing on a card
+	}
 	for i := range ex.Events {
 		v := EventView{
 			Event:        ex.Events[i],
@@ -52,7 +56,7 @@ func ViewsOf(ex *listener.Exchange) []EventView {
 			Total:        len(ex.Events),
 			Answer:       ex.Answer.Status,
 			AnswerReason: ex.Answer.Reason,
-			RawBody:      ex.Body,
+			RawBody:      raw,
 			RawQuery:     ex.RawQuery,
 			Failure:      evFirstNonEmpty(ex.DecodePanic, ex.InternalError),
 		}

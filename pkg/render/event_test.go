@@ -305,6 +305,11 @@ func TestViewsOf(t *testing.T) {
 		views[0].Handshake != listener.HandshakeRejected || string(views[0].RawBody) != "{" || views[0].Failure != "boom" {
 		t.Fatalf("views %+v", views)
 	}
+	// a compressed body is shown as the payload it held
+	ex.Body, ex.Inflated = []byte("\x1f\x8b\x08"), []byte(`{"a":`)
+	if got := string(ViewsOf(ex)[0].RawBody); got != `{"a":` {
+		t.Errorf("raw body %q, want the decompressed payload", got)
+	}
 }
 
 func TestNewEventPrinterModes(t *testing.T) {

@@ -304,6 +304,7 @@ func redactExchange(r *redact.Redactor, ex *listener.Exchange) {
 			// what is kept is the payload they held, masked, and no
 			// longer compressed.
 			ex.Body = r.Body(ex.Inflated, ex.Header.Get("Content-Type"))
+			ex.Inflated = nil
 			h := ex.Header.Clone()
 			h.Del("Content-Encoding")
 			ex.Header = h

@@ -494,6 +494,9 @@ func TestRedactExchangeContentEncoding(t *testing.T) {
 			if (len(ex.Body) > 0) != tt.wantBody {
 				t.Errorf("body kept: %q, want kept %v", ex.Body, tt.wantBody)
 			}
+			if ex.Inflated != nil {
+				t.Errorf("the unmasked payload is still held: %q", ex.Inflated)
+			}
 			if tt.inflated != nil && ex.Header.Get("Content-Encoding") != "" {
 				t.Errorf("the masked payload is not compressed, yet the header says %q", ex.Header.Get("Content-Encoding"))
 			}
