@@ -137,6 +137,16 @@ func (m *Mock) inbound(w http.ResponseWriter, r *http.Request) {
 			m.mu.Unlock()
 		}
 		ovs = append(ovs, m.cloudMetadata(pid)...)
+		if mediaTypes[fx.Type] {
+			// the app fetches what the customer sent: its id is one the
+			// media endpoints know, with placeholder bytes
+			md := m.customerMedia(fx.Type, pid)
+			part := "entry.0.changes.0.value.messages.0." + fx.Type + "."
+			ovs = append(ovs,
+				fixture.Override{Op: fixture.OpSet, Path: part + "id", Value: md.ID, Flag: "mock"},
+				fixture.Override{Op: fixture.OpSet, Path: part + "mime_type", Value: md.MIME, Flag: "mock"},
+				fixture.Override{Op: fixture.OpSet, Path: part + "sha256", Value: md.sha256Base64(), Flag: "mock"})
+		}
 	}
 	rendered, err := m.rnd.Render(fx, fixture.RenderOptions{Overrides: ovs})
 	if err != nil {

@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -155,6 +156,31 @@ func (m *Mock) Media() []Media {
 		out[i] = *md
 	}
 	return out
+}
+
+// customerMIME is the MIME type of the placeholder file a customer's
+// media message of each type carries.
+var customerMIME = map[string]string{"image": "image/jpeg", "audio": "audio/ogg", "video": "video/mp4", "document": "application/pdf", "sticker": "image/webp"}
+
+// customerMedia stores the placeholder file of a customer's media message
+// of type kind to the business phone_number_id phone, so that the app can
+// look it up and download it as from Meta.
+func (m *Mock) customerMedia(kind, phone string) *Media {
+	mt := customerMIME[kind]
+	data := []byte("placeholder " + mt + " of a customer's " + kind + " message, held by the mock\n")
+	sum := sha256.Sum256(data)
+	md := &Media{ID: m.freshMediaID(), MIME: mt, SHA256: hex.EncodeToString(sum[:]), Size: len(data), Phone: phone, Uploaded: m.sched.Now(), data: data}
+	if n := m.media.add(md); n > 0 {
+		m.stats.mediaDropped.Add(int64(n))
+	}
+	return md
+}
+
+// sha256Base64 is the file's SHA-256 as webhooks write it (base64; the
+// media endpoint answers hex).
+func (md *Media) sha256Base64() string {
+	sum, _ := hex.DecodeString(md.SHA256)
+	return base64.StdEncoding.EncodeToString(sum)
 }
 
 // mediaUpload serves POST /{version}/{phone_number_id}/media.

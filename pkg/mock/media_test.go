@@ -3,7 +3,9 @@ package mock
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"mime/multipart"
 	"net/textproto"
@@ -230,4 +232,46 @@ func FuzzParseUpload(f *testing.F) {
 			t.Fatalf("an upload with no type: %+v", up)
 		}
 	})
+}
+
+// A customer's media message names a file the app can fetch as from Meta:
+// its id is known to the media endpoints, its sha256 matches the bytes.
+func TestCustomerMediaCanBeFetched(t *testing.T) {
+	a := newApp(t)
+	h := newHarness(t, Config{WebhookURL: a.srv.URL + "/hook"})
+	code, ans := h.do("POST", "/_mock/inbound", "application/json", `{"api":"cloud","from":"919812345678","fixture":"cloud-incoming-image"}`)
+	if code != 202 {
+		t.Fatal(code, ans)
+	}
+	h.next(KindCallback)
+	var wh struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Messages []struct {
+						Image struct {
+							ID     string `json:"id"`
+							MIME   string `json:"mime_type"`
+							SHA256 string `json:"sha256"`
+						} `json:"image"`
+					} `json:"messages"`
+				} `json:"value"`
+			} `json:"changes"`
+		} `json:"entry"`
+	}
+	got := a.requests()
+	if len(got) != 1 || json.Unmarshal(got[0].Body, &wh) != nil {
+		t.Fatalf("webhooks %+v", got)
+	}
+	img := wh.Entry[0].Changes[0].Value.Messages[0].Image
+	code, ans = h.do("GET", "/v21.0/"+img.ID, "", "")
+	if code != 200 || ans["mime_type"] != img.MIME {
+		t.Fatalf("the customer's image %+v: %d %v", img, code, ans)
+	}
+	u, _ := url.Parse(ans["url"].(string))
+	w := h.raw("GET", u.RequestURI(), "", "", "Authorization", "Bearer x")
+	sum := sha256.Sum256(w.Body.Bytes())
+	if w.Code != 200 || base64.StdEncoding.EncodeToString(sum[:]) != img.SHA256 {
+		t.Errorf("download %d, sha256 %x, the webhook says %s", w.Code, sum, img.SHA256)
+	}
 }

@@ -311,7 +311,9 @@ APIs:
 
 A Cloud media message naming an id that was not uploaded (or was deleted,
 or dropped: --keep uploads and --max-media bytes are kept) is refused with
-400 and code 100, as Meta refuses an id of no upload of the account.
+400 and code 100, as Meta refuses an id of no upload of the account. A
+customer's media message (POST /_mock/inbound with a Cloud media fixture)
+names a placeholder file the mock holds, so the app can download it.
 
 Cloud webhooks name the business as the app knows it: metadata.phone_number_id
 is the one in the path the message was sent on (a customer's message: the
