@@ -43,28 +43,27 @@ const DefaultMediaBytes = 64 << 20
 type mediaKind struct {
 	kind  string
 	limit int64
-	ext   string
 }
 
 var mediaMIME = map[string]mediaKind{
-	"audio/aac":                     {"audio", 16 << 20, "aac"},
-	"audio/amr":                     {"audio", 16 << 20, "amr"},
-	"audio/mpeg":                    {"audio", 16 << 20, "mp3"},
-	"audio/mp4":                     {"audio", 16 << 20, "m4a"},
-	"audio/ogg":                     {"audio", 16 << 20, "ogg"},
-	"image/jpeg":                    {"image", 5 << 20, "jpg"},
-	"image/png":                     {"image", 5 << 20, "png"},
-	"image/webp":                    {"sticker", 500 << 10, "webp"},
-	"video/mp4":                     {"video", 16 << 20, "mp4"},
-	"video/3gpp":                    {"video", 16 << 20, "3gp"},
-	"text/plain":                    {"document", MaxMediaFile, "txt"},
-	"application/pdf":               {"document", MaxMediaFile, "pdf"},
-	"application/msword":            {"document", MaxMediaFile, "doc"},
-	"application/vnd.ms-excel":      {"document", MaxMediaFile, "xls"},
-	"application/vnd.ms-powerpoint": {"document", MaxMediaFile, "ppt"},
-	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   {"document", MaxMediaFile, "docx"},
-	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         {"document", MaxMediaFile, "xlsx"},
-	"application/vnd.openxmlformats-officedocument.presentationml.presentation": {"document", MaxMediaFile, "pptx"},
+	"audio/aac":                     {"audio", 16 << 20},
+	"audio/amr":                     {"audio", 16 << 20},
+	"audio/mpeg":                    {"audio", 16 << 20},
+	"audio/mp4":                     {"audio", 16 << 20},
+	"audio/ogg":                     {"audio", 16 << 20},
+	"image/jpeg":                    {"image", 5 << 20},
+	"image/png":                     {"image", 5 << 20},
+	"image/webp":                    {"sticker", 500 << 10},
+	"video/mp4":                     {"video", 16 << 20},
+	"video/3gpp":                    {"video", 16 << 20},
+	"text/plain":                    {"document", MaxMediaFile},
+	"application/pdf":               {"document", MaxMediaFile},
+	"application/msword":            {"document", MaxMediaFile},
+	"application/vnd.ms-excel":      {"document", MaxMediaFile},
+	"application/vnd.ms-powerpoint": {"document", MaxMediaFile},
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   {"document", MaxMediaFile},
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         {"document", MaxMediaFile},
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": {"document", MaxMediaFile},
 }
 
 // mediaIDShape is the shape of Meta's media ids.
@@ -383,10 +382,14 @@ func (m *Mock) mediaObject(w http.ResponseWriter, r *http.Request) {
 	m.emitAPI(r, rec)
 }
 
+// MediaURLLife is how long a media URL works ([C] Meta's: 5 minutes);
+// the app asks for a new one after.
+const MediaURLLife = 5 * time.Minute
+
 // mediaURL is where md is downloaded: on the mock, by the host the app
-// reached it with.
+// reached it with; ext is when the URL expires (mock time, Unix seconds).
 func (m *Mock) mediaURL(r *http.Request, md *Media) string {
-	q := url.Values{"mid": {md.ID}, "ext": {strconv.FormatInt(md.Uploaded.Unix(), 10)}, "hash": {md.SHA256[:24]}}
+	q := url.Values{"mid": {md.ID}, "ext": {strconv.FormatInt(m.sched.Now().Add(MediaURLLife).Unix(), 10)}, "hash": {md.SHA256[:24]}}
 	return (&url.URL{Scheme: "http", Host: r.Host, Path: MediaPath, RawQuery: q.Encode()}).String()
 }
 
@@ -412,6 +415,10 @@ func (m *Mock) mediaDownload(w http.ResponseWriter, r *http.Request) {
 	md, ok := m.media.get(id)
 	if !ok {
 		refuse(&apiError{status: 404, code: 100, field: "mid", reason: "no media with this id: it was never uploaded to the mock, or was deleted, or dropped to bound the media kept"})
+		return
+	}
+	if exp, err := strconv.ParseInt(r.URL.Query().Get("ext"), 10, 64); err != nil || m.sched.Now().Unix() > exp {
+		refuse(&apiError{status: 404, code: 100, field: "ext", reason: fmt.Sprintf("the media URL expired (they work for %s): GET /{version}/{media_id} again for a new one", MediaURLLife)})
 		return
 	}
 	w.Header().Set("Content-Type", md.MIME)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // multipartUpload is a media upload as the SDKs send it: messaging_product,
@@ -273,5 +274,37 @@ func TestCustomerMediaCanBeFetched(t *testing.T) {
 	sum := sha256.Sum256(w.Body.Bytes())
 	if w.Code != 200 || base64.StdEncoding.EncodeToString(sum[:]) != img.SHA256 {
 		t.Errorf("download %d, sha256 %x, the webhook says %s", w.Code, sum, img.SHA256)
+	}
+}
+
+// A media URL works for five minutes of the mock's clock, as Meta's: an
+// app that keeps URLs instead of asking again is caught.
+func TestMediaURLExpires(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctype, body := multipartUpload(t, "image/jpeg", "image/jpeg", []byte("JFIF"))
+	_, ans := h.do("POST", "/v21.0/106540352242922/media", ctype, body)
+	id := ans["id"].(string)
+	urlOf := func() string {
+		_, ans := h.do("GET", "/v21.0/"+id, "", "")
+		u, err := url.Parse(ans["url"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.RequestURI()
+	}
+	first := urlOf()
+	h.clk.Advance(MediaURLLife)
+	if w := h.raw("GET", first, "", "", "Authorization", "Bearer x"); w.Code != 200 {
+		t.Errorf("at five minutes: %d %s", w.Code, w.Body)
+	}
+	h.clk.Advance(time.Second)
+	if w := h.raw("GET", first, "", "", "Authorization", "Bearer x"); w.Code != 404 || !strings.Contains(w.Body.String(), "the media URL expired") {
+		t.Errorf("after five minutes: %d %s", w.Code, w.Body)
+	}
+	if w := h.raw("GET", urlOf(), "", "", "Authorization", "Bearer x"); w.Code != 200 {
+		t.Errorf("a new URL: %d %s", w.Code, w.Body)
+	}
+	if w := h.raw("GET", MediaPath+"?mid="+id, "", "", "Authorization", "Bearer x"); w.Code != 404 {
+		t.Errorf("a URL with no expiry: %d %s", w.Code, w.Body)
 	}
 }

@@ -307,7 +307,8 @@ APIs:
   GET|DELETE /{version}/{media_id}                the media's url (on the mock), mime_type,
                                                   sha256, file_size; DELETE: {"success":true}
   GET /whatsapp_business/attachments/?mid=ID      the media URL: the uploaded bytes, with
-                                                  Authorization: Bearer as Meta requires
+                                                  Authorization: Bearer as Meta requires, for 5
+                                                  minutes of the mock's clock (then 404)
 
 A Cloud media message naming an id that was not uploaded (or was deleted,
 or dropped: --keep uploads and --max-media bytes are kept) is refused with
