@@ -139,40 +139,66 @@ func (e *entry) summaryJSON() []byte {
 	return e.summary
 }
 
+// maxKeptDerived bounds the exchanges whose search text and jq values
+// are kept once made: those are several times the size of the bytes
+// they come from (jq values most of all), which MaxBytes does not count,
+// so a large exchange has them made again on each search instead.
+const maxKeptDerived = 64 << 10
+
+// large reports whether e is past maxKeptDerived.
+func (e *entry) large() bool { return e.size > maxKeptDerived }
+
 // eventsJSON is the events as a JSON array: the producer's bytes when it
-// encoded them already (Record.EventsJSON), else encoded here once.
+// encoded them already (Record.EventsJSON), else encoded here; kept
+// unless the exchange is large.
 func (e *entry) eventsJSON() []byte {
+	if e.large() {
+		return e.joinEvents()
+	}
 	e.eventsOnce.Do(func() {
-		lines := e.ex.Record.EventsJSON
-		if lines == nil {
-			ex := listener.Exchange{Events: e.ex.Record.Events}
-			ex.EncodeEvents()
-			lines = ex.EventsJSON
-		}
-		size := 2
-		for _, l := range lines {
-			size += len(l) + 1
-		}
-		b := make([]byte, 0, size)
-		b = append(b, '[')
-		for i, l := range lines {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, l...)
-		}
-		e.events = append(b, ']')
-		if v, err := jqmatch.ToValue(e.events); err == nil {
-			if list, ok := v.([]any); ok {
-				e.values = list
-			}
-		}
+		e.events = e.joinEvents()
+		e.values = valuesOf(e.events)
 	})
 	return e.events
 }
 
+func (e *entry) joinEvents() []byte {
+	lines := e.ex.Record.EventsJSON
+	if lines == nil {
+		ex := listener.Exchange{Events: e.ex.Record.Events}
+		ex.EncodeEvents()
+		lines = ex.EventsJSON
+	}
+	size := 2
+	for _, l := range lines {
+		size += len(l) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, '[')
+	for i, l := range lines {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, l...)
+	}
+	return append(b, ']')
+}
+
+// valuesOf is an events array as the values jq works on.
+func valuesOf(events []byte) []any {
+	if v, err := jqmatch.ToValue(events); err == nil {
+		if list, ok := v.([]any); ok {
+			return list
+		}
+	}
+	return nil
+}
+
 // eventValues is the events as the values jq works on.
 func (e *entry) eventValues() []any {
+	if e.large() {
+		return valuesOf(e.joinEvents())
+	}
 	e.eventsJSON()
 	return e.values
 }
@@ -180,25 +206,30 @@ func (e *entry) eventValues() []any {
 // haystack is what free-text search looks through: the request line,
 // headers (secrets masked), body, events and answers, in lower case.
 func (e *entry) haystack() string {
-	e.hayOnce.Do(func() {
-		r := e.ex.Record
-		var b strings.Builder
-		b.WriteString(r.RequestID + " " + r.Request.Method + " " + r.Request.Path + "?" + maskQuery(r.Request.RawQuery) + "\n")
-		for k, vs := range maskHeader(r.Request.Header) {
-			b.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
-		}
-		if utf8.Valid(r.Request.Body) {
-			b.Write(r.Request.Body)
-			b.WriteByte('\n')
-		}
-		b.Write(e.eventsJSON())
-		b.WriteString("\n" + r.Response.Body + "\n" + r.Error)
-		if f := r.Forward; f != nil {
-			b.WriteString("\n" + f.URL + "\n" + f.Body + "\n" + f.Error)
-		}
-		e.hay = strings.ToLower(b.String())
-	})
+	if e.large() {
+		return e.makeHaystack()
+	}
+	e.hayOnce.Do(func() { e.hay = e.makeHaystack() })
 	return e.hay
+}
+
+func (e *entry) makeHaystack() string {
+	r := e.ex.Record
+	var b strings.Builder
+	b.WriteString(r.RequestID + " " + r.Request.Method + " " + r.Request.Path + "?" + maskQuery(r.Request.RawQuery) + "\n")
+	for k, vs := range maskHeader(r.Request.Header) {
+		b.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
+	}
+	if utf8.Valid(r.Request.Body) {
+		b.Write(r.Request.Body)
+		b.WriteByte('\n')
+	}
+	b.Write(e.eventsJSON())
+	b.WriteString("\n" + r.Response.Body + "\n" + r.Error)
+	if f := r.Forward; f != nil {
+		b.WriteString("\n" + f.URL + "\n" + f.Body + "\n" + f.Error)
+	}
+	return strings.ToLower(b.String())
 }
 
 func (e *entry) addReplay(r ReplayResult) {

@@ -221,11 +221,14 @@ func (in *Inspector) evictOldest() {
 	in.n--
 }
 
-// sizeOf is what an exchange holds in bodies.
+// sizeOf is what an exchange holds in bodies and encoded events.
 func sizeOf(r *record.Record) int64 {
 	n := len(r.Request.Body) + len(r.Response.Body)
 	if r.Forward != nil {
 		n += len(r.Forward.Body) + len(r.Forward.BodyBase64)
+	}
+	for _, l := range r.EventsJSON {
+		n += len(l) // the events, raw payload included, encoded by the producer
 	}
 	return int64(n)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -404,4 +405,36 @@ func TestMessages(t *testing.T) {
 	if code, _ := get(t, base+"/api/messages?id=nope"); code != 404 {
 		t.Errorf("unknown message: %d", code)
 	}
+}
+
+// What search derives from an exchange (its text, its events as jq
+// values) is many times the body; MaxBytes must still bound the memory
+// the kept exchanges hold once searched.
+func TestSearchKeepsMemoryBounded(t *testing.T) {
+	const maxBytes = 8 << 20
+	body := `{"entry":[` + strings.Repeat(`{"k":"abcdefghij","n":[1,2,3]},`, 8000) + `{}]}`
+	in := New(Config{MaxBytes: maxBytes})
+	for i := 0; i < 100; i++ {
+		ev := textEvent("1", "hi")
+		ev.Raw = json.RawMessage(body)
+		in.Add(Exchange{Record: rec("a", "POST", "/", "", body, ev)})
+	}
+	heap := func() int64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapAlloc)
+	}
+	before := heap()
+	q, err := ParseQuery(url.Values{"q": {"no such text"}, "jq": {`.kind == "status"`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, _, jqErr := in.selected(&q, 0); len(list) != 0 || jqErr != nil {
+		t.Fatalf("matched %d, %v", len(list), jqErr)
+	}
+	if grown := heap() - before; grown > maxBytes {
+		t.Errorf("a search left %d MiB more held for %d kept exchanges bounded to %d MiB", grown>>20, in.n, maxBytes>>20)
+	}
+	runtime.KeepAlive(in)
 }
