@@ -110,8 +110,7 @@ APIs:
   /v1/{SID}/messages                      Kaleyra v1 (statuses to its callback_url)
   /v2/{SID}/whatsapp/{number}/messages    Kaleyra v2 (statuses to --callback-profile)
   /{version}/{phone_number_id}/messages   Meta Cloud API (webhooks to --webhook-url)
-  /{version}/{phone_number_id}/media      Cloud media upload (multipart)
-  /{version}/{media_id}                   its URL, on the mock (GET), or DELETE
+  /{version}/{phone_number_id}/media      Cloud media (upload; GET, DELETE by id)
 
 The mock never calls a host off this machine: a whitelisted production
 callback_url is called back only through --route HOST=URL. /_mock/ is a
@@ -119,11 +118,9 @@ control API (messages, a status now, inbound customer messages, the clock).
 
 Magic recipients (last four digits; wa-cb mock numbers):
 ` + magicList() + `
-Output: a line per API call and per callback try on stdout (--json: NDJSON);
-banners and the summary on stderr; --ui: every call and callback, whole, in
-the web inspector. Shape inferred (wa-cb's choices, Kaleyra documents none):
-the v1 data array, E413's status and body, the v2 answer and the retry policy;
-the media download's refusals (401, 404) and Meta's answer to an unknown media id. Control API and retries in detail: man wa-cb-mock.`,
+Output: a line per API call and callback try on stdout (--json: NDJSON), talk
+on stderr, all of it in the inspector (--ui). Shape inferred (undocumented): the
+v1 data array, E413's answer, v2's answer, retries. Details: man wa-cb-mock.`,
 		Example: `  # Kaleyra v1: point your app's Kaleyra base URL at the mock
   $ wa-cb mock --speed 10
   $ curl -s http://127.0.0.1:4290/v1/HXAP16XXXXXX97IN/messages -H 'api-key: test' \
