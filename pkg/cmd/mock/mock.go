@@ -144,6 +144,9 @@ v1 data array, E413's answer, v2's answer, retries. Details: man wa-cb-mock.`,
       -F messaging_product=whatsapp -F type=image/png -F file=@receipt.png
   $ curl -s localhost:4290/v21.0/<media id> -H 'Authorization: Bearer T'
 
+  # room for large documents (Meta takes up to 100 MB each)
+  $ wa-cb mock --max-media 256MiB
+
   # every call and callback in the browser
   $ wa-cb mock --ui --speed 10
 
