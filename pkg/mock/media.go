@@ -37,6 +37,9 @@ const MaxMediaFile = 100 << 20
 // DefaultMediaBytes bounds the bytes of uploaded media the mock keeps.
 const DefaultMediaBytes = 64 << 20
 
+// maxUploadsRead is how many uploads are read at once.
+const maxUploadsRead = 4
+
 // mediaKind is a media type Meta takes: the message type it is sent as
 // and the largest file ([C] Meta's supported media types; MB read as 2^20
 // bytes).
@@ -195,6 +198,15 @@ func (m *Mock) mediaUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit := m.maxUpload()
+	// An upload is held whole while it is read: a few at a time bound the
+	// memory of many large ones sent at once; the others wait their turn.
+	select {
+	case m.uploads <- struct{}{}:
+	case <-r.Context().Done():
+		refuse(&apiError{status: 400, code: 100, field: "body", reason: "the client went away before its upload was read"})
+		return
+	}
+	defer func() { <-m.uploads }()
 	// room for the other fields and the part headers beside the file
 	body, tooLarge, err := m.readLimited(w, r, limit+64<<10)
 	if tooLarge {

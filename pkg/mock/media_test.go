@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
+	"net/http/httptest"
 	"net/textproto"
 	"net/url"
 	"strings"
@@ -306,5 +307,33 @@ func TestMediaURLExpires(t *testing.T) {
 	}
 	if w := h.raw("GET", MediaPath+"?mid="+id, "", "", "Authorization", "Bearer x"); w.Code != 404 {
 		t.Errorf("a URL with no expiry: %d %s", w.Code, w.Body)
+	}
+}
+
+// Uploads sent at once are read a few at a time, and every one is
+// answered.
+func TestConcurrentUploads(t *testing.T) {
+	h := newHarness(t, Config{})
+	ctype, body := multipartUpload(t, "application/pdf", "application/pdf", bytes.Repeat([]byte("%PDF"), 4096))
+	codes := make(chan int, 3*maxUploadsRead)
+	for range cap(codes) {
+		go func() {
+			r := httptest.NewRequest("POST", "/v21.0/106540352242922/media", strings.NewReader(body))
+			r.Header.Set("Content-Type", ctype)
+			w := httptest.NewRecorder()
+			h.m.ServeHTTP(w, r)
+			codes <- w.Code
+		}()
+	}
+	for range cap(codes) {
+		if code := <-codes; code != 200 {
+			t.Errorf("an upload answered %d", code)
+		}
+	}
+	if n := len(h.m.Media()); n != cap(codes) {
+		t.Errorf("%d uploads held, want %d", n, cap(codes))
+	}
+	if len(h.m.uploads) != 0 {
+		t.Errorf("%d upload tokens still held", len(h.m.uploads))
 	}
 }

@@ -162,8 +162,10 @@ type Mock struct {
 	pool  *Pool
 	store *Store
 	media *mediaStore
-	hub   Hub
-	snd   sender.Sender
+	// uploads holds a token per media upload being read (maxUploadsRead).
+	uploads chan struct{}
+	hub     Hub
+	snd     sender.Sender
 	// life follows what each message's statuses meant to the app: the
 	// statuses it was actually given, in the order it got them.
 	life atomic.Pointer[lifecycle.Tracker]
@@ -262,6 +264,7 @@ func New(cfg Config) (*Mock, error) {
 		pool:        NewPool(cfg.Workers, cfg.Queue),
 		store:       NewStore(cfg.Keep),
 		media:       newMediaStore(cfg.Keep, cfg.MediaBytes),
+		uploads:     make(chan struct{}, maxUploadsRead),
 		snd:         *cfg.Sender,
 		failedOnce:  map[string]bool{},
 		lastInbound: map[string]time.Time{},
