@@ -28,8 +28,8 @@ Where it goes: --to URL, by default the local listener http://127.0.0.1:4280/
 Signing: with --app-secret (or WA_CB_APP_SECRET) the body is signed with
 X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, exact bytes sent)>, as
 Meta signs Cloud API callbacks (plus the older X-Hub-Signature: sha1=<hex>).
-Cloud and Kaleyra v2 fixtures are signed; Kaleyra v1 and on-premises senders
-do not sign, so their fixtures are not (a fixture can say otherwise with
+Cloud fixtures are signed; Kaleyra (v1 and v2) and on-premises senders do
+not sign, so their fixtures are not (a fixture can say otherwise with
 "signed" in _meta); GET requests have no body and are never signed. send
 file signs any body.
 
