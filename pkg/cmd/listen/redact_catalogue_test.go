@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/fixture"
@@ -113,9 +114,15 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 			if mode != "cards" {
 				args = append(args, "--"+mode)
 			}
+			o := parseOptions(t, args...)
+			clock := func() time.Time { return catalogueClock }
+			o.Config.Now = clock
+			answers := o.Workbench.responder(o.Status)
+			answers.Forward.Now = clock // forwards take no time: latency_ms is 0
+			o.Config.Respond = answers.Respond
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			u, out, errOut, done := runListen(t, ctx, parseOptions(t, args...))
+			u, out, errOut, done := runListen(t, ctx, o)
 			for _, req := range reqs {
 				hr, err := http.NewRequest(req.Method, strings.TrimSuffix(u, "/")+req.Path+queryOf(req.RawQuery), bytes.NewReader(req.Body))
 				if err != nil {
@@ -138,12 +145,16 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 				t.Fatal(err)
 			}
 			outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String(), "recording": string(recording)}
+			for n, text := range outputs {
+				outputs[n] = withoutClock(text)
+			}
 			names := make([]string, 0, len(outputs))
 			for n := range outputs {
 				names = append(names, n)
 			}
 			sort.Strings(names)
 			leaks, checked := 0, 0
+			clockHoldsPersonal := false
 			for _, s := range all {
 				for i := range s.evs {
 					for _, v := range personal(&s.evs[i]) {
@@ -151,6 +162,9 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 							continue
 						}
 						checked++
+						for _, c := range clockReadings() {
+							clockHoldsPersonal = clockHoldsPersonal || strings.Contains(c, v)
+						}
 						for _, n := range names {
 							if strings.Contains(outputs[n], v) || strings.Contains(outputs[n], jsonEscaped(v)) {
 								leaks++
@@ -161,6 +175,9 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 						}
 					}
 				}
+			}
+			if !clockHoldsPersonal {
+				t.Errorf("no personal value is in the clock's %q: pick an instant that holds one, or the test proves nothing about the clock", clockReadings())
 			}
 			if checked < 2*len(all) {
 				t.Errorf("only %d personal values checked over %d fixtures", checked, len(all))
@@ -183,6 +200,38 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// catalogueClock is the instant the listener's clocks read throughout
+// the catalogue, so that every latency_ms is 0: with the real clock a
+// latency of 19.076 ms, or a request received at hh:mm:19.076, wrote the
+// Kaleyra v2 location's latitude into the outputs, and the test failed
+// now and then on a value no one had sent. Its second is that latitude on
+// purpose: the outputs show the clock's readings (received_at, the cards'
+// and lines' times), and the leak search must tell them apart from what
+// was sent, whatever the clock says.
+var catalogueClock = time.Date(2026, 12, 1, 20, 50, 19, 76543000, time.UTC)
+
+// clockReadings are the ways the outputs write catalogueClock: the events'
+// and records' received_at, and the time of day of cards (local) and
+// lines (UTC).
+func clockReadings() []string {
+	var stamps, times []string
+	for _, loc := range []*time.Location{time.UTC, time.Local} {
+		t := catalogueClock.In(loc)
+		stamps = append(stamps, t.Format(time.RFC3339Nano))
+		times = append(times, t.Format("15:04:05.000"))
+	}
+	return append(stamps, times...) // a stamp holds its time of day
+}
+
+// withoutClock is an output with the clock's readings taken out, so that
+// only what the listener was sent is searched for personal values.
+func withoutClock(s string) string {
+	for _, c := range clockReadings() {
+		s = strings.ReplaceAll(s, c, "<clock>")
+	}
+	return s
 }
 
 func queryOf(raw string) string {
