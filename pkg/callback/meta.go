@@ -17,6 +17,34 @@ import (
 
 type kv struct{ k, v string }
 
+// extras is a short list of kv held by value: the usual few need no
+// allocation, and a copy can be added to without changing the original.
+type extras struct {
+	room  [4]kv
+	n     int
+	spill []kv // all of them, once there are more than room holds
+}
+
+func (e *extras) list() []kv {
+	if e.spill != nil {
+		return e.spill
+	}
+	return e.room[:e.n]
+}
+
+func (e *extras) add(x kv) {
+	if e.spill == nil && e.n < len(e.room) {
+		e.room[e.n] = x
+		e.n++
+		return
+	}
+	if e.spill == nil {
+		e.spill = append([]kv(nil), e.room[:e.n]...)
+	}
+	// A copy of e may share spill: append to a slice of its own.
+	e.spill = append(e.spill[:len(e.spill):len(e.spill)], x)
+}
+
 type mdec struct {
 	d      *jsonspan.Doc
 	source string
@@ -26,15 +54,15 @@ type mdec struct {
 	business string
 	contacts int32
 	names    map[string]string // wa_id -> profile name, for long contact lists
-	base     []kv              // extras every event of the change carries
+	base     extras            // extras every event of the change carries
 	mediaURL string            // Kaleyra v2 extra_info.media_url
 }
 
 func (m *mdec) newEvent(kind string) Event {
 	ev := Event{Schema: Schema, Source: m.source, Kind: kind, BusinessNumber: m.business}
-	if len(m.base) > 0 {
-		ev.Extra = make(map[string]string, len(m.base)+2)
-		for _, e := range m.base {
+	if base := m.base.list(); len(base) > 0 {
+		ev.Extra = make(map[string]string, len(base)+2)
+		for _, e := range base {
 			ev.Extra[e.k] = e.v
 		}
 	}
@@ -59,9 +87,9 @@ func (m *mdec) cloud(root int32) {
 			m.unknownPart(e, "entry is not an object")
 			continue
 		}
-		var base []kv
+		var base extras
 		if id := d.MemberScalar(e, "id"); id != "" {
-			base = append(base, kv{"waba_id", id})
+			base.add(kv{"waba_id", id})
 		}
 		entryTime := d.Member(e, "time")
 		changes := d.Member(e, "changes")
@@ -76,7 +104,7 @@ func (m *mdec) cloud(root int32) {
 		}
 	}
 	if len(m.events) == 0 {
-		m.base = nil
+		m.base = extras{}
 		m.unknownPart(root, "no entries")
 	}
 }
@@ -262,7 +290,7 @@ func (m *mdec) messagesValue(value, c int32) {
 	meta := d.Member(value, "metadata")
 	m.business = d.MemberScalar(meta, "display_phone_number")
 	if id := d.MemberScalar(meta, "phone_number_id"); id != "" {
-		m.base = append(m.base[:len(m.base):len(m.base)], kv{"phone_number_id", id})
+		m.base.add(kv{"phone_number_id", id})
 	}
 	m.setContacts(d.Member(value, "contacts"))
 	if !m.members(value) {
@@ -656,8 +684,9 @@ func mediaOf(d *jsonspan.Doc, o int32) *Media {
 }
 
 // parseCoord reads a coordinate given as a number or a numeric string. A
-// number too large for a float64 is said in the event's DecodeError.
-func parseCoord(s, name string, ev *Event) *float64 {
+// number too large for a float64 is said in the event's DecodeError. The
+// value is stored in *room, which is returned (nil when there is none).
+func parseCoord(s, name string, ev *Event, room *float64) *float64 {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil
@@ -669,20 +698,30 @@ func parseCoord(s, name string, ev *Event) *float64 {
 		}
 		return nil
 	}
-	return &f
+	*room = f
+	return room
+}
+
+// locatedAt holds a Location and the coordinates it points to, so that
+// the three are one allocation instead of three.
+type locatedAt struct {
+	loc    Location
+	coords [2]float64
 }
 
 func locationOf(d *jsonspan.Doc, o int32, ev *Event) *Location {
 	if !d.IsObject(o) {
 		return nil
 	}
-	return &Location{
-		Latitude:  parseCoord(d.MemberScalar(o, "latitude"), "latitude", ev),
-		Longitude: parseCoord(d.MemberScalar(o, "longitude"), "longitude", ev),
+	box := &locatedAt{}
+	box.loc = Location{
+		Latitude:  parseCoord(d.MemberScalar(o, "latitude"), "latitude", ev, &box.coords[0]),
+		Longitude: parseCoord(d.MemberScalar(o, "longitude"), "longitude", ev, &box.coords[1]),
 		Name:      d.MemberScalar(o, "name"),
 		Address:   d.MemberScalar(o, "address"),
 		URL:       d.MemberScalar(o, "url"),
 	}
+	return &box.loc
 }
 
 func contactsOf(d *jsonspan.Doc, arr int32) []SharedContact {
@@ -912,7 +951,7 @@ func (m *mdec) onprem(root int32) {
 func (m *mdec) kaleyraV2(root int32) {
 	d := m.d
 	info := d.Member(root, "extra_info")
-	var base []kv
+	var base extras
 	for f := d.First(info); f >= 0; f = d.Next(f) {
 		k := d.Kind(f)
 		if k == jsonspan.Object || k == jsonspan.Array || k == jsonspan.Null {
@@ -924,12 +963,12 @@ func (m *mdec) kaleyraV2(root int32) {
 			continue
 		}
 		if v := d.Scalar(f); v != "" {
-			base = append(base, kv{key, v})
+			base.add(kv{key, v})
 		}
 	}
 	topID := d.MemberScalar(root, "message_id")
 	if topID != "" && d.Member(info, "message_id") < 0 {
-		base = append(base, kv{"message_id", topID})
+		base.add(kv{"message_id", topID})
 	}
 	m.base = base
 	before := len(m.events)
