@@ -80,3 +80,18 @@ func BenchmarkQueue(b *testing.B) {
 		q.Take()
 	}
 }
+
+// BenchmarkQueueBurst measures pushes that arrive while the consumer is
+// busy: 32 pushes (one per connection of scripts/bench) per take.
+func BenchmarkQueueBurst(b *testing.B) {
+	q := NewQueue()
+	ex := &Exchange{}
+	b.ReportAllocs()
+	for b.Loop() {
+		for range 32 {
+			q.Push(ex)
+		}
+		<-q.Ready()
+		q.Take()
+	}
+}
