@@ -516,6 +516,46 @@ func isMediaType(t string) bool {
 var knownTypes = [...]string{"text", "image", "audio", "voice", "video", "document", "sticker",
 	"location", "contacts", "interactive", "button", "reaction", "order", "system"}
 
+// messageKeys are the members of a message object that message reads, -1
+// for those missing.
+type messageKeys struct {
+	id, from, fromUserID, fromParentUserID, timestamp, typ int32
+	context, referral, identity, groupID, errors           int32
+}
+
+// messageMembers finds them in one pass over the object instead of one
+// per key; with a duplicated key the last wins, as with Doc.Member.
+func messageMembers(d *jsonspan.Doc, x int32) messageKeys {
+	k := messageKeys{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
+	for f := d.First(x); f >= 0; f = d.Next(f) {
+		switch {
+		case d.KeyIs(f, "id"):
+			k.id = f
+		case d.KeyIs(f, "from"):
+			k.from = f
+		case d.KeyIs(f, "timestamp"):
+			k.timestamp = f
+		case d.KeyIs(f, "type"):
+			k.typ = f
+		case d.KeyIs(f, "context"):
+			k.context = f
+		case d.KeyIs(f, "from_user_id"):
+			k.fromUserID = f
+		case d.KeyIs(f, "from_parent_user_id"):
+			k.fromParentUserID = f
+		case d.KeyIs(f, "referral"):
+			k.referral = f
+		case d.KeyIs(f, "identity"):
+			k.identity = f
+		case d.KeyIs(f, "group_id"):
+			k.groupID = f
+		case d.KeyIs(f, "errors"):
+			k.errors = f
+		}
+	}
+	return k
+}
+
 func (m *mdec) message(x int32) Event {
 	d := m.d
 	ev := m.newEvent(KindMessage)
@@ -524,13 +564,14 @@ func (m *mdec) message(x int32) Event {
 		ev.Type = "unknown"
 		return ev
 	}
-	ev.ID = d.MemberScalar(x, "id")
-	ev.From = d.MemberScalar(x, "from")
-	ev.FromUserID = d.MemberScalar(x, "from_user_id")
-	ev.FromParentUserID = d.MemberScalar(x, "from_parent_user_id")
-	nodeTime(&ev, d, d.Member(x, "timestamp"))
+	k := messageMembers(d, x)
+	ev.ID = d.Scalar(k.id)
+	ev.From = d.Scalar(k.from)
+	ev.FromUserID = d.Scalar(k.fromUserID)
+	ev.FromParentUserID = d.Scalar(k.fromParentUserID)
+	nodeTime(&ev, d, k.timestamp)
 	ev.Name = m.nameFor(ev.From, ev.FromUserID)
-	typ := strings.ToLower(d.MemberScalar(x, "type"))
+	typ := strings.ToLower(d.Scalar(k.typ))
 	if typ == "" {
 		for _, t := range knownTypes {
 			if d.Member(x, t) >= 0 {
@@ -544,7 +585,7 @@ func (m *mdec) message(x int32) Event {
 	}
 	ev.Type = typ
 
-	if cx := d.Member(x, "context"); d.IsObject(cx) {
+	if cx := k.context; d.IsObject(cx) {
 		ctx := &Context{
 			ID:                  d.MemberScalar(cx, "id"),
 			From:                d.MemberScalar(cx, "from"),
@@ -563,18 +604,18 @@ func (m *mdec) message(x int32) Event {
 			setExtra(&ev, "referred_product.product_retailer_id", d.MemberScalar(rp, "product_retailer_id"))
 		}
 	}
-	if r := d.Member(x, "referral"); r >= 0 && d.Kind(r) != jsonspan.Null {
+	if r := k.referral; r >= 0 && d.Kind(r) != jsonspan.Null {
 		ev.Referral = d.Raw(r)
 	}
-	if id := d.Member(x, "identity"); d.IsObject(id) {
+	if id := k.identity; d.IsObject(id) {
 		setExtra(&ev, "identity_acknowledged", d.MemberScalar(id, "acknowledged"))
 		setExtra(&ev, "identity_hash", d.MemberScalar(id, "hash"))
 		setExtra(&ev, "identity_created", identityTime(cmp.Or(d.MemberScalar(id, "created_timestamp"), d.MemberScalar(id, "created_at"))))
 	}
-	setExtra(&ev, "group_id", d.MemberScalar(x, "group_id"))
+	setExtra(&ev, "group_id", d.Scalar(k.groupID))
 	// Kept in extra too, where earlier versions put it.
 	setExtra(&ev, "from_user_id", ev.FromUserID)
-	ev.Error, ev.Errors = errorsOf(d, d.Member(x, "errors"))
+	ev.Error, ev.Errors = errorsOf(d, k.errors)
 
 	body := d.Member(x, typ)
 	switch {
@@ -713,13 +754,30 @@ func locationOf(d *jsonspan.Doc, o int32, ev *Event) *Location {
 	if !d.IsObject(o) {
 		return nil
 	}
+	// One pass over the members (the last of a duplicated key wins, as
+	// with Doc.Member).
+	lat, lng, name, addr, url := int32(-1), int32(-1), int32(-1), int32(-1), int32(-1)
+	for f := d.First(o); f >= 0; f = d.Next(f) {
+		switch {
+		case d.KeyIs(f, "latitude"):
+			lat = f
+		case d.KeyIs(f, "longitude"):
+			lng = f
+		case d.KeyIs(f, "name"):
+			name = f
+		case d.KeyIs(f, "address"):
+			addr = f
+		case d.KeyIs(f, "url"):
+			url = f
+		}
+	}
 	box := &locatedAt{}
 	box.loc = Location{
-		Latitude:  parseCoord(d.MemberScalar(o, "latitude"), "latitude", ev, &box.coords[0]),
-		Longitude: parseCoord(d.MemberScalar(o, "longitude"), "longitude", ev, &box.coords[1]),
-		Name:      d.MemberScalar(o, "name"),
-		Address:   d.MemberScalar(o, "address"),
-		URL:       d.MemberScalar(o, "url"),
+		Latitude:  parseCoord(d.Scalar(lat), "latitude", ev, &box.coords[0]),
+		Longitude: parseCoord(d.Scalar(lng), "longitude", ev, &box.coords[1]),
+		Name:      d.Scalar(name),
+		Address:   d.Scalar(addr),
+		URL:       d.Scalar(url),
 	}
 	return &box.loc
 }
