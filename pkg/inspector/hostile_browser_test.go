@@ -229,3 +229,30 @@ func TestBrowserMessageWithoutStatuses(t *testing.T) {
 	run(t, ctx, "follow it", chromedp.Click(chromedp.CSS(`#detail-pane a[href^="#/messages/"]`)))
 	until(t, ctx, "its timeline", `document.querySelectorAll("#timeline .tl li").length === 3`)
 }
+
+// A callback that batches tens of thousands of entries (a body near the
+// listener's 3 MiB limit) opens at once: the events are drawn a hundred
+// at a time, each raw object only when unfolded, and a body this large
+// is shown without a span per token.
+func TestBrowserHugeBatchOpens(t *testing.T) {
+	ctx := browser(t)
+	s := startListen(t)
+	const entries = 30000
+	body := `{"object":"whatsapp_business_account","entry":[` + strings.Repeat(`{"a":1,"b":true,"c":"x"},`, entries-1) + `{"a":1}]}`
+	resp, err := http.Post(s.listen, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	run(t, ctx, "open the page", chromedp.Navigate(s.ui))
+	until(t, ctx, "its row", rowCount+` === 1`)
+	run(t, ctx, "open it", chromedp.Click(chromedp.CSS(`#rows .row`)))
+	until(t, ctx, "the first events", `document.querySelectorAll("#detail-pane .event").length === 100`)
+	if got := eval[string](t, ctx, `document.querySelector("#detail-pane summary").textContent`); got != fmt.Sprintf("Events (%d)", entries) {
+		t.Errorf("the events card says %q", got)
+	}
+	run(t, ctx, "show more", chromedp.Click(chromedp.CSS(`#detail-pane .card .body > div > button`)))
+	until(t, ctx, "a hundred more", `document.querySelectorAll("#detail-pane .event").length === 200`)
+	run(t, ctx, "unfold a raw object", chromedp.Click(chromedp.CSS(`#detail-pane .event details summary`)))
+	until(t, ctx, "it is drawn", `document.querySelector("#detail-pane .event details .j-key") !== null`)
+}

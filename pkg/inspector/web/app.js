@@ -413,16 +413,37 @@ function flatten(obj, prefix, out) {
   return out;
 }
 
+// eventsShown is how many event cards are drawn at a time: a callback
+// may batch thousands of entries, and a card each would hold the page.
+const eventsShown = 100;
+
+function eventCard(ev, i) {
+  const s = { sources: [ev.source], kinds: [ev.kind], types: ev.type ? [ev.type] : [], statuses: ev.status ? [ev.status] : [] };
+  let raw = null;
+  if (ev.raw !== undefined) {
+    // The raw object is drawn when unfolded, not for every event up front.
+    raw = h("details", { ontoggle: () => { if (raw.open && raw.childElementCount === 1) raw.append(jsonBlock(JSON.stringify(ev.raw, null, 2))); } }, h("summary.muted", { text: "raw" }));
+  }
+  return h("div.event", null,
+    h("div.event-head", null, h("strong", { text: "Event " + (i + 1) }), eventBadges(s), ev.decode_error ? badge("decode error", "b-bad") : null),
+    kvTable(flatten(ev, "", [])),
+    raw);
+}
+
 function eventsCard(d) {
   const evs = d.events || [];
-  const items = evs.map((ev, i) => {
-    const s = { sources: [ev.source], kinds: [ev.kind], types: ev.type ? [ev.type] : [], statuses: ev.status ? [ev.status] : [] };
-    return h("div.event", null,
-      h("div.event-head", null, h("strong", { text: "Event " + (i + 1) }), eventBadges(s), ev.decode_error ? badge("decode error", "b-bad") : null),
-      kvTable(flatten(ev, "", [])),
-      ev.raw !== undefined ? h("details", null, h("summary.muted", { text: "raw" }), jsonBlock(JSON.stringify(ev.raw, null, 2))) : null);
-  });
-  return card("Events (" + evs.length + ")", true, items.length ? items : h("p.muted", { text: "No events: this exchange carries no callback." }));
+  const body = h("div");
+  const more = (from) => {
+    body.append(...evs.slice(from, from + eventsShown).map((ev, i) => eventCard(ev, from + i)));
+    const rest = evs.length - from - eventsShown;
+    if (rest > 0) {
+      const btn = h("button", { type: "button", onclick: () => { btn.remove(); more(from + eventsShown); } },
+        "Show " + Math.min(rest, eventsShown) + " more of " + rest + " events");
+      body.append(btn);
+    }
+  };
+  if (evs.length) more(0); else body.append(h("p.muted", { text: "No events: this exchange carries no callback." }));
+  return card("Events (" + evs.length + ")", true, body);
 }
 
 function requestCard(d) {
@@ -489,8 +510,16 @@ function bodyBlock(b) {
   return h("pre.code.wrap", { text: b.text });
 }
 
+// maxHighlight bounds the JSON jsonBlock colours: a span per token of a
+// body of megabytes (the listener takes up to 3 MiB) holds the page for
+// minutes; past it the text is shown plain.
+const maxHighlight = 256 * 1024;
+
 // jsonBlock highlights indented JSON (built with text nodes only).
 function jsonBlock(text) {
+  if (text.length > maxHighlight) {
+    return h("div", null, h("p.muted", { text: "Not highlighted: " + text.length + " characters." }), h("pre.code", { text }));
+  }
   const pre = h("pre.code");
   const re = /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
   let last = 0, m;
