@@ -52,7 +52,7 @@ unless --skip-bad skips it with a warning.`,
 		Example: `  $ wa-cb inspect session.ndjson
   $ wa-cb inspect session.ndjson --replay-to http://127.0.0.1:3000/webhooks/whatsapp --app-secret "$APP_SECRET"
   $ wa-cb inspect --ui-addr 127.0.0.1:0 --ui-ready-file ui.txt - < session.ndjson`,
-		Args: cmdutil.Args(cobra.ExactArgs(1)),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			changed := cmd.Flags().Changed

@@ -83,7 +83,7 @@ credentials (Authorization, Cookie, API keys): -H sends one again.`,
   $ wa-cb replay session.ndjson --to http://127.0.0.1:3000/webhooks/whatsapp
   $ wa-cb replay session.ndjson --filter '.events[].status == "failed"' --limit 1
   $ wa-cb replay session.ndjson --realtime --speed 4 --json | jq .status`,
-		Args: cmdutil.Args(cobra.ExactArgs(1)),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			if err := opts.Delivery.Validate(cmd, f.Getenv); err != nil {

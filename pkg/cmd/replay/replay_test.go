@@ -261,7 +261,6 @@ func TestNewCmdReplayFlags(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{[]string{}, "accepts 1 arg"},
 		{[]string{"f", "--speed", "0"}, "invalid --speed"},
 		{[]string{"f", "--limit", "-1"}, "invalid --limit"},
 		{[]string{"f", "--filter", ".a =="}, "invalid jq expression"},

@@ -60,7 +60,7 @@ body is signed (X-Hub-Signature-256).`,
   $ echo 'id=abc%3A0&status=read&timestamp=1763980000' | wa-cb send file - --to http://localhost:8080/kaleyra
   $ wa-cb fixtures show cloud-incoming-text > req.http && wa-cb send file req.http
   $ wa-cb send file event.xml --content-type application/xml`,
-		Args: cmdutil.Args(cobra.ExactArgs(1)),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
 			if err := opts.Delivery.Validate(cmd, f.Getenv); err != nil {

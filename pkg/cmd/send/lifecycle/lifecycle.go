@@ -89,7 +89,7 @@ picked and printed on stderr.`,
   $ wa-cb send lifecycle --family kv2 --path sent,failed
   $ wa-cb send lifecycle --family onprem --out-of-order --duplicate --seed 7
   $ wa-cb send lifecycle --id 3f0c9a1e-7b2d-4c55-8e61-0a9b8c7d6e5f:0 --to http://localhost:8080/kaleyra`,
-		Args: cmdutil.Args(cobra.NoArgs),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fam, ok := familyAliases[strings.ToLower(opts.Family)]
 			if !ok {

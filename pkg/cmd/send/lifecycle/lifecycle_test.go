@@ -147,7 +147,6 @@ func TestLifecycleFlags(t *testing.T) {
 		{"--path ,", "--path needs at least one status"},
 		{"--shuffle --out-of-order", "give one"},
 		{"--to ftp://x", "--to"},
-		{"extra", "unknown command"},
 	}
 	for _, tt := range tests {
 		ios, _, _, _ := iostreams.Test()
