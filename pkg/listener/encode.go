@@ -25,7 +25,7 @@ func (ex *Exchange) EncodeEvents() {
 	var ends [8]int
 	end := ends[:0]
 	for i := range ex.Events {
-		buf = appendEvent(buf, &ex.Events[i])
+		buf = AppendEvent(buf, &ex.Events[i])
 		end = append(end, len(buf))
 	}
 	// One allocation of the exact size holds every line; the slice of
@@ -54,8 +54,9 @@ var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return
 // maxScratch is the largest encoding buffer kept for reuse.
 const maxScratch = 1 << 20
 
-// appendEvent appends one event, falling back as EncodeEvents says.
-func appendEvent(b []byte, ev *callback.Event) []byte {
+// AppendEvent appends one event encoded as listen writes it, falling back
+// as EncodeEvents says, so every command prints events the same way.
+func AppendEvent(b []byte, ev *callback.Event) []byte {
 	out, err := callback.AppendJSON(b, ev)
 	if err == nil {
 		return out

@@ -4,7 +4,6 @@ package decode
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -108,12 +107,8 @@ func decodeRun(_ context.Context, opts *Options) error {
 		return errors.New("the input is empty: nothing to decode")
 	}
 	var buf bytes.Buffer
-	var enc *json.Encoder
 	var printer *render.EventPrinter
-	if opts.JSON {
-		enc = json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-	} else {
+	if !opts.JSON {
 		printer = render.NewEventPrinter(opts.IO)
 	}
 	// Statuses tell each message's story across the whole input, as
@@ -130,10 +125,8 @@ func decodeRun(_ context.Context, opts *Options) error {
 		}
 		for i := range events {
 			listener.FollowLifecycle(tracker, &events[i], in.ReceivedAt)
-			if enc != nil {
-				if err := enc.Encode(&events[i]); err != nil {
-					return fmt.Errorf("encoding event: %w", err)
-				}
+			if opts.JSON {
+				buf.Write(append(listener.AppendEvent(buf.AvailableBuffer(), &events[i]), '\n'))
 				continue
 			}
 			v := render.EventView{
