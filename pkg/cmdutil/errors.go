@@ -47,26 +47,14 @@ var ErrCheckFailed = errors.New("check failed")
 // ErrSilent means the error is already reported: exit 1 with no message.
 var ErrSilent = errors.New("silent error")
 
-// CheckFailedError is a failed check with a message still to print: exit 3.
-type CheckFailedError struct{ err error }
-
-func (e *CheckFailedError) Error() string { return e.err.Error() }
-func (e *CheckFailedError) Unwrap() error { return e.err }
-
-// CheckFailedf builds a CheckFailedError.
-func CheckFailedf(format string, args ...any) error {
-	return &CheckFailedError{err: fmt.Errorf(format, args...)}
-}
-
 // ExitCode maps an error returned by a command to the process exit code.
 func ExitCode(err error) int {
 	var fe *FlagError
 	var ce *ConfigError
-	var cf *CheckFailedError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.Is(err, ErrCheckFailed), errors.As(err, &cf):
+	case errors.Is(err, ErrCheckFailed):
 		return ExitCheckFailed
 	case errors.As(err, &fe), errors.As(err, &ce):
 		return ExitUsage
