@@ -230,6 +230,9 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 type connSet struct {
 	mu    sync.Mutex
 	fresh map[net.Conn]time.Time
+	// n is len(fresh): a keep-alive connection changes state twice per
+	// request, and while no connection is fresh that costs no lock.
+	n atomic.Int64
 }
 
 // freshGrace is how long a stop lets a new connection bring its first
@@ -237,6 +240,11 @@ type connSet struct {
 const freshGrace = 250 * time.Millisecond
 
 func (c *connSet) track(conn net.Conn, state http.ConnState) {
+	if state != http.StateNew && c.n.Load() == 0 {
+		// A connection's StateNew is tracked before its goroutine starts,
+		// so one still fresh is counted here.
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if state == http.StateNew {
@@ -244,9 +252,16 @@ func (c *connSet) track(conn net.Conn, state http.ConnState) {
 			c.fresh = map[net.Conn]time.Time{}
 		}
 		c.fresh[conn] = time.Now()
+		c.n.Store(int64(len(c.fresh)))
 		return
 	}
+	c.remove(conn)
+}
+
+// remove forgets conn; c.mu is held.
+func (c *connSet) remove(conn net.Conn) {
 	delete(c.fresh, conn)
+	c.n.Store(int64(len(c.fresh)))
 }
 
 // sweepNew closes, until stop is closed, the connections that were given
@@ -259,7 +274,7 @@ func (c *connSet) sweepNew(stop <-chan struct{}) {
 		for conn, since := range c.fresh {
 			if time.Since(since) >= freshGrace {
 				_ = conn.Close()
-				delete(c.fresh, conn)
+				c.remove(conn)
 			}
 		}
 		c.mu.Unlock()
