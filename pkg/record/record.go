@@ -366,7 +366,7 @@ func appendRequest(b []byte, r *Request) []byte {
 	if len(r.Body) > 0 {
 		if utf8.Valid(r.Body) {
 			b = append(b, `,"body":`...)
-			b = jsonstr.Append(b, string(r.Body))
+			b = jsonstr.AppendBytes(b, r.Body)
 		} else {
 			b = append(b, `,"body_base64":"`...)
 			b = base64.StdEncoding.AppendEncode(b, r.Body)

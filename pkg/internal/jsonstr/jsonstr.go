@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 const hexDigits = "0123456789abcdef"
@@ -18,6 +19,14 @@ var plainJSON = func() (t [utf8.RuneSelf]bool) {
 	}
 	return t
 }()
+
+// AppendBytes is Append of string(p), without copying p into a string
+// first (a recorded body is hundreds of bytes).
+func AppendBytes(b, p []byte) []byte {
+	// Append only reads s while it runs and keeps none of it, so p need
+	// not be copied; b and p must not overlap.
+	return Append(b, unsafe.String(unsafe.SliceData(p), len(p)))
+}
 
 // Append writes s as a JSON string the way encoding/json does with
 // HTML escaping off: invalid UTF-8 becomes U+FFFD, control characters and

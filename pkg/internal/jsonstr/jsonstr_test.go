@@ -25,6 +25,13 @@ func TestAppendMatchesEncodingJSON(t *testing.T) {
 		if got := string(Append(nil, s)); got != want(s) {
 			t.Errorf("Append(%q) = %s, want %s", s, got, want(s))
 		}
+		p := []byte(s)
+		if got := string(AppendBytes([]byte("x"), p)); got != "x"+want(s) {
+			t.Errorf("AppendBytes(%q) = %s, want x%s", s, got, want(s))
+		}
+		if string(p) != s {
+			t.Errorf("AppendBytes changed its input %q to %q", s, p)
+		}
 	}
 }
 
