@@ -82,7 +82,7 @@ func verifyTokenOf(r Request) string {
 	for _, src := range []string{r.RawQuery, string(r.Body)} {
 		ps, _ := parseQuery(src)
 		for _, p := range ps {
-			if IsVerifyToken(p.key) && len(p.value) >= 6 && p.value != redacted {
+			if IsVerifyToken(p.key) && len(p.value) >= 6 && p.value != Masked {
 				return p.value
 			}
 		}

@@ -244,7 +244,7 @@ func formDecode(s string, base int, plus bool, bad *int) string {
 
 // paramsJSON renders parameters as a JSON object in order of first
 // appearance; a repeated name becomes an array. Values of names for which
-// mask returns true are replaced by redacted.
+// mask returns true are replaced by Masked.
 func paramsJSON(ps params, mask func(string) bool) json.RawMessage {
 	size := 2
 	for i := range ps {
@@ -307,7 +307,7 @@ func paramsJSON(ps params, mask func(string) bool) json.RawMessage {
 			}
 			v := ps[j].value
 			if masked {
-				v = redacted
+				v = Masked
 			}
 			b = jsonstr.Append(b, v)
 		}
@@ -319,8 +319,10 @@ func paramsJSON(ps params, mask func(string) bool) json.RawMessage {
 	return json.RawMessage(b)
 }
 
-// redacted replaces secrets (the verify token) wherever they would appear.
-const redacted = "[redacted]"
+// Masked stands for a secret (the verify token in an event, a credential
+// header in a recording, a token in what a delivery reports) wherever
+// its value would appear.
+const Masked = "[redacted]"
 
 // stringJSON renders arbitrary bytes as a JSON string value.
 func stringJSON(body []byte) json.RawMessage {

@@ -1,11 +1,15 @@
 package record
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/wa-cb/wa-cb/pkg/callback"
+)
 
 // Masked stands, in a recording, for the value of a header that carries a
 // credential. Recordings are files people share, attach to bug reports and
 // keep: a bearer token, a cookie or an API key must not travel with them.
-const Masked = "[redacted]"
+const Masked = callback.Masked
 
 // secretHeaderNames are credential headers by exact name (lower case).
 var secretHeaderNames = []string{"cookie", "set-cookie"}

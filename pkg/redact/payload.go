@@ -78,7 +78,7 @@ func (r *Redactor) Query(raw string) (string, bool) {
 		switch {
 		case v == "":
 		case callback.IsVerifyToken(p.Key):
-			v = "[redacted]"
+			v = callback.Masked
 		case jsonParams[p.Key] && (v[0] == '{' || v[0] == '['):
 			v = string(r.Payload([]byte(v)))
 		case p.Key == "message" && incoming:

@@ -409,9 +409,6 @@ func UserAgent(version string) string {
 	return "wa-cb/" + version
 }
 
-// Masked stands for a secret in what a delivery reports.
-const Masked = "[redacted]"
-
 // ShownURL is u as a delivery's report shows it: the value of Meta's
 // hub.verify_token, a secret, masked; every other byte as sent.
 func ShownURL(u string) string {
@@ -427,7 +424,7 @@ func ShownURL(u string) string {
 	for i, p := range parts {
 		k, _, _ := strings.Cut(p, "=")
 		if name, err := url.QueryUnescape(k); err == nil && callback.IsVerifyToken(name) {
-			parts[i] = k + "=" + Masked
+			parts[i] = k + "=" + callback.Masked
 		}
 	}
 	return u[:q+1] + strings.Join(parts, "&") + frag
