@@ -126,6 +126,13 @@ func (r *Redactor) URL(v string) string {
 	if err != nil || u.Host == "" {
 		return r.Text(v)
 	}
+	return r.reference(u, v)
+}
+
+// reference writes u (an absolute URL or a path, parsed from v) with its
+// query, fragment and user info masked as one "?query:…" token; v as it
+// is when it has none.
+func (r *Redactor) reference(u *url.URL, v string) string {
 	if u.RawQuery == "" && u.Fragment == "" && u.User == nil && !u.ForceQuery {
 		return v
 	}

@@ -291,7 +291,7 @@ func (h *hooks) match(ex *listener.Exchange) {
 }
 
 // redactExchange masks personal data wherever the exchange shows it: the
-// events, the body, the query and the app's answer.
+// events, the body, the query, the headers and the app's answer.
 func redactExchange(r *redact.Redactor, ex *listener.Exchange) {
 	for i := range ex.Events {
 		r.Event(&ex.Events[i])
@@ -324,6 +324,7 @@ func redactExchange(r *redact.Redactor, ex *listener.Exchange) {
 		h.Del(sender.LegacySignatureHeader)
 		ex.Header = h
 	}
+	ex.Header = r.Header(ex.Header)
 	rawQuery := ex.RawQuery
 	if rawQuery != "" {
 		q, _ := r.Query(rawQuery)
@@ -339,11 +340,13 @@ func redactExchange(r *redact.Redactor, ex *listener.Exchange) {
 		if len(fr.Body) > 0 && ex.Handshake == nil {
 			c.Body = r.Body(fr.Body, fr.Header.Get("Content-Type"))
 		}
+		c.Header = r.Header(fr.Header)
 		ex.Forward = &c
 	}
 	if ex.Handshake == nil && len(ex.Answer.Body) > 0 {
 		ex.Answer.Body = r.Body(ex.Answer.Body, "")
 	}
+	ex.Answer.Header = r.Header(ex.Answer.Header)
 	ex.Redacted = true
 }
 
