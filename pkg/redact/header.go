@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/record"
 )
 
@@ -19,7 +20,7 @@ var structureHeaders = set("accept", "accept-charset", "accept-encoding", "accep
 	"user-agent", "vary", "via")
 
 // Header returns h with personal data masked, h itself untouched:
-// credential headers (record.SecretHeader) become record.Masked; the
+// credential headers (record.SecretHeader) become callback.Masked; the
 // structure headers listed above are kept; in every other value the query,
 // fragment and user info of a URL or path become "?query:…" (as URL
 // masks them), a value that is a query string is masked parameter by
@@ -39,7 +40,7 @@ func (r *Redactor) Header(h http.Header) http.Header {
 		masked := make([]string, len(vs))
 		for i, v := range vs {
 			if record.SecretHeader(k) {
-				masked[i] = record.Masked
+				masked[i] = callback.Masked
 			} else {
 				masked[i] = r.headerValue(v)
 			}
@@ -52,19 +53,29 @@ func (r *Redactor) Header(h http.Header) http.Header {
 // headerValue masks one value of a header that is not structure.
 func (r *Redactor) headerValue(v string) string {
 	switch {
+	case isQueryString(v):
+		v, _ = r.Query(v)
 	case strings.HasPrefix(v, "/") || strings.Contains(v, "://"):
 		if u, err := url.Parse(v); err == nil && (u.Host != "" || u.Scheme == "") {
 			v = r.reference(u, v)
 		}
-	case isQueryString(v):
-		v, _ = r.Query(v)
 	}
 	return string(r.digits([]byte(v)))
 }
 
-// isQueryString reports whether a header value is a query string
-// (key=value&…) and nothing else: no spaces, quotes or the separators of
-// structured header values (;, <>).
+// isQueryString reports whether a header value is a query string: it
+// starts with a parameter name and '=' and holds no white space, which
+// structured header values (`attachment; filename="x"`, `<…>; rel="next"`)
+// do not do. Its values may be Kaleyra's unencoded JSON.
 func isQueryString(v string) bool {
-	return strings.Contains(v, "=") && !strings.ContainsAny(v, " \t;,<>\"")
+	eq := strings.IndexByte(v, '=')
+	if eq <= 0 || strings.ContainsAny(v, " \t") {
+		return false
+	}
+	for i := 0; i < eq; i++ {
+		if c := v[i]; !(isAlnum(v[i:i+1]) || c == '_' || c == '-' || c == '.' || c == '%' || c == '[' || c == ']') {
+			return false
+		}
+	}
+	return true
 }

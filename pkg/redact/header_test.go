@@ -29,6 +29,8 @@ func TestHeader(t *testing.T) {
 		{"date stays", "Date", "Tue, 01 Dec 2026 21:00:00 GMT", "Tue, 01 Dec 2026 21:00:00 GMT"},
 		{"echoed query string", "X-Echo-Query", "name=Asha&from=919812345678&type=text", "name=" + url.QueryEscape(r.Name("Asha")) + "&from=" + url.QueryEscape(phone) + "&type=text"},
 		{"structured value is no query", "Link", `</next?page=2>; rel="next"`, `</next?page=2>; rel="next"`},
+		{"query string with Kaleyra's JSON", "X-Echo-Query", `message=[{"from":"919812345678"}]&name=Asha`, "message=" + url.QueryEscape(`[{"from":"`+phone+`"}]`) + "&name=" + url.QueryEscape(r.Name("Asha"))},
+		{"disposition is no query", "Content-Disposition", `attachment;filename="a.pdf"`, `attachment;filename="a.pdf"`},
 		{"e-mail like value is no URL", "X-From", "919812345678@c.us", phone + "@c.us"},
 	}
 	for _, tt := range tests {

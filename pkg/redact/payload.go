@@ -64,9 +64,11 @@ func (r *Redactor) Query(raw string) (string, bool) {
 	if len(ps) == 0 {
 		return string(r.digits([]byte(raw))), false
 	}
+	// a key is known by its name without the white space around it (a
+	// body that starts with a line break still names "body")
 	incoming := false
 	for _, p := range ps {
-		incoming = incoming || p.Key == "from"
+		incoming = incoming || strings.TrimSpace(p.Key) == "from"
 	}
 	var b strings.Builder
 	for i, p := range ps {
@@ -74,19 +76,20 @@ func (r *Redactor) Query(raw string) (string, bool) {
 			b.WriteByte('&')
 		}
 		b.WriteString(url.QueryEscape(p.Key))
+		key := strings.TrimSpace(p.Key)
 		v := strings.TrimSpace(p.Value)
 		switch {
 		case v == "":
-		case callback.IsVerifyToken(p.Key):
+		case callback.IsVerifyToken(key):
 			v = callback.Masked
-		case jsonParams[p.Key] && (v[0] == '{' || v[0] == '['):
+		case jsonParams[key] && (v[0] == '{' || v[0] == '['):
 			v = string(r.Payload([]byte(v)))
-		case p.Key == "message" && incoming:
+		case key == "message" && incoming:
 			// an incoming message's text (a status's message is
 			// Kaleyra's own wording, which stays)
 			v = r.Text(v)
 		default:
-			v = r.field("", p.Key, v)
+			v = r.field("", key, v)
 		}
 		b.WriteByte('=')
 		b.WriteString(url.QueryEscape(v))

@@ -153,6 +153,12 @@ func TestQueryAndBody(t *testing.T) {
 	if strings.Contains(string(form), "919812345678") || !strings.Contains(string(form), "status=read") {
 		t.Errorf("form = %s", form)
 	}
+	// A key is known without the white space around it: an app that
+	// echoes a form after a line break still has its words masked.
+	echoed := r.Body([]byte("\nbody=Yes+please&status=read"), "application/x-www-form-urlencoded")
+	if strings.Contains(string(echoed), "Yes") || !strings.Contains(string(echoed), "status=read") {
+		t.Errorf("echoed form = %s", echoed)
+	}
 }
 
 func TestEvent(t *testing.T) {

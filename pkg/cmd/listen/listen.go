@@ -185,8 +185,13 @@ names, message text and captions, reply titles and descriptions, button texts
 and payloads, reactions, location names and addresses (coordinates rounded to
 2 decimals), contact cards, file names and URLs' query strings, in events, raw
 payloads, bodies, queries, the forward line and the recording; it keeps ids,
-kinds, types, statuses, timestamps, errors, pricing and Kaleyra refs. A
-redacted recording holds masked bodies without their signature headers.
+kinds, types, statuses, timestamps, errors, pricing and Kaleyra refs. Headers
+of the request and of the app's answer keep their values only when they are
+structure (Content-Type, Content-Length, Content-Encoding, Date, Server,
+User-Agent, Accept*, Host, caching): in the others credentials become
+[redacted], URLs and query strings are masked and so is every run of 7 or
+more digits. A redacted recording holds masked bodies without their
+signature headers.
 
 Ctrl-C stops gracefully. Everything in detail: man wa-cb-listen, or the README.`,
 		Example: `  $ wa-cb listen

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,6 +89,14 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", r.Header.Get("Content-Type"))
+		// an app that echoes what it was sent in its answer's headers too
+		if q := r.URL.RawQuery; q != "" {
+			w.Header().Set("X-Echo-Query", q)
+			w.Header().Set("Location", "/done?"+q)
+		}
+		if ns := echoedNumbers.FindAll(b, -1); len(ns) > 0 {
+			w.Header().Set("X-Echo-Numbers", string(bytes.Join(ns, []byte(" "))))
+		}
 		w.Write(append([]byte(r.URL.RawQuery+"\n"), b...))
 	}))
 	defer app.Close()
@@ -106,11 +115,23 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 		reqs = append(reqs, req)
 		evs := callback.Decode(callback.Request{Method: req.Method, Path: req.Path, RawQuery: req.RawQuery, Header: req.Header, Body: req.Body})
 		all = append(all, sent{fx.Name, evs})
+		for _, ev := range evs {
+			if echoedNumbers.MatchString(ev.From) {
+				// a custom header of a callback profile naming the
+				// customer (a header is masked by its numbers: the
+				// fixtures' placeholders, 919XXXXX9019, hold none)
+				req.Header = req.Header.Clone()
+				req.Header.Set("X-Customer-Number", ev.From)
+				break
+			}
+		}
 	}
 	for _, mode := range []string{"json", "cards", "compact"} {
 		t.Run(mode, func(t *testing.T) {
 			rec := filepath.Join(t.TempDir(), "rec.ndjson")
-			args := []string{"--redact", "--record", rec, "--forward-to", app.URL + "/app"}
+			uiReady := filepath.Join(t.TempDir(), "ui-url")
+			args := []string{"--redact", "--record", rec, "--forward-to", app.URL + "/app",
+				"--ui", "--ui-addr", "127.0.0.1:0", "--ui-ready-file", uiReady}
 			if mode != "cards" {
 				args = append(args, "--"+mode)
 			}
@@ -136,6 +157,7 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
+			inspected := inspectorFeed(t, uiReady, len(reqs))
 			cancel()
 			if err := wait(t, done); err != nil {
 				t.Fatal(err)
@@ -144,7 +166,15 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			for _, h := range []string{`"X-Echo-Query":["`, `"Location":["/done?query:`, `"X-Echo-Numbers":["phone:`, `"X-Customer-Number":["phone:`} {
+				if !strings.Contains(string(recording), h) {
+					t.Errorf("the recording has no masked %s…", h)
+				}
+			}
 			outputs := map[string]string{"stdout": out.String(), "stderr": errOut.String(), "recording": string(recording)}
+			for n, text := range inspected {
+				outputs[n] = text
+			}
 			for n, text := range outputs {
 				outputs[n] = withoutClock(text)
 			}
@@ -200,6 +230,66 @@ func Test_listenRun_RedactCatalogue(t *testing.T) {
 			}
 		})
 	}
+}
+
+// echoedNumbers are the digit runs the echoing app copies into a header.
+var echoedNumbers = regexp.MustCompile(`\+?[0-9]{7,}`)
+
+// inspectorFeed waits for the web inspector, whose URL is in the file
+// ready, to hold n exchanges, and returns what it serves of them: its
+// list, its NDJSON and HAR exports and every exchange's detail.
+func inspectorFeed(t *testing.T, ready string, n int) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(ready)
+	if err != nil {
+		t.Fatalf("the inspector wrote no ready file: %v", err)
+	}
+	base := strings.TrimSuffix(strings.TrimSpace(string(b)), "/")
+	get := func(path string) []byte {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s %s", path, resp.Status, body)
+		}
+		return body
+	}
+	var list struct {
+		Items []struct {
+			Seq uint64 `json:"seq"`
+		} `json:"items"`
+		Added int `json:"added"`
+	}
+	// the inspector is given each exchange once it is answered, just
+	// after the client has its answer
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if err := json.Unmarshal(get("/api/exchanges"), &list); err != nil {
+			t.Fatal(err)
+		}
+		if list.Added >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the inspector holds %d exchanges, want %d", list.Added, n)
+		}
+	}
+	feed := map[string]string{
+		"inspector list":   string(get("/api/exchanges")),
+		"inspector ndjson": string(get("/api/export.ndjson")),
+		"inspector har":    string(get("/api/export.har")),
+	}
+	var details strings.Builder
+	for _, it := range list.Items {
+		details.Write(get("/api/exchanges/" + strconv.FormatUint(it.Seq, 10)))
+	}
+	feed["inspector details"] = details.String()
+	if !strings.Contains(feed["inspector details"], "X-Echo-Query") {
+		t.Error("the inspector shows no X-Echo-Query header: the check proves nothing about headers")
+	}
+	return feed
 }
 
 // catalogueClock is the instant the listener's clocks read throughout
