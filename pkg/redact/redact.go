@@ -1,5 +1,5 @@
 // Package redact masks personal data in events, JSON payloads, query
-// strings and request bodies: phone numbers and WhatsApp ids, business-
+// strings, request bodies and HTTP headers: phone numbers and WhatsApp ids, business-
 // scoped user ids, names, message text, captions, reply titles and
 // descriptions, button texts and payloads, reactions, location names and
 // addresses (coordinates rounded to 2 decimals), contact cards, media file
