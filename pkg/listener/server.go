@@ -53,7 +53,7 @@ func NewServer(ln net.Listener, cfg Config, logw io.Writer) *Server {
 	if logw == nil {
 		logw = io.Discard
 	}
-	logw = &syncWriter{w: logw} // the HTTP server logs from many goroutines
+	logw = &SyncWriter{W: logw} // the HTTP server logs from many goroutines
 	s := &Server{cfg: cfg, ln: ln, queue: NewQueue(), log: logw, stop: make(chan struct{})}
 	h := NewHandler(cfg, s.queue.Push)
 	s.srv = &http.Server{
@@ -212,17 +212,17 @@ func (s *Server) consume(consume func(*Exchange, bool), ex *Exchange, more bool)
 	consume(ex, more)
 }
 
-// syncWriter serialises writes to a writer that may not be safe for
+// SyncWriter serialises writes to W, which may not be safe for
 // concurrent use.
-type syncWriter struct {
+type SyncWriter struct {
 	mu sync.Mutex
-	w  io.Writer
+	W  io.Writer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
+func (s *SyncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(p)
+	return s.W.Write(p)
 }
 
 // connSet knows the connections that have not brought a whole request

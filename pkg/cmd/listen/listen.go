@@ -259,6 +259,12 @@ func listenRun(ctx context.Context, opts *Options) (err error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	// Stderr is written from many goroutines at once (the hooks of the
+	// requests, the recording's writer telling of a failed write, the
+	// output, the server's log, the summary): one lock for all of them.
+	ios := *opts.IO
+	ios.ErrOut = &listener.SyncWriter{W: ios.ErrOut}
+	opts.IO = &ios
 	r, err := build(opts)
 	if err != nil {
 		return err
