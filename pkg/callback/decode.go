@@ -131,16 +131,22 @@ func decode(r Request) []Event {
 		}
 	}
 	if len(notes) > 0 {
-		msg := strings.Join(notes, "; ")
-		for i := range evs {
-			if evs[i].DecodeError == "" {
-				evs[i].DecodeError = msg
-			} else {
-				evs[i].DecodeError = msg + "; " + evs[i].DecodeError
-			}
-		}
+		NoteFirst(evs, strings.Join(notes, "; "))
 	}
 	return evs
+}
+
+// NoteFirst puts note first in every event's decode_error: what is wrong
+// with the request as a whole (a body that did not decompress, a query
+// parameter that did not parse) before what is wrong with each event.
+func NoteFirst(events []Event, note string) {
+	for i := range events {
+		if events[i].DecodeError == "" {
+			events[i].DecodeError = note
+		} else {
+			events[i].DecodeError = note + "; " + events[i].DecodeError
+		}
+	}
 }
 
 // isJSONScalar reports a body that is one JSON string, number, boolean or

@@ -45,14 +45,7 @@ func (h *Handler) decideEncoded(w http.ResponseWriter, r *http.Request, ex *Exch
 	if note == "" {
 		return
 	}
-	for i := range ex.Events {
-		ev := &ex.Events[i]
-		if ev.DecodeError == "" {
-			ev.DecodeError = note
-		} else {
-			ev.DecodeError = note + "; " + ev.DecodeError
-		}
-	}
+	callback.NoteFirst(ex.Events, note)
 }
 
 // contentCodings lists the codings of Content-Encoding in the order they

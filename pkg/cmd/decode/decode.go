@@ -118,10 +118,10 @@ func decodeRun(_ context.Context, opts *Options) error {
 		req, note := inflated(in.Request)
 		events, panicked := listener.SafeDecode(opts.Decode, req)
 		if note != "" {
-			flagProblem(events, note)
+			callback.NoteFirst(events, note)
 		}
 		if in.Problem != "" {
-			flagProblem(events, in.Problem)
+			callback.NoteFirst(events, in.Problem)
 		}
 		for i := range events {
 			listener.FollowLifecycle(tracker, &events[i], in.ReceivedAt)
@@ -171,18 +171,6 @@ func inflated(req callback.Request) (callback.Request, string) {
 		req.Body = body
 	}
 	return req, note
-}
-
-// flagProblem puts what is wrong with the input itself (a body shorter than
-// its Content-Length, ...) first in every event's decode_error.
-func flagProblem(events []callback.Event, problem string) {
-	for i := range events {
-		if events[i].DecodeError == "" {
-			events[i].DecodeError = problem
-		} else {
-			events[i].DecodeError = problem + "; " + events[i].DecodeError
-		}
-	}
 }
 
 func readInput(opts *Options) ([]byte, error) {
