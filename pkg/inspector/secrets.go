@@ -5,20 +5,15 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/record"
 )
 
 // Secret values are shown as record.Masked, the word recordings use for
 // them: the headers record.SecretHeader names (API keys, bearer tokens,
-// cookies) and the query parameters below. An edited replay that still
-// holds the placeholder gets the original value back on the server.
-
-// secretParams are query parameters that hold a secret: Meta's
-// handshake token (and the underscore spelling some proxies produce).
-var secretParams = map[string]bool{
-	"hub.verify_token": true,
-	"hub_verify_token": true,
-}
+// cookies) and the query parameters callback.IsVerifyToken names (Meta's
+// handshake token). An edited replay that still holds the placeholder gets
+// the original value back on the server.
 
 // maskHeader returns h with the values of credential headers replaced by
 // record.Masked (h itself is not changed).
@@ -90,7 +85,7 @@ func unmaskQuery(edited, original string) string {
 // secretParam reports whether a raw parameter name is a secret one.
 func secretParam(rawName string) bool {
 	name, err := url.QueryUnescape(rawName)
-	return err == nil && secretParams[name]
+	return err == nil && callback.IsVerifyToken(name)
 }
 
 // unmaskHeader puts the original values of credential headers back where
