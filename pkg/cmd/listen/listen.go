@@ -180,18 +180,11 @@ Status events tell their message's story (order, gaps, duplicates, misses).
   --until EXPR           exit 0 once an event matches jq EXPR (3 on --timeout)
   --ui                   the same exchanges in a browser (127.0.0.1:4281)
 
---redact masks phone numbers and WhatsApp ids wherever they appear, user ids,
-names, message text and captions, reply titles and descriptions, button texts
-and payloads, reactions, location names and addresses (coordinates rounded to
-2 decimals), contact cards, file names and URLs' query strings, in events, raw
-payloads, bodies, queries, the forward line and the recording; it keeps ids,
-kinds, types, statuses, timestamps, errors, pricing and Kaleyra refs. Headers
-of the request and of the app's answer keep their values only when they are
-structure (Content-Type, Content-Length, Content-Encoding, Date, Server,
-User-Agent, Accept*, Host, caching): in the others credentials become
-[redacted], URLs and query strings are masked and so is every run of 7 or
-more digits. A redacted recording holds masked bodies without their
-signature headers.
+--redact masks every personal value wherever it appears (events, raw payloads,
+bodies, queries, headers, the forward line, the recording, the inspector):
+numbers, WhatsApp and user ids, names, texts, captions, replies, buttons,
+locations (coordinates to 2 decimals), contacts, file names and URL queries.
+It keeps ids, kinds, types, statuses, timestamps, errors, pricing and refs.
 
 Ctrl-C stops gracefully. Everything in detail: man wa-cb-listen, or the README.`,
 		Example: `  $ wa-cb listen
