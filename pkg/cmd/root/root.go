@@ -29,13 +29,17 @@ func NewCmdRoot(f *cmdutil.Factory, info version.Info) *cobra.Command {
 WhatsApp API (v1 and v2), Meta on-premises and the Meta Cloud API.
 
   listen        run a local listener that decodes and shows every callback
+                (--ui: the same exchanges live in a browser, with replay)
   send          deliver realistic fixture payloads to your own handler
   validate-url  check callback_url strings for E413 and the domain whitelist
+  mock          stand in for Kaleyra's and Meta's send APIs, so the messages
+                your app sends are judged and called back with their own ids
 
 Everything runs offline on this machine.`,
 		Example: `  $ wa-cb listen
   $ wa-cb send fixture incoming-location
-  $ wa-cb validate-url --whitelist example.com https://hooks.example.com/wa`,
+  $ wa-cb validate-url --whitelist example.com https://hooks.example.com/wa
+  $ wa-cb mock --speed 10`,
 		Version:       info.String(),
 		SilenceErrors: true,
 		SilenceUsage:  true,
