@@ -342,8 +342,34 @@ func (m *Mock) Abort() {
 	m.cancel()
 }
 
-// ServeHTTP answers provider API calls and the control API.
-func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
+// ServeHTTP answers provider API calls and the control API. Repeated
+// slashes in the path are read as one, as the providers' front servers do:
+// a client that joins a base URL ending in "/" with "/v1/..." sends
+// "//v1/...", and the mock prints its own URL with that slash.
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(r.URL.Path, "//") {
+		r2 := *r
+		u := *r.URL
+		u.Path = collapseSlashes(u.Path)
+		u.RawPath = ""
+		r2.URL = &u
+		r = &r2
+	}
+	m.mux.ServeHTTP(w, r)
+}
+
+// collapseSlashes turns every run of slashes in p into one.
+func collapseSlashes(p string) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' && i > 0 && p[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
 
 func (m *Mock) routes() http.Handler {
 	mux := http.NewServeMux()

@@ -524,3 +524,33 @@ func TestKaleyraV1SeveralRecipients(t *testing.T) {
 		t.Errorf("%d %v", code, ans)
 	}
 }
+
+// A base URL that ends in "/" joined with "/v1/..." gives "//v1/...": the
+// mock reads repeated slashes as one, as the providers' front servers do.
+func TestRepeatedSlashesAreOne(t *testing.T) {
+	h := newHarness(t, Config{})
+	for _, tt := range []struct {
+		target string
+		want   int
+	}{
+		{"//v1/HXAP16XXXXXX97IN/messages", 200},
+		{"/v1//HXAP16XXXXXX97IN//messages", 200},
+		{"///v21.0/106540352242922/messages", 200},
+		{"//v1/HXAP16XXXXXX97IN", 404},
+	} {
+		ctype, body := form, v1Form("+919812345678", "")
+		if strings.Contains(tt.target, "v21.0") {
+			ctype, body = "application/json", `{"messaging_product":"whatsapp","to":"15551234567","type":"text","text":{"body":"hi"}}`
+		}
+		if code, ans := h.do("POST", tt.target, ctype, body); code != tt.want {
+			t.Errorf("POST %s: answer %d %v, want %d", tt.target, code, ans, tt.want)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"/", "/"}, {"//", "/"}, {"/a//b///c/", "/a/b/c/"}, {"/a/b", "/a/b"},
+	} {
+		if got := collapseSlashes(tt.in); got != tt.want {
+			t.Errorf("collapseSlashes(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
