@@ -315,14 +315,25 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	run(t, ctx, "follow a status to its exchange", chromedp.Click(chromedp.CSS(`#timeline .tl li a`)))
-	until(t, ctx, "its exchange opens", `location.hash.startsWith("#/x/") && document.querySelectorAll("#detail-pane .card").length >= 3`)
+	// The pane still holds the exchange opened before until this one is
+	// fetched and drawn: wait for the page's detail to be the linked one.
+	until(t, ctx, "its exchange opens", `S.detail && location.hash === "#/x/" + S.detail.seq && document.querySelectorAll("#detail-pane .card").length >= 3`)
 
 	// Keys: j/k move, r replays the selected row, ? lists them.
 	run(t, ctx, "press k and j", chromedp.KeyEvent("k"), chromedp.KeyEvent("j"))
-	until(t, ctx, "a row is selected", `document.querySelectorAll("#rows .row.selected").length === 1`)
+	// j and k open the selected row's detail as they move; r replays the
+	// open detail, so wait for it to be the selected row's.
+	until(t, ctx, "a row is selected and open", `document.querySelectorAll("#rows .row.selected").length === 1 && S.detail && String(S.detail.seq) === document.querySelector("#rows .row.selected").dataset.seq`)
 	before := eval[int](t, ctx, rowCount)
+	selected := eval[int](t, ctx, `Number(document.querySelector("#rows .row.selected").dataset.seq)`)
 	run(t, ctx, "press r", chromedp.KeyEvent("r"))
 	until(t, ctx, "r replays it", fmt.Sprintf(`%s === %d && document.querySelector("#rows .row").innerText.includes("↻ replay")`, rowCount, before+1))
+	var sel, again inspector.Detail
+	s.api(t, fmt.Sprintf("/api/exchanges/%d", selected), &sel)
+	s.api(t, fmt.Sprintf("/api/exchanges/%d", before+1), &again)
+	if again.ReplayOf != sel.ID {
+		t.Errorf("r replayed %q, not the selected row's %q", again.ReplayOf, sel.ID)
+	}
 	run(t, ctx, "press ?", chromedp.KeyEvent("?"))
 	until(t, ctx, "the keys are listed", `document.querySelector("#help").open`)
 	run(t, ctx, "close the help", chromedp.Click(chromedp.CSS(`#help button`)))

@@ -123,7 +123,11 @@ func TestBrowserHostileCallbacks(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		sel := fmt.Sprintf(`#rows .row[data-seq="%d"]`, i)
 		run(t, ctx, "open exchange", chromedp.Click(chromedp.CSS(sel)))
-		until(t, ctx, "its detail", fmt.Sprintf(`location.hash === "#/x/%d" && document.querySelectorAll("#detail-pane .card").length >= 3`, i))
+		// The hash changes at the click, while the pane still holds the
+		// previous exchange's cards until this one's detail is fetched:
+		// wait for the page to have drawn this one, or the clicks below
+		// land on the previous one as it is replaced.
+		until(t, ctx, "its detail", fmt.Sprintf(`location.hash === "#/x/%d" && S.detail && S.detail.seq === %d && document.querySelectorAll("#detail-pane .card").length >= 3`, i, i))
 		for _, d := range []string{"#detail-pane details", "#detail-pane details details"} {
 			eval[bool](t, ctx, `(() => { for (const d of document.querySelectorAll("`+d+`")) d.open = true; return true })()`)
 		}
