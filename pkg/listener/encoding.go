@@ -41,7 +41,7 @@ func (h *Handler) decideEncoded(w http.ResponseWriter, r *http.Request, ex *Exch
 		return
 	}
 	ex.Inflated = inflated
-	h.decide(r, ex)
+	h.decide(r, ex, handshake(r, ex.RawQuery))
 	if note == "" {
 		return
 	}

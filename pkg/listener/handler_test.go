@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -68,10 +70,38 @@ type reqSpec struct {
 	header               map[string]string
 }
 
+// serve runs one request through a Handler. Unless cfg has hooks that
+// would see it twice, it also runs it through a deferring handler (as
+// Server uses) and fails when the two differ in anything they answered,
+// decoded or encoded.
 func serve(t *testing.T, cfg Config, rs reqSpec) (*httptest.ResponseRecorder, *Exchange) {
 	t.Helper()
+	w, ex := serveWith(t, NewHandler, cfg, rs)
+	if cfg.Respond != nil || cfg.Answered != nil || cfg.Lifecycle != nil {
+		return w, ex
+	}
+	dw, dex := serveWith(t, newDeferringHandler, cfg, rs)
+	if dex.undecoded {
+		t.Fatal("deferring handler: exchange still undecoded after finish")
+	}
+	if dw.Code != w.Code || dw.Body.String() != w.Body.String() || !reflect.DeepEqual(dw.Header(), w.Header()) {
+		t.Errorf("deferring handler answered %d %q %v, want %d %q %v", dw.Code, dw.Body, dw.Header(), w.Code, w.Body, w.Header())
+	}
+	got, want := bytes.Join(dex.EventsJSON, []byte("\n")), bytes.Join(ex.EventsJSON, []byte("\n"))
+	if !bytes.Equal(got, want) {
+		t.Errorf("deferring handler's events:\n%s\nwant:\n%s", got, want)
+	}
+	if dex.Signature != ex.Signature || dex.DecodePanic != ex.DecodePanic || dex.InternalError != ex.InternalError || dex.Answer.Reason != ex.Answer.Reason {
+		t.Errorf("deferring handler: signature %q, panic %q, internal error %q, reason %q; want %q, %q, %q, %q",
+			dex.Signature, dex.DecodePanic, dex.InternalError, dex.Answer.Reason, ex.Signature, ex.DecodePanic, ex.InternalError, ex.Answer.Reason)
+	}
+	return w, ex
+}
+
+func serveWith(t *testing.T, newHandler func(Config, func(*Exchange)) *Handler, cfg Config, rs reqSpec) (*httptest.ResponseRecorder, *Exchange) {
+	t.Helper()
 	var c collect
-	h := NewHandler(testConfig(cfg), c.emit)
+	h := newHandler(testConfig(cfg), c.emit)
 	var body io.Reader
 	if rs.body != "" {
 		body = strings.NewReader(rs.body)
@@ -82,7 +112,9 @@ func serve(t *testing.T, cfg Config, rs reqSpec) (*httptest.ResponseRecorder, *E
 	}
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	return w, c.only(t)
+	ex := c.only(t)
+	h.finish(ex)
+	return w, ex
 }
 
 func TestHandlerMethodsAndPaths(t *testing.T) {

@@ -5,6 +5,15 @@
 // terminal never slows the sender; and a Server that binds, serves, stops
 // gracefully and counts what it saw.
 //
+// Server's handler answers a request whose answer does not depend on its
+// events (the usual callback: no handshake, no required signature, no
+// Respond hook) before decoding it, and one goroutine of the Server
+// decodes the answered requests in batches, runs the Answered hook and
+// passes them on, in order, to the consumer. Decoding a batch in a row on
+// one goroutine costs far less CPU than decoding each request on its own
+// goroutine between network system calls, and the sender waits for none
+// of it.
+//
 // It knows nothing of terminals or commands: the wa-cb listen command
 // renders the Exchanges it emits.
 //
@@ -119,11 +128,12 @@ type Config struct {
 	// RespondToHandshakes passes handshakes to Respond too when no
 	// VerifyToken is set, so that a forwarded app answers them itself.
 	RespondToHandshakes bool
-	// Answered, when set, is called once per exchange on the request's own
-	// goroutine, after the answer was written and before the exchange is
-	// queued for the consumer: for work that must not wait for a slow
-	// consumer (recording) or that changes what it shows (redaction).
-	// Calls run concurrently. A panic in it is reported in
+	// Answered, when set, is called once per exchange, after the answer
+	// was written and the events decoded, before the exchange is queued for
+	// the consumer: for work that must not wait for a slow consumer
+	// (recording) or that changes what it shows (redaction). It runs on
+	// the request's own goroutine or on the Server's decoding goroutine:
+	// calls may run concurrently. A panic in it is reported in
 	// Exchange.InternalError.
 	Answered func(ex *Exchange)
 }
@@ -174,7 +184,8 @@ type Exchange struct {
 	// DecodePanic is the recovered panic of the decoder, if any.
 	DecodePanic string
 	// InternalError is a recovered failure of the listener itself while
-	// answering (the request was answered 500).
+	// answering (the request was answered 500) or, for a request answered
+	// before it was decoded, while decoding it.
 	InternalError string
 
 	Answer  Answer
@@ -187,6 +198,9 @@ type Exchange struct {
 	// answer was masked (by an Answered hook); Body is no longer the bytes
 	// received.
 	Redacted bool
+
+	// undecoded: answered, not yet decoded (see Handler.finish).
+	undecoded bool
 }
 
 // Answer is what the listener sent back.

@@ -20,6 +20,22 @@ func (q *Queue) Push(ex *Exchange) {
 	q.mu.Lock()
 	q.items = append(q.items, ex)
 	q.mu.Unlock()
+	q.signal()
+}
+
+// PushAll appends exs, in order, as one Push each would.
+func (q *Queue) PushAll(exs []*Exchange) {
+	if len(exs) == 0 {
+		return
+	}
+	q.mu.Lock()
+	q.items = append(q.items, exs...)
+	q.mu.Unlock()
+	q.signal()
+}
+
+// signal leaves a token in ready unless one is there already.
+func (q *Queue) signal() {
 	select {
 	case q.ready <- struct{}{}:
 	default:

@@ -23,14 +23,21 @@ type Server struct {
 	cfg      Config
 	ln       net.Listener
 	srv      *http.Server
-	queue    *Queue
+	handler  *Handler
 	log      io.Writer
 	inflight tracker
 
-	conns connSet
-	// batchLeft counts the exchanges taken off the queue and not yet
-	// consumed.
+	// answered holds the exchanges as the handlers answered them, some
+	// still to be decoded; the decoding goroutine finishes them and moves
+	// them to ready, for the consumer.
+	answered *Queue
+	ready    *Queue
+	// finishing and batchLeft count the exchanges taken off answered and
+	// not yet moved to ready, and taken off ready and not yet consumed.
+	finishing atomic.Int64
 	batchLeft atomic.Int64
+
+	conns connSet
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -54,10 +61,10 @@ func NewServer(ln net.Listener, cfg Config, logw io.Writer) *Server {
 		logw = io.Discard
 	}
 	logw = &SyncWriter{W: logw} // the HTTP server logs from many goroutines
-	s := &Server{cfg: cfg, ln: ln, queue: NewQueue(), log: logw, stop: make(chan struct{})}
-	h := NewHandler(cfg, s.queue.Push)
+	s := &Server{cfg: cfg, ln: ln, answered: NewQueue(), ready: NewQueue(), log: logw, stop: make(chan struct{})}
+	s.handler = newDeferringHandler(cfg, s.answered.Push)
 	s.srv = &http.Server{
-		Handler:           s.inflight.wrap(h),
+		Handler:           s.inflight.wrap(s.handler),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
@@ -104,7 +111,9 @@ func (s *Server) URL() string {
 }
 
 // Backlog is the number of exchanges answered but not yet consumed.
-func (s *Server) Backlog() int { return int(s.batchLeft.Load()) + s.queue.Len() }
+func (s *Server) Backlog() int {
+	return s.answered.Len() + int(s.finishing.Load()) + s.ready.Len() + int(s.batchLeft.Load())
+}
 
 // Close releases the address of a Server that will not Run.
 func (s *Server) Close() error { return s.ln.Close() }
@@ -134,9 +143,12 @@ func (s *Server) Run(ctx context.Context, consume func(ex *Exchange, more bool))
 	stats := NewStats()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.srv.Serve(s.ln) }()
+	handlersDone := make(chan struct{})
+	finished := make(chan struct{})
+	go s.finishAll(handlersDone, finished)
 
 	deliver := func() {
-		batch := s.queue.Take()
+		batch := s.ready.Take()
 		for i, ex := range batch {
 			s.batchLeft.Store(int64(len(batch) - i - 1))
 			more := i < len(batch)-1
@@ -145,7 +157,7 @@ func (s *Server) Run(ctx context.Context, consume func(ex *Exchange, more bool))
 				// load this turns many one-line writes into a few larger
 				// ones, when idle it costs nothing and delays nothing.
 				runtime.Gosched()
-				more = s.queue.Len() > 0
+				more = s.ready.Len() > 0 || s.answered.Len() > 0 || s.finishing.Load() > 0
 			}
 			s.consume(consume, ex, more)
 			stats.Add(ex)
@@ -159,7 +171,7 @@ func (s *Server) Run(ctx context.Context, consume func(ex *Exchange, more bool))
 loop:
 	for {
 		select {
-		case <-s.queue.Ready():
+		case <-s.ready.Ready():
 			deliver()
 		case <-ctx.Done():
 			break loop
@@ -176,9 +188,8 @@ loop:
 	if n := s.inflight.count(); n > 0 {
 		fmt.Fprintf(s.log, "Stopping: waiting up to %s for %d %s in flight\n", s.cfg.ShutdownTimeout, n, map[bool]string{true: "request", false: "requests"}[n == 1])
 	}
-	done := make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(handlersDone)
 		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 		defer cancel()
 		// Shutdown waits up to 5s for connections that never sent a whole
@@ -194,11 +205,39 @@ loop:
 	}()
 	for {
 		select {
-		case <-s.queue.Ready():
+		case <-s.ready.Ready():
 			deliver()
-		case <-done:
+		case <-finished:
 			deliver()
 			return stats, runErr
+		}
+	}
+}
+
+// finishAll moves the answered exchanges to the consumer's queue, in
+// order, a batch at a time, decoding those the handler left undecoded,
+// until handlersDone is closed and the last of them has moved; then it
+// closes finished. It runs on a goroutine of its own, so that a consumer
+// blocked on its output holds up neither the decoding nor the Answered
+// hook (the recording).
+func (s *Server) finishAll(handlersDone <-chan struct{}, finished chan<- struct{}) {
+	defer close(finished)
+	move := func() {
+		batch := s.answered.Take()
+		s.finishing.Store(int64(len(batch)))
+		for _, ex := range batch {
+			s.handler.finish(ex)
+		}
+		s.ready.PushAll(batch)
+		s.finishing.Store(0)
+	}
+	for {
+		select {
+		case <-s.answered.Ready():
+			move()
+		case <-handlersDone:
+			move()
+			return
 		}
 	}
 }

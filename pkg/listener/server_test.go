@@ -393,3 +393,59 @@ func TestServerBacklog(t *testing.T) {
 		t.Fatalf("stats %+v backlog %d", r.stats, srv.Backlog())
 	}
 }
+
+// A consumer stuck on its output holds up neither the decoding nor the
+// Answered hook (the recording): every exchange is decoded and passed to
+// the hook while the consumer is still blocked on the first.
+func TestServerSlowConsumerDoesNotHoldUpAnswered(t *testing.T) {
+	block := make(chan struct{})
+	var once sync.Once
+	hooked := make(chan *Exchange, 20)
+	cfg := Config{MaxEvents: 20, Answered: func(ex *Exchange) { hooked <- ex }}
+	srv, done := startServer(t, context.Background(), cfg, func(ex *Exchange, more bool) {
+		once.Do(func() { <-block })
+	})
+	for i := 0; i < 20; i++ {
+		if code := post(t, srv.URL(), cloudText); code != 200 {
+			t.Fatalf("status %d", code)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		select {
+		case ex := <-hooked:
+			if len(ex.Events) != 1 || ex.Events[0].Kind != callback.KindMessage || ex.Events[0].RequestID != ex.ID {
+				t.Fatalf("hook %d saw events %+v", i, ex.Events)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the Answered hook saw %d of 20 exchanges while the consumer was blocked", i)
+		}
+	}
+	close(block)
+	r := waitResult(t, done)
+	for _, ex := range r.seen {
+		if len(ex.EventsJSON) != 1 || ex.undecoded {
+			t.Fatalf("consumer got exchange %s undecoded or unencoded", ex.ID)
+		}
+	}
+}
+
+// A decoder that panics on a request answered before decoding still
+// leaves one raw event, delivered with the panic said.
+func TestServerDeferredDecodePanic(t *testing.T) {
+	cfg := Config{MaxEvents: 1, Decode: func(callback.Request) []callback.Event { panic("boom") }}
+	srv, done := startServer(t, context.Background(), cfg, nil)
+	if code := post(t, srv.URL(), cloudText); code != 200 {
+		t.Fatalf("status %d, want 200 (answered before decoding)", code)
+	}
+	r := waitResult(t, done)
+	if len(r.seen) != 1 {
+		t.Fatalf("delivered %d exchanges", len(r.seen))
+	}
+	ex := r.seen[0]
+	if !strings.Contains(ex.DecodePanic, "boom") || len(ex.Events) != 1 || !strings.Contains(ex.Events[0].DecodeError, "boom") || string(ex.Events[0].Raw) == "" {
+		t.Fatalf("panic %q, events %+v", ex.DecodePanic, ex.Events)
+	}
+	if r.stats.Failures != 1 {
+		t.Fatalf("stats %+v", r.stats)
+	}
+}
