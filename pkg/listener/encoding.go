@@ -30,14 +30,7 @@ var ErrInflatedTooLarge = errors.New("decompressed body too large")
 func (h *Handler) decideEncoded(w http.ResponseWriter, r *http.Request, ex *Exchange) {
 	inflated, note, err := Inflate(r.Header, ex.Body, h.cfg.MaxBody)
 	if errors.Is(err, ErrInflatedTooLarge) {
-		ex.TooLarge = true
-		ex.Answer = Answer{
-			Status: http.StatusRequestEntityTooLarge,
-			Header: http.Header{"Connection": {"close"}},
-			Body:   []byte("wa-cb: request body too large\n"),
-			Reason: "body too large",
-		}
-		ex.Events = []callback.Event{RawEvent(callback.Request{}, h.cfg.tooLarge(-1)+" once decompressed (Content-Encoding "+strings.Join(contentCodings(r.Header), ", ")+")")}
+		ex.refuseTooLarge(h.cfg.tooLarge(-1) + " once decompressed (Content-Encoding " + strings.Join(contentCodings(r.Header), ", ") + ")")
 		return
 	}
 	ex.Inflated = inflated

@@ -93,14 +93,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(readErr, errTooLarge):
 		discardRest(w, r, size)
-		ex.TooLarge = true
-		ex.Answer = Answer{
-			Status: http.StatusRequestEntityTooLarge,
-			Header: http.Header{"Connection": {"close"}},
-			Body:   []byte("wa-cb: request body too large\n"),
-			Reason: "body too large",
-		}
-		ex.Events = []callback.Event{RawEvent(callback.Request{}, cfg.tooLarge(size))}
+		ex.refuseTooLarge(cfg.tooLarge(size))
 	case readErr != nil:
 		ex.ReadError = readErr.Error()
 		ex.Body = body
@@ -355,6 +348,20 @@ func (h *Handler) write(w http.ResponseWriter, a Answer) {
 }
 
 var errTooLarge = errors.New("request body too large")
+
+// refuseTooLarge answers 413 to a body over the limit (closing the
+// connection, as what is left of the body is not read) and says why in
+// the exchange's one event.
+func (ex *Exchange) refuseTooLarge(why string) {
+	ex.TooLarge = true
+	ex.Answer = Answer{
+		Status: http.StatusRequestEntityTooLarge,
+		Header: http.Header{"Connection": {"close"}},
+		Body:   []byte("wa-cb: request body too large\n"),
+		Reason: "body too large",
+	}
+	ex.Events = []callback.Event{RawEvent(callback.Request{}, why)}
+}
 
 // readBody reads the whole body, up to max bytes. It returns errTooLarge
 // (and no body) when there is more, with size the declared length, or -1
