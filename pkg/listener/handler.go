@@ -67,17 +67,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	answered := false
 	defer func() {
 		if p := recover(); p != nil {
-			ex.InternalError = fmt.Sprint(p)
 			if !answered {
 				ex.Answer = Answer{Status: http.StatusInternalServerError, Body: []byte("wa-cb: internal error\n"), Reason: "internal error"}
 				h.write(w, ex.Answer)
 				ex.Latency = cfg.Now().Sub(ex.ReceivedAt)
 			}
-			if len(ex.Events) == 0 {
-				ex.Events = []callback.Event{RawEvent(h.request(ex), "listener failed: "+ex.InternalError)}
-			}
-			ex.undecoded = false
-			h.facts(ex)
+			h.failed(ex, p)
 		}
 		if !ex.undecoded {
 			h.complete(ex)
@@ -137,13 +132,22 @@ func (h *Handler) finish(ex *Exchange) {
 	ex.undecoded = false
 	defer func() {
 		if p := recover(); p != nil {
-			ex.InternalError = fmt.Sprint(p)
-			ex.Events = []callback.Event{RawEvent(h.request(ex), "listener failed: "+ex.InternalError)}
-			h.facts(ex)
+			h.failed(ex, p)
 		}
 		h.complete(ex)
 	}()
 	h.examine(ex, nil)
+	h.facts(ex)
+}
+
+// failed reports a recovered failure of the listener in ex, which keeps
+// the events it had, or else gets one that carries the raw request.
+func (h *Handler) failed(ex *Exchange, p any) {
+	ex.InternalError = fmt.Sprint(p)
+	if len(ex.Events) == 0 {
+		ex.Events = []callback.Event{RawEvent(h.request(ex), "listener failed: "+ex.InternalError)}
+	}
+	ex.undecoded = false
 	h.facts(ex)
 }
 
