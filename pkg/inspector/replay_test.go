@@ -2,6 +2,7 @@ package inspector
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -156,9 +157,24 @@ func TestReplayRefusals(t *testing.T) {
 }
 
 func TestReplayToAppThatIsDown(t *testing.T) {
-	down := newCaptured(t)
-	down.srv.Close()
-	in := New(Config{ListenerURL: down.srv.URL + "/"})
+	// An address that stays ours and never answers: each connection is
+	// closed as soon as it is accepted (a closed port could be taken by
+	// another test meanwhile).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	in := New(Config{ListenerURL: "http://" + ln.Addr().String() + "/"})
 	in.Add(Exchange{Record: rec("a", "POST", "/", "", "{}")})
 	base := served(t, in)
 	code, res, raw := replayOrder(t, base, "1", ReplayOrder{Target: TargetListener})
