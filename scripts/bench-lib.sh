@@ -60,3 +60,33 @@ need_wrk() {
 median() {
   sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print 0; exit } if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# drive URL N BODY [TYPE]: sends N POSTs of BODY (Content-Type TYPE, JSON
+# when not given) to URL with scripts/internal/loadgen (built as
+# $out/loadgen) over $conns connections; prints requests per second.
+drive() {
+  "$out/loadgen" -url "$1" -body "$3" -type "${4:-application/json}" -c "$conns" -n "$2" |
+    sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p'
+}
+
+# best_of_rounds WA_CB_URL BASELINE_URL BODY [TYPE]: $rounds rounds of
+# $per_round requests to each, the order alternating round by round; sets
+# best_l and best_b to the best rate of each and adds the requests sent to
+# $total.
+best_of_rounds() {
+  best_l=0
+  best_b=0
+  local r l b
+  for r in $(seq 1 "$rounds"); do
+    if [ $((r % 2)) -eq 1 ]; then
+      l="$(drive "$1" "$per_round" "$3" "${4:-}")"
+      b="$(drive "$2" "$per_round" "$3" "${4:-}")"
+    else
+      b="$(drive "$2" "$per_round" "$3" "${4:-}")"
+      l="$(drive "$1" "$per_round" "$3" "${4:-}")"
+    fi
+    total=$((total + per_round))
+    best_l="$(awk -v a="$best_l" -v b="$l" 'BEGIN { print (b > a ? b : a) }')"
+    best_b="$(awk -v a="$best_b" -v b="$b" 'BEGIN { print (b > a ? b : a) }')"
+  done
+}

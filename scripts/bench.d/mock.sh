@@ -48,28 +48,14 @@ api="${murl}v1/HXAP16XXXXXX97IN/messages"
 printf 'channel=whatsapp&type=text&from=918012340128&to=919812345678&body=Your+order+4821+has+shipped&ref=order-4821&callback_url=%s' \
   "$(printf '%s' "${sink}kaleyra/status?tenant=7" | sed 's/:/%3A/g; s#/#%2F#g; s/?/%3F/g; s/=/%3D/g')" >"$out/message.form"
 
-drive() { # URL N -> requests-per-second
-  "$out/loadgen" -url "$1" -body "$out/message.form" -type application/x-www-form-urlencoded -c "$conns" -n "$2" |
-    sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p'
-}
 # warm both up; the mock's warm-up messages count as sent messages too
-drive "$api" 1000 >/dev/null
-drive "$bare" 1000 >/dev/null
-messages=1000
-best_m=0
-best_b=0
-for r in $(seq 1 "$rounds"); do
-  if [ $((r % 2)) -eq 1 ]; then
-    m="$(drive "$api" "$per_round")"
-    b="$(drive "$bare" "$per_round")"
-  else
-    b="$(drive "$bare" "$per_round")"
-    m="$(drive "$api" "$per_round")"
-  fi
-  messages=$((messages + per_round))
-  best_m="$(awk -v a="$best_m" -v b="$m" 'BEGIN { print (b > a ? b : a) }')"
-  best_b="$(awk -v a="$best_b" -v b="$b" 'BEGIN { print (b > a ? b : a) }')"
-done
+form=application/x-www-form-urlencoded
+drive "$api" 1000 "$out/message.form" "$form" >/dev/null
+drive "$bare" 1000 "$out/message.form" "$form" >/dev/null
+total=1000
+best_of_rounds "$api" "$bare" "$out/message.form" "$form"
+messages="$total"
+best_m="$best_l"
 awk -v m="$best_m" -v b="$best_b" -v c="$conns" 'BEGIN {
   printf "mock API calls with 3 callbacks each (%d connections, Kaleyra v1 text): %.0f vs %.0f req/s bare server = %.2f (target 0.5)\n", c, m, b, m / b }'
 

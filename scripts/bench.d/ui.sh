@@ -42,29 +42,11 @@ spid=$!
 pids+=("$spid")
 wait_file "$out/sse.ready"
 
-drive() { # URL N -> requests per second
-  "$out/loadgen" -url "$1" -body "$out/cloud-text.json" -c "$conns" -n "$2" |
-    sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p'
-}
-
 # Warm-up, then the same load on both, interleaved; best round of each.
-drive "$lurl" 10000 >/dev/null
-drive "$burl" 10000 >/dev/null
+drive "$lurl" 10000 "$out/cloud-text.json" >/dev/null
+drive "$burl" 10000 "$out/cloud-text.json" >/dev/null
 total=10000
-best_l=0
-best_b=0
-for r in $(seq 1 "$rounds"); do
-  if [ $((r % 2)) -eq 1 ]; then
-    l="$(drive "$lurl" "$per_round")"
-    b="$(drive "$burl" "$per_round")"
-  else
-    b="$(drive "$burl" "$per_round")"
-    l="$(drive "$lurl" "$per_round")"
-  fi
-  total=$((total + per_round))
-  best_l="$(awk -v a="$best_l" -v b="$l" 'BEGIN { print (b > a ? b : a) }')"
-  best_b="$(awk -v a="$best_b" -v b="$b" 'BEGIN { print (b > a ? b : a) }')"
-done
+best_of_rounds "$lurl" "$burl" "$out/cloud-text.json"
 
 # Stopping the listener ends the stream: the client then says what it got.
 kill -INT "$lpid"
