@@ -92,12 +92,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case readErr != nil:
 		ex.ReadError = readErr.Error()
 		ex.Body = body
-		ex.Answer = Answer{
-			Status: http.StatusBadRequest,
-			Header: http.Header{"Connection": {"close"}},
-			Body:   []byte("wa-cb: request body could not be read\n"),
-			Reason: "body unreadable",
-		}
+		ex.Answer = closingAnswer(http.StatusBadRequest, "request body could not be read", "body unreadable")
 		ex.Events = []callback.Event{RawEvent(h.request(ex), "request body could not be read: "+ex.ReadError)}
 	case len(r.Header["Content-Encoding"]) > 0:
 		ex.Body = body
@@ -358,13 +353,14 @@ var errTooLarge = errors.New("request body too large")
 // the exchange's one event.
 func (ex *Exchange) refuseTooLarge(why string) {
 	ex.TooLarge = true
-	ex.Answer = Answer{
-		Status: http.StatusRequestEntityTooLarge,
-		Header: http.Header{"Connection": {"close"}},
-		Body:   []byte("wa-cb: request body too large\n"),
-		Reason: "body too large",
-	}
+	ex.Answer = closingAnswer(http.StatusRequestEntityTooLarge, "request body too large", "body too large")
 	ex.Events = []callback.Event{RawEvent(callback.Request{}, why)}
+}
+
+// closingAnswer is an error answer that closes the connection, for a
+// request whose body was not read to its end.
+func closingAnswer(status int, msg, reason string) Answer {
+	return Answer{Status: status, Header: http.Header{"Connection": {"close"}}, Body: []byte("wa-cb: " + msg + "\n"), Reason: reason}
 }
 
 // readBody reads the whole body, up to max bytes. It returns errTooLarge
