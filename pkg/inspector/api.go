@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wa-cb/wa-cb/pkg/internal/hostguard"
 	"github.com/wa-cb/wa-cb/pkg/record"
 )
 
@@ -18,7 +19,7 @@ const maxOrder = 8 << 20
 
 // Handler serves the page, its assets and the API, for requests whose
 // Host names g's server.
-func (in *Inspector) Handler(g hostGuard) http.Handler {
+func (in *Inspector) Handler(g hostguard.Guard) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", in.serveIndex)
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(assets())))
@@ -43,7 +44,7 @@ func (in *Inspector) Handler(g hostGuard) http.Handler {
 
 // guarded refuses requests whose Host is not the server's (DNS
 // rebinding) and sets the headers every answer carries.
-func guarded(g hostGuard, next http.Handler) http.Handler {
+func guarded(g hostguard.Guard, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -51,7 +52,7 @@ func guarded(g hostGuard, next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-		if !g.allows(r.Host) {
+		if !g.Allows(r.Host) {
 			http.Error(w, "wa-cb inspector: unknown Host "+strconv.Quote(r.Host)+"; open the address the inspector printed", http.StatusForbidden)
 			return
 		}

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/hostguard"
 )
 
 // DefaultAddr is where the inspector is served unless told otherwise.
@@ -37,8 +37,8 @@ func Listen(in *Inspector, addr string) (*Server, error) {
 // NewServer serves in on ln; name is the host name the user asked for
 // (accepted in Host besides the bound address and localhost).
 func NewServer(in *Inspector, ln net.Listener, name string) *Server {
-	g := guardFor(ln.Addr(), name)
-	s := &Server{in: in, ln: ln, url: g.url()}
+	g := hostguard.For(ln.Addr(), name)
+	s := &Server{in: in, ln: ln, url: g.URL()}
 	s.srv = &http.Server{
 		Handler:           in.Handler(g),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -75,62 +75,6 @@ func (s *Server) Close() error {
 		return s.srv.Close()
 	}
 	return nil
-}
-
-// hostGuard knows which Host values name this server. A page served
-// under any other name (a DNS-rebinding attacker's) is refused.
-type hostGuard struct {
-	port  string
-	names map[string]bool // lower-case host names and IP literals
-	anyIP bool            // bound to every interface: any IP literal is ours
-	show  string          // host for the URL
-}
-
-func guardFor(a net.Addr, name string) hostGuard {
-	g := hostGuard{names: map[string]bool{"localhost": true}}
-	ta, ok := a.(*net.TCPAddr)
-	if !ok {
-		return g
-	}
-	g.port = strconv.Itoa(ta.Port)
-	g.show = ta.IP.String()
-	switch {
-	case ta.IP.IsUnspecified():
-		g.anyIP = true
-		g.show = "127.0.0.1"
-	case ta.IP.IsLoopback():
-		g.names["127.0.0.1"], g.names["::1"] = true, true
-	}
-	g.names[strings.ToLower(ta.IP.String())] = true
-	if name = strings.ToLower(strings.Trim(name, "[]")); name != "" {
-		g.names[name] = true
-		if net.ParseIP(name) == nil && !ta.IP.IsUnspecified() {
-			g.show = name
-		}
-	}
-	return g
-}
-
-func (g hostGuard) url() string {
-	return "http://" + net.JoinHostPort(g.show, g.port) + "/"
-}
-
-// allows reports whether a request's Host names this server.
-func (g hostGuard) allows(host string) bool {
-	h, p, err := net.SplitHostPort(host)
-	if err != nil {
-		// No port: only the default one, if that is ours.
-		h, p = host, "80"
-	}
-	if p != g.port {
-		return false
-	}
-	h = strings.ToLower(strings.Trim(h, "[]"))
-	if g.names[h] {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && g.anyIP
 }
 
 // Inspector is the inspector served.

@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -179,7 +180,8 @@ func TestKaleyraV2(t *testing.T) {
 }
 
 func TestControlAPIGuards(t *testing.T) {
-	h := newHarness(t, Config{Hosts: []string{"127.0.0.1:4290", "localhost:4290"}})
+	h := newHarness(t, Config{})
+	h.m.Bound(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4290}, "")
 	do := func(method, host, remote, origin string) int {
 		r := httptest.NewRequest(method, "http://"+host+"/_mock/reset", strings.NewReader("{}"))
 		r.RemoteAddr = remote
@@ -202,6 +204,9 @@ func TestControlAPIGuards(t *testing.T) {
 	}
 	if c := do("POST", "evil.example:4290", "127.0.0.1:1", ""); c != http.StatusMisdirectedRequest {
 		t.Errorf("rebinding Host: %d", c)
+	}
+	if c := do("POST", "127.0.0.1:4291", "127.0.0.1:1", ""); c != http.StatusMisdirectedRequest {
+		t.Errorf("Host naming another port: %d", c)
 	}
 	if c := do("POST", "127.0.0.1:4290", "127.0.0.1:1", "https://evil.example"); c != http.StatusForbidden {
 		t.Errorf("cross-origin write: %d", c)

@@ -55,20 +55,11 @@ func loopbackClient(remote string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// hostAllowed: the Host the mock was reached by must be one it serves on
-// (no hosts configured: any loopback name with any port).
+// hostAllowed reports whether host, a request's Host, names the mock.
 func (m *Mock) hostAllowed(host string) bool {
-	host = strings.ToLower(host)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.hosts) > 0 {
-		return m.hosts[host]
-	}
-	h, _, err := net.SplitHostPort(host)
-	if err != nil {
-		h = host
-	}
-	return isLocalHost(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")) || isLocalHost(h)
+	return m.hosts.Allows(host)
 }
 
 func (m *Mock) listMessages(w http.ResponseWriter, r *http.Request) {

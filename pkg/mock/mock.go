@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/fixture"
+	"github.com/wa-cb/wa-cb/pkg/internal/hostguard"
 	"github.com/wa-cb/wa-cb/pkg/lifecycle"
 	"github.com/wa-cb/wa-cb/pkg/sender"
 	"github.com/wa-cb/wa-cb/pkg/urlcheck"
@@ -136,9 +138,6 @@ type Config struct {
 	// calls and the callbacks sent) for a viewer such as the web
 	// inspector. It is called on the hot path and must return at once.
 	Exchanges func(Exchange)
-	// Hosts are the Host header values the control API answers; set after
-	// the listener is bound (SetHosts).
-	Hosts []string
 }
 
 // Stats count what the mock did.
@@ -184,7 +183,8 @@ type Mock struct {
 	// lastPhoneID is the phone_number_id the app last sent a Cloud
 	// message from: where a customer who writes unprompted writes to.
 	lastPhoneID string
-	hosts       map[string]bool
+	// hosts knows the Host values that name the mock (Bound).
+	hosts hostguard.Guard
 	// hsMu serialises Meta's verification handshake; verified says the
 	// webhook passed it.
 	hsMu     sync.Mutex
@@ -273,7 +273,6 @@ func New(cfg Config) (*Mock, error) {
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.life.Store(m.newTracker())
 	m.rnd = &fixture.Renderer{Now: m.sched.Now, Rand: cfg.Renderer.Rand}
-	m.SetHosts(cfg.Hosts)
 	m.mux = m.routes()
 	return m, nil
 }
@@ -282,15 +281,13 @@ func (m *Mock) newTracker() *lifecycle.Tracker {
 	return lifecycle.New(lifecycle.Options{MaxMessages: m.cfg.Keep, Now: m.sched.Now})
 }
 
-// SetHosts sets the Host header values the control API accepts (the
-// addresses the mock is served on).
-func (m *Mock) SetHosts(hosts []string) {
+// Bound tells the mock the address it is served on and the host the user
+// asked for: from then on its control API answers only requests whose Host
+// names that server (until then, any localhost or loopback address).
+func (m *Mock) Bound(addr net.Addr, name string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.hosts = map[string]bool{}
-	for _, h := range hosts {
-		m.hosts[strings.ToLower(h)] = true
-	}
+	m.hosts = hostguard.For(addr, name)
 }
 
 // Subscribe streams every Record from now on through a buffer of n; a

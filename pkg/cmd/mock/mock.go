@@ -513,7 +513,7 @@ func mockRun(ctx context.Context, opts *Options) error {
 	}
 	ta := ln.Addr().(*net.TCPAddr)
 	base := "http://" + net.JoinHostPort(ta.IP.String(), strconv.Itoa(ta.Port)) + "/"
-	m.SetHosts(servedHosts(opts.Host, ta))
+	m.Bound(ta, opts.Host)
 	wp := render.NewURLPrinter(render.NewErr(ios), ios.IsStderrTTY())
 	for _, w := range opts.EntryWarnings {
 		fmt.Fprint(ios.ErrOut, wp.EntryWarning(w))
@@ -637,15 +637,6 @@ func noteOf(r mock.Record) string {
 
 // servedHosts are the Host values the control API accepts: the bound
 // address and, on loopback, localhost with the port.
-func servedHosts(host string, ta *net.TCPAddr) []string {
-	port := strconv.Itoa(ta.Port)
-	hosts := []string{net.JoinHostPort(ta.IP.String(), port), net.JoinHostPort(host, port)}
-	if ta.IP.IsLoopback() || ta.IP.IsUnspecified() {
-		hosts = append(hosts, "localhost:"+port, "127.0.0.1:"+port, "[::1]:"+port)
-	}
-	return hosts
-}
-
 // banner says what is configured, on stderr (secrets never).
 func banner(opts *Options, base string) []string {
 	var lines []string
