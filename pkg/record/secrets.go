@@ -28,9 +28,11 @@ func SecretHeader(name string) bool {
 			return true
 		}
 	}
-	for _, w := range secretHeaderWords {
-		for i := 0; i+len(w) <= len(name); i++ {
-			if hasFoldAt(name, w, i) {
+	// One pass over the name, trying at each byte only the words that
+	// begin with it: most bytes begin none.
+	for i := 0; i < len(name); i++ {
+		for _, w := range secretWordsByFirst[lowerASCII(name[i])] {
+			if i+len(w) <= len(name) && hasFoldAt(name, w, i) {
 				return true
 			}
 		}
@@ -38,15 +40,26 @@ func SecretHeader(name string) bool {
 	return false
 }
 
+// secretWordsByFirst is secretHeaderWords by their first byte.
+var secretWordsByFirst = func() (t [256][]string) {
+	for _, w := range secretHeaderWords {
+		t[w[0]] = append(t[w[0]], w)
+	}
+	return t
+}()
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	return c
+}
+
 // hasFoldAt reports whether s holds lower, ASCII case-insensitively, at i
 // (lower is lower case). No allocation: it runs for every recorded header.
 func hasFoldAt(s, lower string, i int) bool {
 	for j := 0; j < len(lower); j++ {
-		c := s[i+j]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[j] {
+		if lowerASCII(s[i+j]) != lower[j] {
 			return false
 		}
 	}

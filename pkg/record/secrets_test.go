@@ -66,3 +66,43 @@ func BenchmarkSecretHeader(b *testing.B) {
 		}
 	}
 }
+
+// TestSecretHeaderFindsEveryWord: a credential word is found wherever it
+// stands in a name and whatever its ASCII case, as a plain search of the
+// lowered name finds it; a non-ASCII look-alike is no match.
+func TestSecretHeaderFindsEveryWord(t *testing.T) {
+	lower := func(s string) string {
+		b := []byte(s)
+		for i, c := range b {
+			if 'A' <= c && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			}
+		}
+		return string(b)
+	}
+	scan := func(name string) bool {
+		l := lower(name)
+		for _, n := range secretHeaderNames {
+			if l == n {
+				return true
+			}
+		}
+		for _, w := range secretHeaderWords {
+			if strings.Contains(l, w) {
+				return true
+			}
+		}
+		return false
+	}
+	names := []string{"", "a", "t", "Au", "Aut", "AUTH", "x-AuTh", "xauth", "auth-x", "Toke", "TOKEN", "apikey", "Api-Ke",
+		"api_key", "X-Api_Key-2", "sessio", "X-Sessions", "pass", "Password-Hint", "Cookie", "Cookies", "set-cookie",
+		"X-Api-\u212Aey", "\xffauth\xff", "au\u00e9th", "Content-Type", "X-Hub-Signature-256"}
+	for _, w := range secretHeaderWords {
+		names = append(names, w, strings.ToUpper(w), "X-"+w, w+"-X", w[:len(w)-1], "x"+w[1:])
+	}
+	for _, name := range names {
+		if got, want := SecretHeader(name), scan(name); got != want {
+			t.Errorf("SecretHeader(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
