@@ -288,11 +288,14 @@ func appendRecord(b []byte, rec *Record) ([]byte, error) {
 	b = append(b, `,"request_id":`...)
 	b = jsonstr.Append(b, rec.RequestID)
 	b = append(b, `,"received_at":`...)
-	ts, err := rec.ReceivedAt.MarshalJSON()
+	// AppendText writes the RFC 3339 text MarshalJSON quotes, in place;
+	// for a time it refuses, MarshalJSON gives its own error.
+	b, err := rec.ReceivedAt.AppendText(append(b, '"'))
 	if err != nil {
+		_, err = rec.ReceivedAt.MarshalJSON()
 		return nil, err
 	}
-	b = append(b, ts...)
+	b = append(b, '"')
 	b = append(b, `,"request":`...)
 	b = appendRequest(b, &rec.Request)
 	b = append(b, `,"events":`...)
