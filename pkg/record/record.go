@@ -115,7 +115,8 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 
 // Writer appends records to a file, one line each. Write never waits for
 // the disk: it adds the line to the pending ones, and a writer goroutine
-// writes everything pending in one write(2). While records keep coming it
+// writes everything pending, one write(2) per chunk of lines (a chunk is
+// chunkSize bytes, or one longer line). While records keep coming it
 // lets them gather for a moment (lingerFor) before each write, so that
 // many share one system call; after a pause the next one is written at
 // once. Flush waits for the pending lines; Close writes them all, syncs and
@@ -124,11 +125,16 @@ type Writer struct {
 	mu      sync.Mutex
 	changed sync.Cond // signalled after each write
 	f       *os.File
-	err     error  // the first failed write: every later Write returns it
-	pending []byte // whole lines not yet handed to write(2)
-	spare   []byte // the buffer of the last write, reused
-	added   uint64 // lines ever added to pending
-	written uint64 // lines ever written (or failed)
+	err     error // the first failed write: every later Write returns it
+	// pending holds the whole lines not yet handed to write(2), in chunks
+	// that lines are appended to (only the last one has room left): a
+	// burst of records takes more chunks instead of growing, and so
+	// copying, one buffer.
+	pending [][]byte
+	spare   [][]byte // the list of chunks of the last write, reused
+	free    [][]byte // empty chunks of chunkSize, reused
+	added   uint64   // lines ever added to pending
+	written uint64   // lines ever written (or failed)
 	closed  bool
 	wake    chan struct{} // holds a token while lines may be pending
 	done    chan struct{} // closed when the writer goroutine has ended
@@ -166,8 +172,17 @@ func (w *Writer) OnError(f func(error)) {
 // errClosed is returned by a Write after Close.
 var errClosed = errors.New("record: writer closed")
 
-// maxSpare is the largest write buffer kept for reuse.
+// maxSpare is the largest line buffer kept for reuse.
 const maxSpare = 1 << 20
+
+// chunkSize is the room of a chunk of pending lines (a line longer than
+// that has a chunk of its own, not reused); maxFree chunks are kept for
+// reuse, as much as a burst of records in one linger of a loaded writer
+// takes.
+const (
+	chunkSize = 64 << 10
+	maxFree   = 32
+)
 
 // Write queues one record for writing. It is safe for concurrent use. It
 // returns the error of an earlier failed write, if any: once a write has
@@ -196,13 +211,30 @@ func (w *Writer) Write(rec *Record) error {
 	case w.closed:
 		return errClosed
 	}
-	w.pending = append(append(w.pending, line...), '\n')
+	w.addLine(line)
 	w.added++
 	select { // under mu: Close cannot have closed wake yet
 	case w.wake <- struct{}{}:
 	default:
 	}
 	return nil
+}
+
+// addLine appends line and its newline to the last pending chunk, or to a
+// new one when it has no room left. w.mu must be held.
+func (w *Writer) addLine(line []byte) {
+	n := len(w.pending)
+	if n == 0 || cap(w.pending[n-1])-len(w.pending[n-1]) <= len(line) {
+		var chunk []byte
+		if f := len(w.free); f > 0 && len(line) < chunkSize {
+			chunk, w.free = w.free[f-1], w.free[:f-1]
+		} else {
+			chunk = make([]byte, 0, max(chunkSize, len(line)+1))
+		}
+		w.pending = append(w.pending, chunk)
+		n++
+	}
+	w.pending[n-1] = append(append(w.pending[n-1], line...), '\n')
 }
 
 // linePool holds the buffers Write encodes lines in.
@@ -224,13 +256,16 @@ func (w *Writer) run() {
 
 func (w *Writer) writePending() {
 	w.mu.Lock()
-	buf, upto := w.pending, w.added
+	chunks, upto := w.pending, w.added
 	w.pending, w.spare = w.spare[:0], nil // pending and spare never share an array
 	failed := w.err != nil
 	w.mu.Unlock()
 	var err error
-	if len(buf) > 0 && !failed {
-		_, err = w.f.Write(buf)
+	for _, chunk := range chunks {
+		if failed || err != nil {
+			break // once a write has failed, nothing more is written
+		}
+		_, err = w.f.Write(chunk)
 	}
 	w.mu.Lock()
 	var tell func(error)
@@ -239,9 +274,13 @@ func (w *Writer) writePending() {
 		tell = w.onError
 	}
 	w.written = upto
-	if cap(buf) <= maxSpare {
-		w.spare = buf[:0]
+	for i, chunk := range chunks {
+		if cap(chunk) == chunkSize && len(w.free) < maxFree {
+			w.free = append(w.free, chunk[:0])
+		}
+		chunks[i] = nil
 	}
+	w.spare = chunks[:0]
 	w.changed.Broadcast()
 	w.mu.Unlock()
 	if tell != nil {

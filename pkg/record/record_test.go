@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -320,5 +321,62 @@ func TestBigBatchesLoseNothing(t *testing.T) {
 	}
 	if len(seen) != 160 {
 		t.Fatalf("%d records read back, want 160", len(seen))
+	}
+}
+
+// Pending lines go into chunks of chunkSize, each holding whole lines and
+// so written whole; a line that does not fit in one has a chunk of its
+// own. Written, the file holds the lines in order.
+func TestPendingChunks(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		sizes  []int // line lengths, without the newline
+		chunks int
+	}{
+		{"one line", []int{10}, 1},
+		{"lines filling a chunk", []int{chunkSize/2 - 1, chunkSize/2 - 1}, 1},
+		{"one byte too many", []int{chunkSize/2 - 1, chunkSize / 2}, 2},
+		{"a line of a chunk exactly", []int{chunkSize - 1}, 1},
+		{"a line over a chunk", []int{chunkSize}, 1},
+		{"small, huge, small", []int{100, 3 * chunkSize, 100}, 3},
+		{"many small", slices.Repeat([]int{2000}, 100), 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rec.ndjson")
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := &Writer{f: f}
+			w.changed.L = &w.mu
+			var want []byte
+			for i, n := range tc.sizes {
+				line := bytes.Repeat([]byte{'a' + byte(i%26)}, n)
+				w.addLine(line)
+				w.added++
+				want = append(append(want, line...), '\n')
+			}
+			if len(w.pending) != tc.chunks {
+				t.Errorf("%d chunks, want %d", len(w.pending), tc.chunks)
+			}
+			for i, chunk := range w.pending {
+				if len(chunk) == 0 || chunk[len(chunk)-1] != '\n' {
+					t.Errorf("chunk %d does not end a line", i)
+				}
+			}
+			w.writePending()
+			if got, _ := os.ReadFile(path); !bytes.Equal(got, want) {
+				t.Errorf("file of %d bytes, want the %d bytes of the lines in order", len(got), len(want))
+			}
+			if w.written != uint64(len(tc.sizes)) || len(w.pending) != 0 {
+				t.Errorf("written %d, pending %d chunks after the write", w.written, len(w.pending))
+			}
+			for _, chunk := range w.free {
+				if len(chunk) != 0 || cap(chunk) != chunkSize {
+					t.Errorf("free chunk of len %d cap %d", len(chunk), cap(chunk))
+				}
+			}
+			f.Close()
+		})
 	}
 }
