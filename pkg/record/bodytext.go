@@ -31,31 +31,59 @@ var bodyEscape = func() (t [256]byte) {
 func appendBodyText(b, p []byte) ([]byte, bool) {
 	start := len(b)
 	// Room for p, its quotes, and a few escapes; more is made when needed.
-	dst := slices.Grow(b, len(p)+len(p)/4+16)
+	dst := slices.Grow(b, len(p)+len(p)/4+64)
 	dst = dst[:cap(dst)]
 	j := start
 	dst[j] = '"'
 	j++
-	for i := 0; i < len(p); {
-		// A step writes at most a word, of which up to 7 bytes are kept,
-		// then an escape of 6.
-		if len(dst)-j < 16 {
-			dst = slices.Grow(dst[:j], 16+len(p)-i+(len(p)-i)/4)
+	i := 0
+	for i < len(p) {
+		// A step writes at most eight escapes of 6 bytes and a word.
+		if len(dst)-j < 64 {
+			dst = slices.Grow(dst[:j], 64+len(p)-i+(len(p)-i)/4)
 			dst = dst[:cap(dst)]
 		}
 		if len(p)-i >= 8 {
-			// Copy the next eight bytes at once and keep those before the
-			// first one that needs a look: in JSON a quote comes every few
-			// bytes, so this takes a run per step rather than a byte.
+			// Eight bytes at a time: the word is written as it is, then
+			// again after each byte that needs an escape, shifted past it.
+			// The steps do not wait on one another, as they would if each
+			// started where the last escape was found.
 			w := binary.LittleEndian.Uint64(p[i:])
 			binary.LittleEndian.PutUint64(dst[j:], w)
-			plain := firstSpecial(w)
-			i += plain
-			j += plain
-			if plain == 8 {
+			flags := specialBytes(w)
+			if flags == 0 {
+				i += 8
+				j += 8
 				continue
 			}
+			done := 0 // bytes of w written
+			for ; flags != 0; flags &= flags - 1 {
+				k := bits.TrailingZeros64(flags) / 8
+				j += k - done
+				c := byte(w >> (8 * k))
+				e := bodyEscape[c]
+				if e == utf8.RuneSelf {
+					break // a multi-byte character, taken whole below
+				}
+				if e == 'u' {
+					dst[j], dst[j+1], dst[j+2], dst[j+3] = '\\', 'u', '0', '0'
+					dst[j+4], dst[j+5] = hexDigit[c>>4], hexDigit[c&0xF]
+					j += 6
+				} else {
+					dst[j], dst[j+1] = '\\', e
+					j += 2
+				}
+				done = k + 1
+				binary.LittleEndian.PutUint64(dst[j:], w>>(8*done))
+			}
+			if flags == 0 {
+				j += 8 - done
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(flags) / 8
 		}
+		// One character: the last few bytes, or one of several bytes.
 		c := p[i]
 		switch e := bodyEscape[c]; e {
 		case 0:
@@ -87,31 +115,23 @@ func appendBodyText(b, p []byte) ([]byte, bool) {
 			i++
 		}
 	}
-	if len(dst)-j < 1 {
-		dst = slices.Grow(dst[:j], 1)
-		dst = dst[:cap(dst)]
-	}
 	dst[j] = '"'
 	return dst[:j+1], true
 }
 
 const hexDigit = "0123456789abcdef"
 
-// firstSpecial is the index of the first of the eight bytes of w (first
-// in memory: w is read little-endian) that needs a look of its own: below
-// 0x20, '"', '\\' or non-ASCII; 8 when there is none.
-func firstSpecial(w uint64) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	// (v - n*ones) & ^v & highs flags the bytes of v below n, except that a
-	// borrow from a flagged byte can flag bytes above it as well: the
-	// lowest flag is always right, and only it is used. Bytes with their
-	// high bit set are flagged apart (w & highs), so the others have it
-	// clear, as the subtraction needs.
-	quote := w ^ (ones * '"')
-	backslash := w ^ (ones * '\\')
-	flags := w&highs |
-		(w-ones*0x20)&^w&highs |
-		(quote-ones)&^quote&highs |
-		(backslash-ones)&^backslash&highs
-	return bits.TrailingZeros64(flags) / 8
+// specialBytes has the high bit of each byte of w (read little-endian)
+// set that needs a look of its own, and no other bit: a byte below 0x20,
+// '"', '\\' or non-ASCII. Each byte is tested alone (no sum carries into
+// the next byte, unlike the shorter borrow test), so every flag is right.
+func specialBytes(w uint64) uint64 {
+	const lows, highs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	ascii := w & lows
+	control := ^(ascii + 0x6060606060606060) // high bit: (byte & 0x7f) < 0x20
+	quote := w ^ 0x2222222222222222
+	quote = ^((quote&lows + lows) | quote) // high bit: the byte is '"'
+	backslash := w ^ 0x5c5c5c5c5c5c5c5c
+	backslash = ^((backslash&lows + lows) | backslash) // high bit: the byte is '\\'
+	return (w | control | quote | backslash) & highs
 }

@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -27,6 +28,8 @@ func TestAppendBodyText(t *testing.T) {
 		{"long plain", strings.Repeat("abcdefgh", 200)},
 		{"escape after seven plain", strings.Repeat("1234567\x01", 20)},
 		{"controls then quotes", "00000\x17\x17\x17\x1700\"0000000\""},
+		{"escapes then a character in one word", "a\"\\\n\u00e9bcdefgh\"\u2028\"xyz1234567"},
+		{"every byte of a word escaped", strings.Repeat("\x01\"\\\n\x1f\t\"\x00", 5)},
 		{"invalid at end", "plain text then \xff"},
 		{"invalid at start", "\xc3("},
 		{"truncated rune", "abc\xe2\x80"},
@@ -95,4 +98,29 @@ func BenchmarkBodyText(b *testing.B) {
 			}
 		}
 	})
+}
+
+// specialBytes flags exactly the bytes that need a look, whatever their
+// neighbours: every pair of byte values, side by side both ways.
+func TestSpecialBytes(t *testing.T) {
+	special := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf }
+	for x := range 256 {
+		for y := range 256 {
+			var word [8]byte
+			var want uint64
+			for k := range word {
+				c := byte(x)
+				if k%2 == 1 {
+					c = byte(y)
+				}
+				word[k] = c
+				if special(c) {
+					want |= 0x80 << (8 * k)
+				}
+			}
+			if got := specialBytes(binary.LittleEndian.Uint64(word[:])); got != want {
+				t.Fatalf("specialBytes(% x) = %#x, want %#x", word, got, want)
+			}
+		}
+	}
 }
