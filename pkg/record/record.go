@@ -421,20 +421,31 @@ func appendHeader(b []byte, h http.Header) []byte {
 	if len(h) == 0 {
 		return b
 	}
-	var small [32]string
-	keys := small[:0]
-	for k := range h {
-		keys = append(keys, k)
+	// The names with their values, taken in the one walk of the map, in
+	// the order of the names.
+	var small [16]headerField
+	fields := small[:0]
+	for k, vs := range h {
+		fields = append(fields, headerField{k, vs})
 	}
-	slices.Sort(keys)
+	if len(fields) <= 12 {
+		// As slices.SortFunc does for so few, without a call per compare.
+		for i := 1; i < len(fields); i++ {
+			for j := i; j > 0 && fields[j].name < fields[j-1].name; j-- {
+				fields[j], fields[j-1] = fields[j-1], fields[j]
+			}
+		}
+	} else {
+		slices.SortFunc(fields, func(a, b headerField) int { return strings.Compare(a.name, b.name) })
+	}
 	b = append(b, `,"headers":{`...)
-	for i, k := range keys {
+	for i, f := range fields {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		k, vs := f.name, f.values
 		b = jsonstr.Append(b, k)
 		b = append(b, ':')
-		vs := h[k]
 		if vs == nil {
 			b = append(b, "null"...)
 			continue
@@ -453,6 +464,11 @@ func appendHeader(b []byte, h http.Header) []byte {
 		b = append(b, ']')
 	}
 	return append(b, '}')
+}
+
+type headerField struct {
+	name   string
+	values []string
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

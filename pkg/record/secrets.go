@@ -31,7 +31,11 @@ func SecretHeader(name string) bool {
 	// One pass over the name, trying at each byte only the words that
 	// begin with it: most bytes begin none.
 	for i := 0; i < len(name); i++ {
-		for _, w := range secretWordsByFirst[lowerASCII(name[i])] {
+		g := secretWordStarts[name[i]]
+		if g == 0 {
+			continue
+		}
+		for _, w := range secretWordGroups[g-1] {
 			if i+len(w) <= len(name) && hasFoldAt(name, w, i) {
 				return true
 			}
@@ -40,12 +44,23 @@ func SecretHeader(name string) bool {
 	return false
 }
 
-// secretWordsByFirst is secretHeaderWords by their first byte.
-var secretWordsByFirst = func() (t [256][]string) {
+// secretWordGroups are secretHeaderWords grouped by their first byte;
+// secretWordStarts gives, for a byte of either case, 1 + the index of the
+// group of words beginning with it, or 0. A small table: it is looked at
+// for every byte of every recorded header name.
+var secretWordGroups, secretWordStarts = func() (groups [][]string, starts [256]uint8) {
 	for _, w := range secretHeaderWords {
-		t[w[0]] = append(t[w[0]], w)
+		c := w[0]
+		if starts[c] == 0 {
+			groups = append(groups, nil)
+			starts[c] = uint8(len(groups))
+			if 'a' <= c && c <= 'z' {
+				starts[c-'a'+'A'] = starts[c]
+			}
+		}
+		groups[starts[c]-1] = append(groups[starts[c]-1], w)
 	}
-	return t
+	return groups, starts
 }()
 
 func lowerASCII(c byte) byte {
