@@ -123,8 +123,9 @@ const hexDigit = "0123456789abcdef"
 
 // specialBytes has the high bit of each byte of w (read little-endian)
 // set that needs a look of its own, and no other bit: a byte below 0x20,
-// '"', '\\' or non-ASCII. Each byte is tested alone (no sum carries into
-// the next byte, unlike the shorter borrow test), so every flag is right.
+// '"', '\\' or non-ASCII. Each byte is tested alone, by sums that cannot
+// carry into the next byte, so every flag is right (a test by subtraction
+// would be shorter, but a borrow can flag the bytes after a special one).
 func specialBytes(w uint64) uint64 {
 	const lows, highs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
 	ascii := w & lows

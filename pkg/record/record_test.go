@@ -273,8 +273,8 @@ func TestCloseWritesPending(t *testing.T) {
 	}
 }
 
-// Batches larger than the buffer kept for reuse lose nothing: big records
-// from many writers, all read back whole.
+// Batches larger than the chunks kept for reuse, of lines longer than a
+// chunk, lose nothing: big records from many writers, all read back whole.
 func TestBigBatchesLoseNothing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rec.ndjson")
 	w, err := Create(path)
