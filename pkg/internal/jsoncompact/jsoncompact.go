@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 )
 
 // maxDepth is encoding/json's nesting limit.
@@ -30,85 +31,135 @@ func Append(dst, src []byte) ([]byte, error) {
 }
 
 // validCompact appends the compacted src to *dst and reports whether src
-// is one valid JSON value; *dst is only changed on true.
+// is one valid JSON value; *dst is only changed on true. Raw values are
+// nearly always compact already (a span of a compact body), so it checks
+// first and copies src in one piece; only a value that holds whitespace
+// between its tokens is copied piece by piece.
 func validCompact(dst *[]byte, src []byte) bool {
-	out := *dst
-	var stackBuf [32]byte
-	stack := stackBuf[:0] // '{' or '[' of each open container
-	i, start, n := 0, 0, len(src)
-	skipSpace := func() {
-		if i < n && isSpace(src[i]) {
-			out = append(out, src[start:i]...)
-			for i < n && isSpace(src[i]) {
-				i++
-			}
-			start = i
-		}
+	spaced, ok := validate(src)
+	if !ok {
+		return false
 	}
-	member := func() bool { // "key" : (the value follows)
-		skipSpace()
-		if i >= n || src[i] != '"' || !str(src, &i) {
-			return false
-		}
-		skipSpace()
-		if i >= n || src[i] != ':' {
-			return false
-		}
-		i++
+	if !spaced {
+		*dst = append(*dst, src...)
 		return true
 	}
-	for {
-		skipSpace()
-		if i >= n {
-			return false
-		}
-		if c := src[i]; c == '{' || c == '[' {
-			if len(stack) >= maxDepth {
-				return false
-			}
-			stack = append(stack, c)
-			i++
-			skipSpace()
-			if i >= n || src[i] != c+2 { // '}' is '{'+2, ']' is '['+2
-				if c == '{' && !member() {
-					return false
-				}
-				continue
-			}
-			stack = stack[:len(stack)-1]
-			i++
-		} else if !scalar(src, &i) {
-			return false
-		}
-		// After a value: the end, a comma, or the end of a container.
-		for {
-			skipSpace()
-			if len(stack) == 0 {
-				if i != n {
-					return false
-				}
-				*dst = append(out, src[start:]...)
-				return true
-			}
-			if i >= n {
-				return false
-			}
-			top := stack[len(stack)-1]
-			if src[i] == top+2 {
-				stack = stack[:len(stack)-1]
-				i++
-				continue
-			}
-			if src[i] != ',' {
-				return false
-			}
-			i++
-			if top == '{' && !member() {
-				return false
-			}
-			break
+	*dst = appendWithoutSpace(*dst, src)
+	return true
+}
+
+// validate reports whether src is one valid JSON value, and whether it
+// holds whitespace outside its strings. It is one loop over the tokens with
+// an explicit stack of the open containers, so that nothing but the
+// position lives between tokens.
+func validate(src []byte) (spaced, ok bool) {
+	var stackBuf [32]byte
+	stack := stackBuf[:0] // '{' or '[' of each open container
+	i, n := 0, len(src)
+	var c byte
+value: // a value is expected at i (after optional whitespace)
+	if i < n && isSpace(src[i]) {
+		spaced = true
+		for i++; i < n && isSpace(src[i]); i++ {
 		}
 	}
+	if i >= n {
+		return spaced, false
+	}
+	switch c = src[i]; c {
+	case '{', '[':
+		if len(stack) >= maxDepth {
+			return spaced, false
+		}
+		i++
+		if i < n && isSpace(src[i]) {
+			spaced = true
+			for i++; i < n && isSpace(src[i]); i++ {
+			}
+		}
+		if i < n && src[i] == c+2 { // '}' is '{'+2, ']' is '['+2: empty
+			i++
+			goto after
+		}
+		stack = append(stack, c)
+		if c == '{' {
+			goto member
+		}
+		goto value
+	case '"':
+		if !str(src, &i) {
+			return spaced, false
+		}
+	default:
+		if !scalar(src, &i) {
+			return spaced, false
+		}
+	}
+after: // a value ended just before i
+	if i < n && isSpace(src[i]) {
+		spaced = true
+		for i++; i < n && isSpace(src[i]); i++ {
+		}
+	}
+	if len(stack) == 0 {
+		return spaced, i == n
+	}
+	if i >= n {
+		return spaced, false
+	}
+	c = stack[len(stack)-1]
+	switch src[i] {
+	case ',':
+		i++
+		if c == '{' {
+			goto member
+		}
+		goto value
+	case c + 2:
+		stack = stack[:len(stack)-1]
+		i++
+		goto after
+	}
+	return spaced, false
+member: // "key" : (then the value)
+	if i < n && isSpace(src[i]) {
+		spaced = true
+		for i++; i < n && isSpace(src[i]); i++ {
+		}
+	}
+	if i >= n || src[i] != '"' || !str(src, &i) {
+		return spaced, false
+	}
+	if i < n && isSpace(src[i]) {
+		spaced = true
+		for i++; i < n && isSpace(src[i]); i++ {
+		}
+	}
+	if i >= n || src[i] != ':' {
+		return spaced, false
+	}
+	i++
+	goto value
+}
+
+// appendWithoutSpace appends valid JSON without the whitespace outside
+// its strings.
+func appendWithoutSpace(dst, src []byte) []byte {
+	start := 0
+	for i := 0; i < len(src); {
+		switch c := src[i]; {
+		case c == '"':
+			str(src, &i) // valid: it ends
+		case isSpace(c):
+			dst = append(dst, src[start:i]...)
+			for i++; i < len(src) && isSpace(src[i]); i++ {
+			}
+			start = i
+		default:
+			i++
+		}
+	}
+	return append(dst, src[start:]...)
 }
 
 // scalar moves past a string, number or literal starting at src[*i].
@@ -128,17 +179,24 @@ func scalar(src []byte, i *int) bool {
 	return false
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+// isSpace reports JSON whitespace; the first comparison settles the
+// common case, a byte above the space.
+func isSpace(c byte) bool { return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r') }
 
 // str moves past the string starting at src[*i] ('"').
 func str(src []byte, i *int) bool {
 	j := *i + 1
 	n := len(src)
 	for j < n {
-		// Skip eight ordinary bytes at a time.
-		if j+8 <= n && plain8(src[j:j+8]) {
-			j += 8
-			continue
+		// Eight bytes at a time: skip them when none is special, else
+		// go straight to the first special one.
+		if j+8 <= n {
+			m := special8(src[j : j+8])
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) >> 3
 		}
 		c := src[j]
 		switch {
@@ -169,16 +227,17 @@ func str(src []byte, i *int) bool {
 	return false
 }
 
-// plain8 reports whether none of the eight bytes is below 0x20, '"' or
-// '\\'. Bytes of 0x80 and above are ordinary: encoding/json lets invalid
-// UTF-8 through compaction untouched.
-func plain8(s []byte) bool {
+// special8 marks, with the high bit of its byte, each of the eight bytes
+// of s that is below 0x20, '"' or '\\' (bytes above a marked one may be
+// marked wrongly, the lowest mark is exact). Bytes of 0x80 and above are
+// ordinary: encoding/json lets invalid UTF-8 through compaction untouched.
+func special8(s []byte) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	x := binary.LittleEndian.Uint64(s)
 	q := x ^ (ones * '"')
 	e := x ^ (ones * '\\')
-	// (v - n) & ^v & highs: some byte of v is below n.
-	return ((x-ones*0x20)&^x|(q-ones)&^q|(e-ones)&^e)&highs == 0
+	// (v - n) & ^v & highs: the bytes of v below n.
+	return ((x-ones*0x20)&^x | (q-ones)&^q | (e-ones)&^e) & highs
 }
 
 func hex(c byte) bool {
