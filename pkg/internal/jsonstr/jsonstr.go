@@ -5,6 +5,7 @@ package jsonstr
 
 import (
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -35,10 +36,24 @@ func Append(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		// Skip eight plain bytes at a time.
-		if i+8 <= len(s) && plain8(s[i:i+8]) {
-			i += 8
-			continue
+		// Eight bytes at a time: skip them when all are plain, else go
+		// straight to the first that is not.
+		if i+8 <= len(s) {
+			m := special8(s[i : i+8])
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		} else if len(s) >= 8 {
+			// The last few bytes: test the last eight, without the marks
+			// of those before i (already written).
+			j := len(s) - 8
+			m := special8(s[j:]) >> (8 * (i - j))
+			if m == 0 {
+				break
+			}
+			i += bits.TrailingZeros64(m) >> 3
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -88,16 +103,17 @@ func Append(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// plain8 reports whether none of the eight bytes of s needs escaping in
-// JSON: no byte below 0x20, no '"', no '\\' and nothing non-ASCII.
-func plain8(s string) bool {
+// special8 marks, with the high bit of its byte, each of the eight bytes
+// of s that is not plain in JSON: below 0x20, '"', '\\' or non-ASCII.
+// Bytes above a marked one may be marked wrongly; the lowest mark is exact.
+func special8(s string) uint64 {
 	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	below := func(v uint64, n uint64) uint64 { return (v - ones*n) & ^v & highs } // some byte < n
 	quote := x ^ (ones * '"')
 	bslash := x ^ (ones * '\\')
-	return (x&highs)|below(x, 0x20)|below(quote, 1)|below(bslash, 1) == 0
+	// (v - ones*n) & ^v & highs: the bytes of v below n.
+	return (x | (x-ones*0x20)&^x | (quote-ones)&^quote | (bslash-ones)&^bslash) & highs
 }
 
 // AppendASCII is Append with every non-ASCII character written as a \uXXXX

@@ -21,6 +21,8 @@ func TestAppendMatchesEncodingJSON(t *testing.T) {
 		"tab\tnewline\ncr\rbs\bff\f", "\x00\x01\x1f\x7f", "<html>&amp;",
 		"caf\u00e9 \U0001F600", "line\u2028para\u2029", "bad \xff\xfe utf-8", "\xc3",
 		"12345678\"12345678\\", "https://example.com/cb?id=1&status=read",
+		// a special byte in the last eight, after one already written
+		"abcdefg\"xy", "abcdefgh\x01", "abcdefghi\xff", "\tbcdefghij", "abcdefghijklmn\u2028", "abcdefg\xc3\xa9",
 	} {
 		if got := string(Append(nil, s)); got != want(s) {
 			t.Errorf("Append(%q) = %s, want %s", s, got, want(s))
@@ -73,5 +75,21 @@ func TestEscapeNonASCII(t *testing.T) {
 	}
 	if got := string(EscapeNonASCII([]byte(`{"é":["ಅ",1]}`))); got != `{"\u00e9":["\u0c85",1]}` {
 		t.Errorf("EscapeNonASCII = %s", got)
+	}
+}
+
+// BenchmarkAppend writes the strings of a decoded location message event.
+func BenchmarkAppend(b *testing.B) {
+	strs := []string{"wa-cb.event/v1", "cloud", "message", "location",
+		"wamid.HBgLMTU1NTEyMzQ1NjcVAgASGCAwNTZCOEJCMUNBMUIzNEVGQUI3REE0QzQyNUIxNUE0MgA=",
+		"15551234567", "Maya Patel", "15550783881", "2026-12-01T12:43:02Z", "Meta HQ",
+		"1 Hacker Way, Menlo Park, CA 94025", "https://maps.google.com/?cid=2186406451413567841",
+		"phone_number_id", "106540352242922", "waba_id", "102290129340398", "3f9a0c1e-0001", "POST", "/webhook"}
+	var buf []byte
+	for b.Loop() {
+		buf = buf[:0]
+		for _, s := range strs {
+			buf = Append(buf, s)
+		}
 	}
 }
