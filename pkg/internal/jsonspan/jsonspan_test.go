@@ -191,3 +191,18 @@ func syntaxErrorOf(t testing.TB, err error) *SyntaxError {
 	}
 	return se
 }
+
+// BenchmarkParse parses the body of the listener's benchmarks, a Cloud
+// location message.
+func BenchmarkParse(b *testing.B) {
+	src := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Maya Patel"},"wa_id":"15551234567"}],"messages":[{"from":"15551234567","id":"wamid.HBgLMTU1NTEyMzQ1NjcVAgASGCAwNTZCOEJCMUNBMUIzNEVGQUI3REE0QzQyNUIxNUE0MgA=","timestamp":"1796152982","type":"location","location":{"address":"1 Hacker Way, Menlo Park, CA 94025","latitude":37.4847483,"longitude":-122.1473105,"name":"Meta HQ","url":"https://maps.google.com/?cid=2186406451413567841"}}]},"field":"messages"}]}]}`)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		d, err := Parse(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d.Release()
+	}
+}
