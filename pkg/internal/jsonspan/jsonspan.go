@@ -9,7 +9,10 @@
 package jsonspan
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
+	"slices"
 	"strconv"
 	"sync"
 	"unicode/utf16"
@@ -60,6 +63,9 @@ type Doc struct {
 	// dozen ids, numbers and names). Only for documents up to sharedMax,
 	// so a value kept from a large one does not hold all of it.
 	text string
+	// released: d is in the pool, so that a second Release does not
+	// pool it twice.
+	released bool
 }
 
 // sharedMax is the largest document whose values share one string.
@@ -104,60 +110,61 @@ func Parse(src []byte) (*Doc, error) {
 	if len(src) > maxSize {
 		return nil, &SyntaxError{0, "document too large"}
 	}
-	p := parser{src: src, nodes: getNodes(16 + len(src)/24)}
+	d := docPool.Get().(*Doc)
+	d.released = false
+	p := parser{src: src, nodes: d.nodes[:0]}
+	if hint := 16 + len(src)/24; cap(p.nodes) < hint && hint <= maxPooled {
+		p.nodes = make([]node, 0, hint)
+	}
+	d.nodes = p.nodes
 	p.ws()
 	if p.pos >= len(src) {
-		putNodes(p.nodes)
+		d.Release()
 		return nil, &SyntaxError{p.pos, "empty document"}
 	}
-	if _, err := p.value(0); err != nil {
-		putNodes(p.nodes)
+	_, err := p.value(0)
+	if err == nil {
+		p.ws()
+		if p.pos < len(src) {
+			err = &SyntaxError{p.pos, "unexpected data after the top-level value"}
+		}
+	}
+	d.nodes = p.nodes
+	if err != nil {
+		d.Release()
 		return nil, err
 	}
-	p.ws()
-	if p.pos < len(src) {
-		putNodes(p.nodes)
-		return nil, &SyntaxError{p.pos, "unexpected data after the top-level value"}
-	}
-	return &Doc{src: src, nodes: p.nodes}, nil
+	d.src = src
+	return d, nil
 }
 
-// Node slices are recycled: a tree lives only while one request is
-// decoded (events keep byte slices of the source, never nodes).
-var nodePool = sync.Pool{New: func() any { return new([]node) }}
+// Docs and their node slices are recycled: a tree lives only while one
+// request is decoded (events keep byte slices of the source and strings
+// of its text, never the Doc or its nodes).
+var docPool = sync.Pool{New: func() any { return &Doc{released: true} }}
 
 // maxPooled keeps huge trees out of the pool.
 const maxPooled = 1 << 14
 
-func getNodes(hint int) []node {
-	p := nodePool.Get().(*[]node)
-	s := (*p)[:0]
-	*p = nil
-	nodePool.Put(p)
-	if cap(s) < hint && hint <= maxPooled {
-		s = make([]node, 0, hint)
-	}
-	return s
-}
-
-func putNodes(s []node) {
-	if cap(s) == 0 || cap(s) > maxPooled {
+// Release returns the tree for reuse; d must not be used after. Calling it
+// is optional (an unreleased tree is garbage collected), calling it again
+// does nothing.
+func (d *Doc) Release() {
+	if d.released {
 		return
 	}
-	p := nodePool.Get().(*[]node)
-	*p = s[:0]
-	nodePool.Put(p)
-}
-
-// Release returns the tree's nodes for reuse; d must not be used after.
-// Calling it is optional (an unreleased tree is garbage collected).
-func (d *Doc) Release() {
-	putNodes(d.nodes)
-	d.nodes = nil
+	nodes := d.nodes[:0]
+	if cap(nodes) > maxPooled {
+		nodes = nil
+	}
+	*d = Doc{nodes: nodes, released: true}
+	docPool.Put(d)
 }
 
 func (p *parser) ws() {
-	for p.pos < len(p.src) {
+	// Callbacks are mostly compact: one comparison settles a byte above
+	// the space.
+	for p.pos < len(p.src) && p.src[p.pos] <= ' ' {
 		switch p.src[p.pos] {
 		case ' ', '\t', '\n', '\r':
 			p.pos++
@@ -167,9 +174,20 @@ func (p *parser) ws() {
 	}
 }
 
-func (p *parser) add(n node) int32 {
-	p.nodes = append(p.nodes, n)
-	return int32(len(p.nodes) - 1)
+// add appends a node without children, key or successor (yet). Its
+// fields are stored one by one in place: a node built beside and copied
+// in costs a stalled 16-byte load of what was just stored in pieces.
+func (p *parser) add(kind Kind, start, end int, esc bool) int32 {
+	i := len(p.nodes)
+	if i == cap(p.nodes) {
+		p.nodes = slices.Grow(p.nodes, 1)
+	}
+	p.nodes = p.nodes[:i+1]
+	n := &p.nodes[i]
+	n.start, n.end, n.kstart, n.kend = int32(start), int32(end), 0, 0
+	n.child, n.next = -1, -1
+	n.kind, n.esc, n.kesc = kind, esc, false
+	return int32(i)
 }
 
 func (p *parser) eof(what string) *SyntaxError {
@@ -197,7 +215,7 @@ func (p *parser) value(depth int) (int32, *SyntaxError) {
 		if err != nil {
 			return -1, err
 		}
-		return p.add(node{kind: String, start: int32(start), end: int32(end), esc: esc, child: -1, next: -1}), nil
+		return p.add(String, start, end, esc), nil
 	case 't':
 		return p.lit("true", True)
 	case 'f':
@@ -223,7 +241,7 @@ func (p *parser) lit(word string, k Kind) (int32, *SyntaxError) {
 		}
 		p.pos++
 	}
-	return p.add(node{kind: k, start: int32(start), end: int32(p.pos), child: -1, next: -1}), nil
+	return p.add(k, start, p.pos, false), nil
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -275,7 +293,7 @@ func (p *parser) number() (int32, *SyntaxError) {
 		}
 	}
 	p.pos = i
-	return p.add(node{kind: Number, start: int32(start), end: int32(i), child: -1, next: -1}), nil
+	return p.add(Number, start, i, false), nil
 }
 
 // IsHex reports whether c is a hexadecimal digit.
@@ -290,7 +308,16 @@ func (p *parser) str() (int, bool, *SyntaxError) {
 	i := p.pos + 1
 	esc := false
 	for {
-		// Fast path over ordinary bytes.
+		// Eight bytes at a time: skip them when none is special, else go
+		// straight to the first that is; the last few one by one.
+		for i+8 <= len(s) {
+			m := special8(s[i : i+8])
+			if m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
 		for i < len(s) && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 {
 			i++
 		}
@@ -328,9 +355,21 @@ func (p *parser) str() (int, bool, *SyntaxError) {
 	}
 }
 
+// special8 marks, with the high bit of its byte, each of the eight bytes
+// of s that ends a string's plain run: below 0x20, '"' or '\\'. Bytes
+// above a marked one may be marked wrongly; the lowest mark is exact.
+func special8(s []byte) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := binary.LittleEndian.Uint64(s)
+	q := x ^ (ones * '"')
+	e := x ^ (ones * '\\')
+	// (v - ones*n) & ^v & highs: the bytes of v below n.
+	return ((x-ones*0x20)&^x | (q-ones)&^q | (e-ones)&^e) & highs
+}
+
 func (p *parser) object(depth int) (int32, *SyntaxError) {
 	start := p.pos
-	idx := p.add(node{kind: Object, start: int32(start), child: -1, next: -1})
+	idx := p.add(Object, start, 0, false)
 	p.pos++
 	p.ws()
 	if p.pos < len(p.src) && p.src[p.pos] == '}' {
@@ -395,7 +434,7 @@ func (p *parser) object(depth int) (int32, *SyntaxError) {
 
 func (p *parser) array(depth int) (int32, *SyntaxError) {
 	start := p.pos
-	idx := p.add(node{kind: Array, start: int32(start), child: -1, next: -1})
+	idx := p.add(Array, start, 0, false)
 	p.pos++
 	p.ws()
 	if p.pos < len(p.src) && p.src[p.pos] == ']' {

@@ -178,6 +178,62 @@ func TestSyntaxError(t *testing.T) {
 	}
 }
 
+// Released Docs are reused: what was read from one stays as it was, a
+// second Release does not hand the same Doc to two parses, and a failed
+// Parse leaves nothing behind.
+func TestReleaseReuse(t *testing.T) {
+	docs := []struct{ src, key, want string }{
+		{`{"a":"first","b":[1,2,3]}`, "a", "first"},
+		{`{"a":1,}`, "", ""}, // invalid
+		{`{"b":"second"}`, "b", "second"},
+		{` [ ] `, "", ""},
+		{`{"a":{"c":"x"},"a":"third"}`, "a", "third"},
+	}
+	var kept []string
+	for round := range 3 {
+		for _, doc := range docs {
+			d, err := Parse([]byte(doc.src))
+			if doc.key == "" {
+				if err == nil {
+					d.Release()
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatalf("round %d: %s: %v", round, doc.src, err)
+			}
+			got := d.MemberScalar(0, doc.key)
+			if got != doc.want {
+				t.Fatalf("round %d: %s: %s = %q, want %q", round, doc.src, doc.key, got, doc.want)
+			}
+			kept = append(kept, got)
+			d.Release()
+			d.Release() // harmless
+			other, err := Parse([]byte(`{"z":"other"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := Parse([]byte(doc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if other == again {
+				t.Fatal("one Doc handed to two parses after a double Release")
+			}
+			if got := again.MemberScalar(0, doc.key); got != doc.want || other.MemberScalar(0, "z") != "other" {
+				t.Fatalf("round %d: reused Docs read %q and %q", round, got, other.MemberScalar(0, "z"))
+			}
+			other.Release()
+			again.Release()
+		}
+	}
+	for i, s := range kept {
+		if want := docs[[]int{0, 2, 4}[i%3]].want; s != want {
+			t.Errorf("value %d read before Release is now %q, want %q", i, s, want)
+		}
+	}
+}
+
 // syntaxErrorOf returns err as a *SyntaxError (nil for nil) and fails the
 // test for any other error.
 func syntaxErrorOf(t testing.TB, err error) *SyntaxError {
