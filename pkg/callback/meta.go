@@ -314,17 +314,17 @@ func (m *mdec) members(obj int32) bool {
 		if !d.IsArray(f) {
 			continue
 		}
-		switch {
-		case d.KeyIs(f, "contacts"):
-		case d.KeyIs(f, "messages"):
+		switch string(d.KeyBytes(f)) {
+		case "contacts":
+		case "messages":
 			for x := d.First(f); x >= 0; x = d.Next(x) {
 				m.events = append(m.events, m.message(x))
 			}
-		case d.KeyIs(f, "statuses"):
+		case "statuses":
 			for x := d.First(f); x >= 0; x = d.Next(x) {
 				m.events = append(m.events, m.status(x))
 			}
-		case d.KeyIs(f, "errors"):
+		case "errors":
 			for x := d.First(f); x >= 0; x = d.Next(x) {
 				ev := m.newEvent(KindError)
 				e := errorOf(d, x)
@@ -332,15 +332,15 @@ func (m *mdec) members(obj int32) bool {
 				ev.Raw = d.Raw(x)
 				m.events = append(m.events, ev)
 			}
-		case d.KeyIs(f, "message_echoes"):
+		case "message_echoes":
 			for x := d.First(f); x >= 0; x = d.Next(x) {
 				m.events = append(m.events, m.echo(x))
 			}
-		case d.KeyIs(f, "user_preferences"):
+		case "user_preferences":
 			m.each(f, KindUserPreference, m.userPreference)
-		case d.KeyIs(f, "history"):
+		case "history":
 			m.each(f, KindHistory, m.history)
-		case d.KeyIs(f, "state_sync"):
+		case "state_sync":
 			m.each(f, KindStateSync, m.stateSync)
 		default:
 			name := d.Key(f)
@@ -528,28 +528,28 @@ type messageKeys struct {
 func messageMembers(d *jsonspan.Doc, x int32) messageKeys {
 	k := messageKeys{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
 	for f := d.First(x); f >= 0; f = d.Next(f) {
-		switch {
-		case d.KeyIs(f, "id"):
+		switch string(d.KeyBytes(f)) {
+		case "id":
 			k.id = f
-		case d.KeyIs(f, "from"):
+		case "from":
 			k.from = f
-		case d.KeyIs(f, "timestamp"):
+		case "timestamp":
 			k.timestamp = f
-		case d.KeyIs(f, "type"):
+		case "type":
 			k.typ = f
-		case d.KeyIs(f, "context"):
+		case "context":
 			k.context = f
-		case d.KeyIs(f, "from_user_id"):
+		case "from_user_id":
 			k.fromUserID = f
-		case d.KeyIs(f, "from_parent_user_id"):
+		case "from_parent_user_id":
 			k.fromParentUserID = f
-		case d.KeyIs(f, "referral"):
+		case "referral":
 			k.referral = f
-		case d.KeyIs(f, "identity"):
+		case "identity":
 			k.identity = f
-		case d.KeyIs(f, "group_id"):
+		case "group_id":
 			k.groupID = f
-		case d.KeyIs(f, "errors"):
+		case "errors":
 			k.errors = f
 		}
 	}
@@ -758,16 +758,16 @@ func locationOf(d *jsonspan.Doc, o int32, ev *Event) *Location {
 	// with Doc.Member).
 	lat, lng, name, addr, url := int32(-1), int32(-1), int32(-1), int32(-1), int32(-1)
 	for f := d.First(o); f >= 0; f = d.Next(f) {
-		switch {
-		case d.KeyIs(f, "latitude"):
+		switch string(d.KeyBytes(f)) {
+		case "latitude":
 			lat = f
-		case d.KeyIs(f, "longitude"):
+		case "longitude":
 			lng = f
-		case d.KeyIs(f, "name"):
+		case "name":
 			name = f
-		case d.KeyIs(f, "address"):
+		case "address":
 			addr = f
-		case d.KeyIs(f, "url"):
+		case "url":
 			url = f
 		}
 	}

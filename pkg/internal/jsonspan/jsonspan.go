@@ -515,11 +515,27 @@ func (d *Doc) Next(i int32) int32 { return d.nodes[i].next }
 
 // KeyIs reports whether member i of an object has the given key.
 func (d *Doc) KeyIs(i int32, key string) bool {
+	return d.nodes[i].keyIs(d.src, key)
+}
+
+func (n *node) keyIs(src []byte, key string) bool {
+	if !n.kesc {
+		// The lengths first: most keys differ in theirs.
+		return int(n.kend-n.kstart) == len(key) && string(src[n.kstart:n.kend]) == key
+	}
+	return unescape(src[n.kstart:n.kend]) == key
+}
+
+// KeyBytes returns the decoded key of object member i as bytes, for a
+// switch on string(d.KeyBytes(i)), which the compiler does without
+// allocating: an unescaped key is a slice of the source (do not change
+// it), only one with escapes is decoded into new memory.
+func (d *Doc) KeyBytes(i int32) []byte {
 	n := &d.nodes[i]
 	if !n.kesc {
-		return string(d.src[n.kstart:n.kend]) == key
+		return d.src[n.kstart:n.kend:n.kend]
 	}
-	return unescape(d.src[n.kstart:n.kend]) == key
+	return []byte(unescape(d.src[n.kstart:n.kend]))
 }
 
 // Key returns the decoded key of object member i.
@@ -538,10 +554,12 @@ func (d *Doc) Member(obj int32, key string) int32 {
 		return -1
 	}
 	found := int32(-1)
-	for c := d.nodes[obj].child; c >= 0; c = d.nodes[c].next {
-		if d.KeyIs(c, key) {
+	for c := d.nodes[obj].child; c >= 0; {
+		n := &d.nodes[c]
+		if n.keyIs(d.src, key) {
 			found = c
 		}
+		c = n.next
 	}
 	return found
 }

@@ -100,6 +100,13 @@ func TestAccess(t *testing.T) {
 	if m := d.Member(root, "é"); !d.KeyIs(m, "é") || d.Key(m) != "é" {
 		t.Errorf("escaped key reads as %q", d.Key(m))
 	}
+	var keys []string
+	for f := d.First(root); f >= 0; f = d.Next(f) {
+		keys = append(keys, string(d.KeyBytes(f)))
+	}
+	if got := strings.Join(keys, " "); got != "k é d d t" {
+		t.Errorf("KeyBytes read the keys %q", got)
+	}
 	if got := d.MemberScalar(root, "d"); got != "two" {
 		t.Errorf("duplicate key: %q, want the last one", got)
 	}
