@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/wa-cb/wa-cb/pkg/internal/jsonspan"
@@ -544,17 +543,43 @@ func unixTime(s string) (ts, problem string) {
 	if n >= usTo {
 		return "", "timestamp " + clip(t) + " is out of range"
 	}
-	var at time.Time
+	secs := n // n >= 0: the fraction of a second is dropped
 	switch {
 	case n < msFrom:
-		at = time.Unix(n, 0)
 	case n < usFrom:
-		at = time.UnixMilli(n)
+		secs = n / 1e3
 	default:
-		at = time.UnixMicro(n)
+		secs = n / 1e6
 	}
-	var buf [32]byte
-	return string(at.UTC().Truncate(time.Second).AppendFormat(buf[:0], time.RFC3339)), ""
+	var buf [20]byte
+	return string(appendUTC(buf[:0], secs)), ""
+}
+
+// appendUTC appends a Unix time in seconds as RFC 3339 UTC, what
+// time.Unix(secs, 0).UTC().AppendFormat(b, time.RFC3339) writes, for the
+// times unixTime reads (from 1970 to 5138: four-digit years), several
+// times faster than the general formatter. The date is the proleptic
+// Gregorian one of the day count (the civil-from-days calculation of
+// H. Hinnant's "chrono-compatible low-level date algorithms").
+func appendUTC(b []byte, secs int64) []byte {
+	days, rest := secs/86400, secs%86400
+	z := days + 719468 // days since 0000-03-01
+	era := z / 146097
+	doe := z - era*146097                                  // day of the 400-year era
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year from March 1
+	mp := (5*doy + 2) / 153                                // month from March
+	day := doy - (153*mp+2)/5 + 1
+	month := mp + 3
+	year := yoe + era*400
+	if month > 12 {
+		month -= 12
+		year++
+	}
+	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-')
+	b = append(b, byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T')
+	h, m, s := rest/3600, rest/60%60, rest%60
+	return append(b, byte('0'+h/10), byte('0'+h%10), ':', byte('0'+m/10), byte('0'+m%10), ':', byte('0'+s/10), byte('0'+s%10), 'Z')
 }
 
 // digitsTime reads digits with an optional fraction (1580972783.25) as

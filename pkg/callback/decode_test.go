@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every documented example of the wire formats (and the real-world shapes
@@ -184,5 +185,32 @@ func TestRawIsVerbatim(t *testing.T) {
 	}
 	if !strings.Contains(raw, `\u0c85`) {
 		t.Fatalf("raw lost the original escaping: %s", raw)
+	}
+}
+
+// appendUTC writes what the time package writes, across the range of
+// times unixTime reads: the edges of that range, of months, leap days and
+// centuries, and days spread over all of it.
+func TestAppendUTCMatchesTime(t *testing.T) {
+	secs := []int64{0, 1, 59, 60, 3599, 3600, 86399, 86400, 951782400, 951868799, 951868800, // 2000-02-29
+		4107456000, 4107542399, 4107542400, // 2100-02-28, 2100-03-01
+		1796152982, msFrom - 1, usTo/1e6 - 1}
+	for y := 1970; y <= 5138; y++ {
+		for _, md := range [][2]int{{1, 1}, {2, 28}, {2, 29}, {3, 1}, {12, 31}} {
+			at := time.Date(y, time.Month(md[0]), md[1], 23, 59, 59, 0, time.UTC)
+			secs = append(secs, at.Unix(), at.Unix()+1)
+		}
+	}
+	for s := int64(0); s < msFrom; s += 7777777 {
+		secs = append(secs, s)
+	}
+	for _, s := range secs {
+		if s < 0 || s >= msFrom {
+			continue
+		}
+		want := time.Unix(s, 0).UTC().Format(time.RFC3339)
+		if got := string(appendUTC(nil, s)); got != want {
+			t.Fatalf("appendUTC(%d) = %s, want %s", s, got, want)
+		}
 	}
 }
