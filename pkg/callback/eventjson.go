@@ -231,21 +231,24 @@ func appendError(b []byte, e *Error) []byte {
 	return closeObject(b, o)
 }
 
+// appendExtra writes the map with its keys sorted, as encoding/json does.
+// The pairs are taken in one pass over the map and sorted by key, so no
+// value is looked up again.
 func appendExtra(b []byte, m map[string]string) []byte {
-	var small [16]string
-	keys := small[:0]
-	for k := range m {
-		keys = append(keys, k)
+	var small [8]kv
+	pairs := small[:0]
+	for k, v := range m {
+		pairs = append(pairs, kv{k, v})
 	}
-	slices.Sort(keys)
+	slices.SortFunc(pairs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
 	b = append(b, `,"extra":{`...)
-	for i, k := range keys {
+	for i, p := range pairs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = jsonstr.Append(b, k)
+		b = jsonstr.Append(b, p.k)
 		b = append(b, ':')
-		b = jsonstr.Append(b, m[k])
+		b = jsonstr.Append(b, p.v)
 	}
 	return append(b, '}')
 }

@@ -59,13 +59,34 @@ type mdec struct {
 }
 
 func (m *mdec) newEvent(kind string) Event {
-	ev := Event{Schema: Schema, Source: m.source, Kind: kind, BusinessNumber: m.business}
+	var ev Event
+	m.initEvent(&ev, kind)
+	return ev
+}
+
+// initEvent sets what every event of the change has on an empty event.
+func (m *mdec) initEvent(ev *Event, kind string) {
+	ev.Schema, ev.Source, ev.Kind, ev.BusinessNumber = Schema, m.source, kind, m.business
 	if base := m.base.list(); len(base) > 0 {
 		ev.Extra = make(map[string]string, len(base)+2)
 		for _, e := range base {
 			ev.Extra[e.k] = e.v
 		}
 	}
+}
+
+// push appends an empty event to m.events and returns it to be filled in
+// place (until the next push): an event is about 600 bytes, too many to
+// build beside and copy in.
+func (m *mdec) push() *Event {
+	m.events = append(m.events, Event{})
+	return &m.events[len(m.events)-1]
+}
+
+// message decodes one message into a new event.
+func (m *mdec) message(x int32) Event {
+	var ev Event
+	m.fillMessage(&ev, x)
 	return ev
 }
 
@@ -318,11 +339,11 @@ func (m *mdec) members(obj int32) bool {
 		case "contacts":
 		case "messages":
 			for x := d.First(f); x >= 0; x = d.Next(x) {
-				m.events = append(m.events, m.message(x))
+				m.fillMessage(m.push(), x)
 			}
 		case "statuses":
 			for x := d.First(f); x >= 0; x = d.Next(x) {
-				m.events = append(m.events, m.status(x))
+				m.fillStatus(m.push(), x)
 			}
 		case "errors":
 			for x := d.First(f); x >= 0; x = d.Next(x) {
@@ -556,20 +577,21 @@ func messageMembers(d *jsonspan.Doc, x int32) messageKeys {
 	return k
 }
 
-func (m *mdec) message(x int32) Event {
+// fillMessage decodes message x into ev, an empty event.
+func (m *mdec) fillMessage(ev *Event, x int32) {
 	d := m.d
-	ev := m.newEvent(KindMessage)
+	m.initEvent(ev, KindMessage)
 	ev.Raw = d.Raw(x)
 	if !d.IsObject(x) {
 		ev.Type = "unknown"
-		return ev
+		return
 	}
 	k := messageMembers(d, x)
 	ev.ID = d.Scalar(k.id)
 	ev.From = d.Scalar(k.from)
 	ev.FromUserID = d.Scalar(k.fromUserID)
 	ev.FromParentUserID = d.Scalar(k.fromParentUserID)
-	nodeTime(&ev, d, k.timestamp)
+	nodeTime(ev, d, k.timestamp)
 	ev.Name = m.nameFor(ev.From, ev.FromUserID)
 	typ := strings.ToLower(d.Scalar(k.typ))
 	if typ == "" {
@@ -600,21 +622,21 @@ func (m *mdec) message(x int32) Event {
 		}
 		// a question about a catalogue product names the product
 		if rp := d.Member(cx, "referred_product"); d.IsObject(rp) {
-			setExtra(&ev, "referred_product.catalog_id", d.MemberScalar(rp, "catalog_id"))
-			setExtra(&ev, "referred_product.product_retailer_id", d.MemberScalar(rp, "product_retailer_id"))
+			setExtra(ev, "referred_product.catalog_id", d.MemberScalar(rp, "catalog_id"))
+			setExtra(ev, "referred_product.product_retailer_id", d.MemberScalar(rp, "product_retailer_id"))
 		}
 	}
 	if r := k.referral; r >= 0 && d.Kind(r) != jsonspan.Null {
 		ev.Referral = d.Raw(r)
 	}
 	if id := k.identity; d.IsObject(id) {
-		setExtra(&ev, "identity_acknowledged", d.MemberScalar(id, "acknowledged"))
-		setExtra(&ev, "identity_hash", d.MemberScalar(id, "hash"))
-		setExtra(&ev, "identity_created", identityTime(cmp.Or(d.MemberScalar(id, "created_timestamp"), d.MemberScalar(id, "created_at"))))
+		setExtra(ev, "identity_acknowledged", d.MemberScalar(id, "acknowledged"))
+		setExtra(ev, "identity_hash", d.MemberScalar(id, "hash"))
+		setExtra(ev, "identity_created", identityTime(cmp.Or(d.MemberScalar(id, "created_timestamp"), d.MemberScalar(id, "created_at"))))
 	}
-	setExtra(&ev, "group_id", d.Scalar(k.groupID))
+	setExtra(ev, "group_id", d.Scalar(k.groupID))
 	// Kept in extra too, where earlier versions put it.
-	setExtra(&ev, "from_user_id", ev.FromUserID)
+	setExtra(ev, "from_user_id", ev.FromUserID)
 	ev.Error, ev.Errors = errorsOf(d, k.errors)
 
 	body := d.Member(x, typ)
@@ -638,12 +660,12 @@ func (m *mdec) message(x int32) Event {
 			}
 		}
 	case typ == "location":
-		ev.Location = locationOf(d, body, &ev)
+		ev.Location = locationOf(d, body, ev)
 	case typ == "contacts":
 		ev.Contacts = contactsOf(d, body)
 		ev.Text = contactNames(ev.Contacts)
 	case typ == "interactive":
-		interactiveOf(d, body, &ev)
+		interactiveOf(d, body, ev)
 	case typ == "button":
 		if d.IsObject(body) {
 			// The payload is the quick-reply button's id: reply.id is
@@ -664,8 +686,8 @@ func (m *mdec) message(x int32) Event {
 	case typ == "order":
 		if d.IsObject(body) {
 			ev.Text = d.MemberScalar(body, "text")
-			setExtra(&ev, "catalog_id", d.MemberScalar(body, "catalog_id"))
-			setExtra(&ev, "order_items", orderItems(d, d.Member(body, "product_items")))
+			setExtra(ev, "catalog_id", d.MemberScalar(body, "catalog_id"))
+			setExtra(ev, "order_items", orderItems(d, d.Member(body, "product_items")))
 		}
 	case typ == "system":
 		if d.IsObject(body) {
@@ -675,9 +697,9 @@ func (m *mdec) message(x int32) Event {
 				switch {
 				case k == "body":
 				case k == "type":
-					setExtra(&ev, "system_type", d.Scalar(f))
+					setExtra(ev, "system_type", d.Scalar(f))
 				case d.Kind(f) != jsonspan.Object && d.Kind(f) != jsonspan.Array:
-					setExtra(&ev, k, d.Scalar(f))
+					setExtra(ev, k, d.Scalar(f))
 				}
 			}
 		}
@@ -687,16 +709,16 @@ func (m *mdec) message(x int32) Event {
 		if !d.IsObject(body) {
 			break
 		}
-		setExtra(&ev, "original_message_id", d.MemberScalar(body, "original_message_id"))
+		setExtra(ev, "original_message_id", d.MemberScalar(body, "original_message_id"))
 		if typ == "unsupported" {
 			// what the customer sent that the API does not support (edit, poll, ...)
-			setExtra(&ev, "unsupported_type", d.MemberScalar(body, "type"))
+			setExtra(ev, "unsupported_type", d.MemberScalar(body, "type"))
 		}
 		if nested := d.Member(body, "message"); d.IsObject(nested) {
 			// an edit carries the new content as a message of its own
 			ne := m.message(nested)
 			ev.Text, ev.Media, ev.Location, ev.Reply, ev.Contacts = ne.Text, ne.Media, ne.Location, ne.Reply, ne.Contacts
-			setExtra(&ev, "message_type", ne.Type)
+			setExtra(ev, "message_type", ne.Type)
 			break
 		}
 		ev.Text = d.MemberScalar(body, "body")
@@ -704,7 +726,6 @@ func (m *mdec) message(x int32) Event {
 			ev.Text = d.MemberScalar(body, "text")
 		}
 	}
-	return ev
 }
 
 func mediaOf(d *jsonspan.Doc, o int32) *Media {
@@ -903,12 +924,13 @@ func interactiveOf(d *jsonspan.Doc, it int32, ev *Event) {
 	ev.Reply = r
 }
 
-func (m *mdec) status(x int32) Event {
+// fillStatus decodes status x into ev, an empty event.
+func (m *mdec) fillStatus(ev *Event, x int32) {
 	d := m.d
-	ev := m.newEvent(KindStatus)
+	m.initEvent(ev, KindStatus)
 	ev.Raw = d.Raw(x)
 	if !d.IsObject(x) {
-		return ev
+		return
 	}
 	ev.ID = d.MemberScalar(x, "id")
 	ev.Status = normStatus(d.MemberScalar(x, "status"))
@@ -920,10 +942,10 @@ func (m *mdec) status(x int32) Event {
 	ev.ToParentUserID = d.MemberScalar(x, "recipient_parent_user_id")
 	// a message sent to a group, and the member a read or delivered is
 	// about; statuses of calls and payments say what they are about
-	setExtra(&ev, "recipient_type", d.MemberScalar(x, "recipient_type"))
-	setExtra(&ev, "recipient_participant_id", d.MemberScalar(x, "recipient_participant_id"))
-	setExtra(&ev, "status_type", d.MemberScalar(x, "type"))
-	nodeTime(&ev, d, d.Member(x, "timestamp"))
+	setExtra(ev, "recipient_type", d.MemberScalar(x, "recipient_type"))
+	setExtra(ev, "recipient_participant_id", d.MemberScalar(x, "recipient_participant_id"))
+	setExtra(ev, "status_type", d.MemberScalar(x, "type"))
+	nodeTime(ev, d, d.Member(x, "timestamp"))
 	conv, pr := d.Member(x, "conversation"), d.Member(x, "pricing")
 	if d.IsObject(conv) || d.IsObject(pr) {
 		p := &Pricing{}
@@ -942,17 +964,16 @@ func (m *mdec) status(x int32) Event {
 			p.Category = p.Origin
 		}
 		ev.Pricing = p
-		setExtra(&ev, "pricing_type", d.MemberScalar(pr, "type"))
+		setExtra(ev, "pricing_type", d.MemberScalar(pr, "type"))
 		if exp := d.MemberScalar(conv, "expiration_timestamp"); exp != "" {
 			if t, _ := unixTime(exp); t != "" {
 				exp = t
 			}
-			setExtra(&ev, "conversation_expiration", exp)
+			setExtra(ev, "conversation_expiration", exp)
 		}
 	}
-	setExtra(&ev, "biz_opaque_callback_data", d.MemberScalar(x, "biz_opaque_callback_data"))
+	setExtra(ev, "biz_opaque_callback_data", d.MemberScalar(x, "biz_opaque_callback_data"))
 	ev.Error, ev.Errors = errorsOf(d, d.Member(x, "errors"))
-	return ev
 }
 
 // errorOf reads one {code, title, message, details, error_data} object.
