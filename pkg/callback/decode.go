@@ -384,7 +384,8 @@ func jsonKindName(d *jsonspan.Doc, i int32) string {
 
 // decodeObject decodes one JSON callback object of any family.
 func decodeObject(d *jsonspan.Doc, root int32, notes *[]string) []Event {
-	if obj := d.MemberScalar(root, "object"); obj != "" && obj != "whatsapp_business_account" && d.Member(root, "entry") >= 0 {
+	k := rootMembers(d, root)
+	if obj := d.Scalar(k.object); obj != "" && obj != "whatsapp_business_account" && k.entry >= 0 {
 		// Graph sends Messenger (page), Instagram and other products'
 		// webhooks in the same envelope: none of them is WhatsApp.
 		ev := unknownEvent(d.Raw(root))
@@ -393,26 +394,23 @@ func decodeObject(d *jsonspan.Doc, root int32, notes *[]string) []Event {
 	}
 	m := &mdec{d: d, contacts: -1}
 	switch {
-	case d.Member(root, "object") >= 0 && d.Member(root, "entry") >= 0,
-		isCloudEntries(d, d.Member(root, "entry")):
+	case k.object >= 0 && k.entry >= 0, isCloudEntries(d, k.entry):
 		// Hand-made test payloads often leave "object" out; an entry
 		// array of {changes: [...]} is Cloud all the same.
 		m.source = SourceCloud
-		m.cloud(root)
-	case d.Member(root, "meta_object") < 0 && d.IsObject(d.Member(root, "value")) && d.Member(root, "field") >= 0:
+		m.cloud(root, k.entry)
+	case k.metaObject < 0 && d.IsObject(k.value) && k.field >= 0:
 		// A single Cloud change {field, value} forwarded on its own.
 		m.source = SourceCloud
 		m.change(root, -1)
-	case d.Member(root, "meta_object") >= 0:
+	case k.metaObject >= 0:
 		m.source = SourceKaleyraV2
 		m.kaleyraV2(root)
-	case d.Member(root, "messaging_product") >= 0 && (d.IsArray(d.Member(root, "messages")) ||
-		d.IsArray(d.Member(root, "statuses")) || d.IsArray(d.Member(root, "errors"))):
+	case k.messagingProduct >= 0 && (d.IsArray(k.messages) || d.IsArray(k.statuses) || d.IsArray(k.errors)):
 		// A Cloud change value forwarded on its own.
 		m.source = SourceCloud
 		m.messagesValue(root, -1)
-	case d.IsArray(d.Member(root, "messages")) || d.IsArray(d.Member(root, "statuses")) ||
-		d.IsArray(d.Member(root, "errors")) || onlyOnPremKeys(d, root):
+	case d.IsArray(k.messages) || d.IsArray(k.statuses) || d.IsArray(k.errors) || onlyOnPremKeys(d, root):
 		m.source = SourceOnPrem
 		m.onprem(root)
 	default:
@@ -426,6 +424,41 @@ func decodeObject(d *jsonspan.Doc, root int32, notes *[]string) []Event {
 		return []Event{unknownEvent(d.Raw(root))}
 	}
 	return m.events
+}
+
+// rootKeys are the members of a callback object that tell its family, -1
+// for those missing.
+type rootKeys struct {
+	object, entry, metaObject, value, field, messagingProduct, messages, statuses, errors int32
+}
+
+// rootMembers finds them in one pass over the object instead of one per
+// key; with a duplicated key the last wins, as with Doc.Member.
+func rootMembers(d *jsonspan.Doc, root int32) rootKeys {
+	k := rootKeys{-1, -1, -1, -1, -1, -1, -1, -1, -1}
+	for f := d.First(root); f >= 0; f = d.Next(f) {
+		switch string(d.KeyBytes(f)) {
+		case "object":
+			k.object = f
+		case "entry":
+			k.entry = f
+		case "meta_object":
+			k.metaObject = f
+		case "value":
+			k.value = f
+		case "field":
+			k.field = f
+		case "messaging_product":
+			k.messagingProduct = f
+		case "messages":
+			k.messages = f
+		case "statuses":
+			k.statuses = f
+		case "errors":
+			k.errors = f
+		}
+	}
+	return k
 }
 
 // isCloudEntries reports whether entry is an array whose first element is

@@ -100,20 +100,32 @@ func setExtra(ev *Event, k, v string) {
 	ev.Extra[k] = v
 }
 
-// cloud decodes {object, entry:[{id, time, changes:[{field, value}]}]}.
-func (m *mdec) cloud(root int32) {
+// cloud decodes {object, entry:[{id, time, changes:[{field, value}]}]};
+// entry is the root's member of that name.
+func (m *mdec) cloud(root, entry int32) {
 	d := m.d
-	for e := d.First(d.Member(root, "entry")); e >= 0; e = d.Next(e) {
+	for e := d.First(entry); e >= 0; e = d.Next(e) {
 		if !d.IsObject(e) {
 			m.unknownPart(e, "entry is not an object")
 			continue
 		}
+		// One pass over the entry's members (the last of a duplicated
+		// key wins, as with Doc.Member).
+		idNode, entryTime, changes := int32(-1), int32(-1), int32(-1)
+		for f := d.First(e); f >= 0; f = d.Next(f) {
+			switch string(d.KeyBytes(f)) {
+			case "id":
+				idNode = f
+			case "time":
+				entryTime = f
+			case "changes":
+				changes = f
+			}
+		}
 		var base extras
-		if id := d.MemberScalar(e, "id"); id != "" {
+		if id := d.Scalar(idNode); id != "" {
 			base.add(kv{"waba_id", id})
 		}
-		entryTime := d.Member(e, "time")
-		changes := d.Member(e, "changes")
 		if !d.IsArray(changes) {
 			m.base = base
 			m.unknownPart(e, "entry without changes")
@@ -308,12 +320,29 @@ func joinScalars(d *jsonspan.Doc, arr int32) string {
 // messages, statuses, errors and the other arrays in document order.
 func (m *mdec) messagesValue(value, c int32) {
 	d := m.d
-	meta := d.Member(value, "metadata")
-	m.business = d.MemberScalar(meta, "display_phone_number")
-	if id := d.MemberScalar(meta, "phone_number_id"); id != "" {
+	meta, contacts := int32(-1), int32(-1) // the last of a duplicated key wins
+	for f := d.First(value); f >= 0; f = d.Next(f) {
+		switch string(d.KeyBytes(f)) {
+		case "metadata":
+			meta = f
+		case "contacts":
+			contacts = f
+		}
+	}
+	number, idNode := int32(-1), int32(-1)
+	for f := d.First(meta); f >= 0 && d.IsObject(meta); f = d.Next(f) {
+		switch string(d.KeyBytes(f)) {
+		case "display_phone_number":
+			number = f
+		case "phone_number_id":
+			idNode = f
+		}
+	}
+	m.business = d.Scalar(number)
+	if id := d.Scalar(idNode); id != "" {
 		m.base.add(kv{"phone_number_id", id})
 	}
-	m.setContacts(d.Member(value, "contacts"))
+	m.setContacts(contacts)
 	if !m.members(value) {
 		ev := m.newEvent(KindUnknown)
 		ev.Raw = d.Raw(value)

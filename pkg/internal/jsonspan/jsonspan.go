@@ -556,7 +556,8 @@ func (d *Doc) Member(obj int32, key string) int32 {
 	found := int32(-1)
 	for c := d.nodes[obj].child; c >= 0; {
 		n := &d.nodes[c]
-		if n.keyIs(d.src, key) {
+		// Most keys differ in length: that test is made here, inline.
+		if (n.kesc || int(n.kend-n.kstart) == len(key)) && n.keyIs(d.src, key) {
 			found = c
 		}
 		c = n.next
