@@ -782,6 +782,10 @@ func parseCoord(s, name string, ev *Event, room *float64) *float64 {
 	if s == "" {
 		return nil
 	}
+	if f, ok := shortDecimal(s); ok {
+		*room = f
+		return room
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		if errors.Is(err, strconv.ErrRange) {
@@ -792,6 +796,46 @@ func parseCoord(s, name string, ev *Event, room *float64) *float64 {
 	*room = f
 	return room
 }
+
+// shortDecimal reads the common shape of a coordinate, [-]digits[.digits]
+// with at most 15 digits in all, exactly as strconv.ParseFloat does: the
+// digits make an integer below 2^53 and the point a power of ten up to
+// 1e15, both exact as float64, so their quotient is the correctly rounded
+// value (strconv's own exact path). Anything else reports false.
+func shortDecimal(s string) (float64, bool) {
+	i, neg := 0, false
+	if s[0] == '-' {
+		i, neg = 1, true
+	}
+	var mant uint64
+	digits, frac, point := 0, 0, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if point {
+				frac++
+			}
+		case c == '.' && !point && digits > 0:
+			point = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 || point && frac == 0 {
+		return 0, false
+	}
+	f := float64(mant) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
+// pow10 holds the powers of ten shortDecimal divides by, all exact.
+var pow10 = [16]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // locatedAt holds a Location and the coordinates it points to, so that
 // the three are one allocation instead of three.
