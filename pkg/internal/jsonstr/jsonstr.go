@@ -54,6 +54,10 @@ func Append(b []byte, s string) []byte {
 				break
 			}
 			i += bits.TrailingZeros64(m) >> 3
+		} else if i == 0 && len(s) >= 4 && special4(s[:4])|special4(s[len(s)-4:]) == 0 {
+			// A short string (a kind, a method), plain as nearly all are:
+			// its first and last four bytes cover it.
+			break
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -113,6 +117,15 @@ func special8(s string) uint64 {
 	quote := x ^ (ones * '"')
 	bslash := x ^ (ones * '\\')
 	// (v - ones*n) & ^v & highs: the bytes of v below n.
+	return (x | (x-ones*0x20)&^x | (quote-ones)&^quote | (bslash-ones)&^bslash) & highs
+}
+
+// special4 is special8 for four bytes.
+func special4(s string) uint32 {
+	x := uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+	const ones, highs = 0x01010101, 0x80808080
+	quote := x ^ (ones * '"')
+	bslash := x ^ (ones * '\\')
 	return (x | (x-ones*0x20)&^x | (quote-ones)&^quote | (bslash-ones)&^bslash) & highs
 }
 

@@ -23,6 +23,8 @@ func TestAppendMatchesEncodingJSON(t *testing.T) {
 		"12345678\"12345678\\", "https://example.com/cb?id=1&status=read",
 		// a special byte in the last eight, after one already written
 		"abcdefg\"xy", "abcdefgh\x01", "abcdefghi\xff", "\tbcdefghij", "abcdefghijklmn\u2028", "abcdefg\xc3\xa9",
+		// short strings, plain or not
+		"POST", "cloud", "message", "a\"bc", "abc\\", "ab\ncd", "\xffabc", "abcdé", "ab\x7fc",
 	} {
 		if got := string(Append(nil, s)); got != want(s) {
 			t.Errorf("Append(%q) = %s, want %s", s, got, want(s))
