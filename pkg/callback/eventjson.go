@@ -51,7 +51,7 @@ func AppendJSON(b []byte, ev *Event) ([]byte, error) {
 	b = jsonstr.AppendField(b, "timestamp", ev.Timestamp)
 	b = jsonstr.AppendField(b, "text", ev.Text)
 	if m := ev.Media; m != nil {
-		b = append(b, `,"media":{`...)
+		b = append(b, `,"media":`...)
 		o := len(b)
 		b = jsonstr.AppendField(b, "id", m.ID)
 		b = jsonstr.AppendField(b, "url", m.URL)
@@ -64,7 +64,7 @@ func AppendJSON(b []byte, ev *Event) ([]byte, error) {
 		b = closeObject(b, o)
 	}
 	if l := ev.Location; l != nil {
-		b = append(b, `,"location":{`...)
+		b = append(b, `,"location":`...)
 		o := len(b)
 		if b, err = appendFloatField(b, "latitude", l.Latitude); err != nil {
 			return b[:start], err
@@ -87,7 +87,7 @@ func AppendJSON(b []byte, ev *Event) ([]byte, error) {
 		b = append(b, '}')
 	}
 	if c := ev.Context; c != nil {
-		b = append(b, `,"context":{`...)
+		b = append(b, `,"context":`...)
 		o := len(b)
 		b = jsonstr.AppendField(b, "id", c.ID)
 		b = jsonstr.AppendField(b, "from", c.From)
@@ -127,7 +127,6 @@ func AppendJSON(b []byte, ev *Event) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, '{')
 			o := len(b)
 			b = jsonstr.AppendField(b, "name", ev.Contacts[i].Name)
 			b = appendStrings(b, "phones", ev.Contacts[i].Phones)
@@ -139,7 +138,7 @@ func AppendJSON(b []byte, ev *Event) ([]byte, error) {
 		return b[:start], err
 	}
 	if p := ev.Pricing; p != nil {
-		b = append(b, `,"pricing":{`...)
+		b = append(b, `,"pricing":`...)
 		o := len(b)
 		if p.Billable != nil {
 			b = append(b, `,"billable":`...)
@@ -156,7 +155,7 @@ func AppendJSON(b []byte, ev *Event) ([]byte, error) {
 		b = appendExtra(b, ev.Extra)
 	}
 	if v := ev.Verification; v != nil {
-		b = append(b, `,"verification":{`...)
+		b = append(b, `,"verification":`...)
 		o := len(b)
 		b = jsonstr.AppendField(b, "mode", v.Mode)
 		b = jsonstr.AppendField(b, "challenge", v.Challenge)
@@ -213,17 +212,19 @@ func appendStrings(b []byte, name string, ss []string) []byte {
 	return append(b, ']')
 }
 
-// closeObject ends an object opened at o whose members were each written
-// with a leading comma: the first comma goes.
+// closeObject ends an object whose members, each written with a leading
+// comma, start at o: the first comma becomes the opening brace (no member:
+// the brace is added), so nothing is moved.
 func closeObject(b []byte, o int) []byte {
 	if len(b) > o {
-		b = append(b[:o], b[o+1:]...)
+		b[o] = '{'
+	} else {
+		b = append(b, '{')
 	}
 	return append(b, '}')
 }
 
 func appendError(b []byte, e *Error) []byte {
-	b = append(b, '{')
 	o := len(b)
 	b = jsonstr.AppendField(b, "code", e.Code)
 	b = jsonstr.AppendField(b, "title", e.Title)
