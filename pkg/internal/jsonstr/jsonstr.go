@@ -4,6 +4,7 @@
 package jsonstr
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"strconv"
@@ -111,8 +112,13 @@ func Append(b []byte, s string) []byte {
 // of s that is not plain in JSON: below 0x20, '"', '\\' or non-ASCII.
 // Bytes above a marked one may be marked wrongly; the lowest mark is exact.
 func special8(s string) uint64 {
-	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	// The eight bytes are read as one word (s is only read).
+	return specialBytes(binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), 8)))
+}
+
+// specialBytes is special8 of the eight bytes of x, little-endian (apart,
+// so that both are inlined).
+func specialBytes(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	quote := x ^ (ones * '"')
 	bslash := x ^ (ones * '\\')
