@@ -997,6 +997,60 @@ func interactiveOf(d *jsonspan.Doc, it int32, ev *Event) {
 	ev.Reply = r
 }
 
+// statusKeys are the members of a status object that fillStatus reads,
+// -1 for those missing.
+type statusKeys struct {
+	id, status, recipientID, message, recipientUserID, recipientParentUserID     int32
+	recipientType, recipientParticipantID, typ, timestamp, conversation, pricing int32
+	bizOpaque, errors                                                            int32
+}
+
+// statusMembers finds them in one pass over the object instead of one per
+// key; with a duplicated key the last wins, as with Doc.Member.
+func statusMembers(d *jsonspan.Doc, x int32) statusKeys {
+	k := statusKeys{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1}
+	for f := d.First(x); f >= 0; f = d.Next(f) {
+		switch string(d.KeyBytes(f)) {
+		case "id":
+			k.id = f
+		case "status":
+			k.status = f
+		case "recipient_id":
+			k.recipientID = f
+		case "message":
+			k.message = f
+		case "recipient_user_id":
+			k.recipientUserID = f
+		case "recipient_parent_user_id":
+			k.recipientParentUserID = f
+		case "recipient_type":
+			k.recipientType = f
+		case "recipient_participant_id":
+			k.recipientParticipantID = f
+		case "type":
+			k.typ = f
+		case "timestamp":
+			k.timestamp = f
+		case "conversation":
+			k.conversation = f
+		case "pricing":
+			k.pricing = f
+		case "biz_opaque_callback_data":
+			k.bizOpaque = f
+		case "errors":
+			k.errors = f
+		}
+	}
+	return k
+}
+
+// pricedAt holds a Pricing and the billable flag it points to: one
+// allocation instead of two.
+type pricedAt struct {
+	pricing  Pricing
+	billable bool
+}
+
 // fillStatus decodes status x into ev, an empty event.
 func (m *mdec) fillStatus(ev *Event, x int32) {
 	d := m.d
@@ -1005,48 +1059,80 @@ func (m *mdec) fillStatus(ev *Event, x int32) {
 	if !d.IsObject(x) {
 		return
 	}
-	ev.ID = d.MemberScalar(x, "id")
-	ev.Status = normStatus(d.MemberScalar(x, "status"))
-	ev.To = d.MemberScalar(x, "recipient_id")
+	k := statusMembers(d, x)
+	ev.ID = d.Scalar(k.id)
+	ev.Status = normStatus(d.Scalar(k.status))
+	ev.To = d.Scalar(k.recipientID)
 	if ev.To == "" {
-		ev.To = d.MemberScalar(d.Member(x, "message"), "recipient_id")
+		ev.To = d.MemberScalar(k.message, "recipient_id")
 	}
-	ev.ToUserID = d.MemberScalar(x, "recipient_user_id")
-	ev.ToParentUserID = d.MemberScalar(x, "recipient_parent_user_id")
+	ev.ToUserID = d.Scalar(k.recipientUserID)
+	ev.ToParentUserID = d.Scalar(k.recipientParentUserID)
 	// a message sent to a group, and the member a read or delivered is
 	// about; statuses of calls and payments say what they are about
-	setExtra(ev, "recipient_type", d.MemberScalar(x, "recipient_type"))
-	setExtra(ev, "recipient_participant_id", d.MemberScalar(x, "recipient_participant_id"))
-	setExtra(ev, "status_type", d.MemberScalar(x, "type"))
-	nodeTime(ev, d, d.Member(x, "timestamp"))
-	conv, pr := d.Member(x, "conversation"), d.Member(x, "pricing")
-	if d.IsObject(conv) || d.IsObject(pr) {
-		p := &Pricing{}
-		if b := d.Member(pr, "billable"); b >= 0 {
-			switch d.Kind(b) {
-			case jsonspan.True, jsonspan.False:
-				v := d.Kind(b) == jsonspan.True
-				p.Billable = &v
-			}
-		}
-		p.Model = d.MemberScalar(pr, "pricing_model")
-		p.Category = d.MemberScalar(pr, "category")
-		p.Conversation = d.MemberScalar(conv, "id")
-		p.Origin = d.MemberScalar(d.Member(conv, "origin"), "type")
-		if p.Category == "" {
-			p.Category = p.Origin
-		}
-		ev.Pricing = p
-		setExtra(ev, "pricing_type", d.MemberScalar(pr, "type"))
-		if exp := d.MemberScalar(conv, "expiration_timestamp"); exp != "" {
-			if t, _ := unixTime(exp); t != "" {
-				exp = t
-			}
-			setExtra(ev, "conversation_expiration", exp)
+	setExtra(ev, "recipient_type", d.Scalar(k.recipientType))
+	setExtra(ev, "recipient_participant_id", d.Scalar(k.recipientParticipantID))
+	setExtra(ev, "status_type", d.Scalar(k.typ))
+	nodeTime(ev, d, k.timestamp)
+	if conv, pr := k.conversation, k.pricing; d.IsObject(conv) || d.IsObject(pr) {
+		m.pricing(ev, conv, pr)
+	}
+	setExtra(ev, "biz_opaque_callback_data", d.Scalar(k.bizOpaque))
+	ev.Error, ev.Errors = errorsOf(d, k.errors)
+}
+
+// pricing reads a status's conversation and pricing objects (either may
+// be missing or not an object) into ev.Pricing and two extras.
+func (m *mdec) pricing(ev *Event, conv, pr int32) {
+	d := m.d
+	// One pass over each (the last of a duplicated key wins, as with
+	// Doc.Member); a value that is not an object has no members.
+	billable, model, category, prType := int32(-1), int32(-1), int32(-1), int32(-1)
+	for f := d.First(pr); f >= 0 && d.IsObject(pr); f = d.Next(f) {
+		switch string(d.KeyBytes(f)) {
+		case "billable":
+			billable = f
+		case "pricing_model":
+			model = f
+		case "category":
+			category = f
+		case "type":
+			prType = f
 		}
 	}
-	setExtra(ev, "biz_opaque_callback_data", d.MemberScalar(x, "biz_opaque_callback_data"))
-	ev.Error, ev.Errors = errorsOf(d, d.Member(x, "errors"))
+	convID, origin, expiration := int32(-1), int32(-1), int32(-1)
+	for f := d.First(conv); f >= 0 && d.IsObject(conv); f = d.Next(f) {
+		switch string(d.KeyBytes(f)) {
+		case "id":
+			convID = f
+		case "origin":
+			origin = f
+		case "expiration_timestamp":
+			expiration = f
+		}
+	}
+	box := &pricedAt{}
+	p := &box.pricing
+	switch d.Kind(billable) {
+	case jsonspan.True, jsonspan.False:
+		box.billable = d.Kind(billable) == jsonspan.True
+		p.Billable = &box.billable
+	}
+	p.Model = d.Scalar(model)
+	p.Category = d.Scalar(category)
+	p.Conversation = d.Scalar(convID)
+	p.Origin = d.MemberScalar(origin, "type")
+	if p.Category == "" {
+		p.Category = p.Origin
+	}
+	ev.Pricing = p
+	setExtra(ev, "pricing_type", d.Scalar(prType))
+	if exp := d.Scalar(expiration); exp != "" {
+		if t, _ := unixTime(exp); t != "" {
+			exp = t
+		}
+		setExtra(ev, "conversation_expiration", exp)
+	}
 }
 
 // errorOf reads one {code, title, message, details, error_data} object.
