@@ -182,11 +182,23 @@ func (m *mdec) change(c int32, entryTime int32) {
 		m.unknownPart(c, "change is not an object")
 		return
 	}
-	field := d.MemberScalar(c, "field")
-	value := d.Member(c, "value")
-	if af, ok := accountFields[field]; ok && !holdsEvents(d, value) {
-		m.flatEvent(af.kind, af.status, value, c, entryTime)
-		return
+	fieldNode, value := int32(-1), int32(-1) // the last of a duplicated key wins
+	for f := d.First(c); f >= 0; f = d.Next(f) {
+		switch string(d.KeyBytes(f)) {
+		case "field":
+			fieldNode = f
+		case "value":
+			value = f
+		}
+	}
+	field := d.Scalar(fieldNode)
+	// "messages", by far the most common field, is no account field: the
+	// lookup is spared.
+	if field != "messages" {
+		if af, ok := accountFields[field]; ok && !holdsEvents(d, value) {
+			m.flatEvent(af.kind, af.status, value, c, entryTime)
+			return
+		}
 	}
 	if d.IsObject(value) && (field == "messages" || field == "" || holdsEvents(d, value)) {
 		m.messagesValue(value, c)
