@@ -161,6 +161,17 @@ func (d *Doc) Release() {
 	docPool.Put(d)
 }
 
+// skipSpace returns the offset of the first byte at or after i that is
+// not whitespace.
+func skipSpace(s []byte, i int) int {
+	// Callbacks are mostly compact: one comparison settles a byte above
+	// the space.
+	for i < len(s) && s[i] <= ' ' && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
 func (p *parser) ws() {
 	// Callbacks are mostly compact: one comparison settles a byte above
 	// the space.
@@ -301,11 +312,20 @@ func IsHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// str scans the string starting at p.pos (a quote) and returns the offset
-// just past its closing quote.
+// str scans the string starting at p.pos (a quote), moves past it and
+// returns the offset just past its closing quote.
 func (p *parser) str() (int, bool, *SyntaxError) {
-	s := p.src
-	i := p.pos + 1
+	end, esc, err := scanString(p.src, p.pos)
+	if err == nil {
+		p.pos = end
+	}
+	return end, esc, err
+}
+
+// scanString scans the string starting at s[start] (a quote) and returns
+// the offset just past its closing quote, and whether it holds escapes.
+func scanString(s []byte, start int) (int, bool, *SyntaxError) {
+	i := start + 1
 	esc := false
 	for {
 		// Eight bytes at a time: skip them when none is special, else go
@@ -322,23 +342,22 @@ func (p *parser) str() (int, bool, *SyntaxError) {
 			i++
 		}
 		if i >= len(s) {
-			return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(p.pos)}
+			return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(start)}
 		}
 		switch c := s[i]; {
 		case c == '"':
-			p.pos = i + 1
 			return i + 1, esc, nil
 		case c == '\\':
 			esc = true
 			if i+1 >= len(s) {
-				return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(p.pos)}
+				return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(start)}
 			}
 			switch s[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(s) {
-					return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(p.pos)}
+					return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(start)}
 				}
 				for k := i + 2; k < i+6; k++ {
 					if !IsHex(s[k]) {
@@ -368,52 +387,57 @@ func special8(s []byte) uint64 {
 }
 
 func (p *parser) object(depth int) (int32, *SyntaxError) {
+	// The source and position are kept in locals (p.pos is written back
+	// only around the calls that need it): the loop is the parser's hottest.
+	s := p.src
 	start := p.pos
 	idx := p.add(Object, start, 0, false)
-	p.pos++
-	p.ws()
-	if p.pos < len(p.src) && p.src[p.pos] == '}' {
-		p.pos++
+	i := skipSpace(s, start+1)
+	if i < len(s) && s[i] == '}' {
+		p.pos = i + 1
 		p.nodes[idx].end = int32(p.pos)
 		return idx, nil
 	}
 	last := int32(-1)
 	for {
-		if p.pos >= len(p.src) {
+		if i >= len(s) {
 			return -1, p.eof("object (unterminated object starting at byte " + strconv.Itoa(start) + ")")
 		}
-		if p.src[p.pos] != '"' {
-			if p.src[p.pos] == '}' && last >= 0 {
-				return -1, &SyntaxError{p.pos, "trailing comma before '}'"}
+		if s[i] != '"' {
+			if s[i] == '}' && last >= 0 {
+				return -1, &SyntaxError{i, "trailing comma before '}'"}
 			}
-			return -1, &SyntaxError{p.pos, "expected a string key, found " + quoteByte(p.src[p.pos])}
+			return -1, &SyntaxError{i, "expected a string key, found " + quoteByte(s[i])}
 		}
-		kstart := p.pos
-		kend, kesc, err := p.str()
+		kstart := i
+		kend, kesc, err := scanString(s, i)
 		if err != nil {
 			return -1, err
 		}
-		p.ws()
-		if p.pos >= len(p.src) {
+		i = skipSpace(s, kend)
+		if i >= len(s) {
 			return -1, p.eof("object (unterminated object starting at byte " + strconv.Itoa(start) + ")")
 		}
-		if p.src[p.pos] != ':' {
-			return -1, &SyntaxError{p.pos, "expected ':' after object key, found " + quoteByte(p.src[p.pos])}
+		if s[i] != ':' {
+			return -1, &SyntaxError{i, "expected ':' after object key, found " + quoteByte(s[i])}
 		}
-		p.pos++
-		p.ws()
+		i = skipSpace(s, i+1)
 		var child int32
-		if p.pos < len(p.src) && p.src[p.pos] == '"' {
+		if i < len(s) && s[i] == '"' {
 			// Most member values are strings: scanned here, one call
 			// shorter than through value.
-			vstart := p.pos
-			vend, vesc, err := p.str()
+			vend, vesc, err := scanString(s, i)
 			if err != nil {
 				return -1, err
 			}
-			child = p.add(String, vstart, vend, vesc)
-		} else if child, err = p.value(depth); err != nil {
-			return -1, err
+			child = p.add(String, i, vend, vesc)
+			i = vend
+		} else {
+			p.pos = i
+			if child, err = p.value(depth); err != nil {
+				return -1, err
+			}
+			i = p.pos
 		}
 		n := &p.nodes[child]
 		n.kstart, n.kend, n.kesc = int32(kstart+1), int32(kend-1), kesc
@@ -423,20 +447,19 @@ func (p *parser) object(depth int) (int32, *SyntaxError) {
 			p.nodes[last].next = child
 		}
 		last = child
-		p.ws()
-		if p.pos >= len(p.src) {
+		i = skipSpace(s, i)
+		if i >= len(s) {
 			return -1, p.eof("object (unterminated object starting at byte " + strconv.Itoa(start) + ")")
 		}
-		switch p.src[p.pos] {
+		switch s[i] {
 		case ',':
-			p.pos++
-			p.ws()
+			i = skipSpace(s, i+1)
 		case '}':
-			p.pos++
+			p.pos = i + 1
 			p.nodes[idx].end = int32(p.pos)
 			return idx, nil
 		default:
-			return -1, &SyntaxError{p.pos, "expected ',' or '}' after object member, found " + quoteByte(p.src[p.pos])}
+			return -1, &SyntaxError{i, "expected ',' or '}' after object member, found " + quoteByte(s[i])}
 		}
 	}
 }
