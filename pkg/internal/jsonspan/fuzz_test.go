@@ -71,3 +71,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidUTF8 checks that a parsed document's ValidUTF8 is utf8.Valid
+// of its source, for any bytes in its strings.
+func FuzzValidUTF8(f *testing.F) {
+	for _, s := range []string{`{"a":"b"}`, "{\"a\":\"\xff\"}", "[\"\xc3\xa9\",\"\xc3\"]", `"é"`, "{\"\xe2\x82\xac\":1}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := Parse(b)
+		if err != nil {
+			return
+		}
+		defer d.Release()
+		if got, want := d.ValidUTF8(), utf8.Valid(b); got != want {
+			t.Fatalf("ValidUTF8(%q) = %v, utf8.Valid = %v", b, got, want)
+		}
+	})
+}

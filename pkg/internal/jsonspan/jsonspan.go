@@ -66,6 +66,8 @@ type Doc struct {
 	// released: d is in the pool, so that a second Release does not
 	// pool it twice.
 	released bool
+	// high: some string may hold bytes above 0x7f (see ValidUTF8).
+	high bool
 }
 
 // sharedMax is the largest document whose values share one string.
@@ -100,6 +102,7 @@ type parser struct {
 	src   []byte
 	pos   int
 	nodes []node
+	high  bool // some string may hold a byte above 0x7f
 }
 
 // Parse parses src strictly (RFC 8259; UTF-8 is the caller's to check, as
@@ -134,9 +137,14 @@ func Parse(src []byte) (*Doc, error) {
 		d.Release()
 		return nil, err
 	}
-	d.src = src
+	d.src, d.high = src, p.high
 	return d, nil
 }
+
+// ValidUTF8 reports whether the document's strings are valid UTF-8 (Parse
+// lets invalid bytes through): at no cost for a document whose strings
+// are ASCII, which Parse has seen, else with one pass of utf8.Valid.
+func (d *Doc) ValidUTF8() bool { return !d.high || utf8.Valid(d.src) }
 
 // Docs and their node slices are recycled: a tree lives only while one
 // request is decoded (events keep byte slices of the source and strings
@@ -315,23 +323,28 @@ func IsHex(c byte) bool {
 // str scans the string starting at p.pos (a quote), moves past it and
 // returns the offset just past its closing quote.
 func (p *parser) str() (int, bool, *SyntaxError) {
-	end, esc, err := scanString(p.src, p.pos)
+	end, esc, high, err := scanString(p.src, p.pos)
 	if err == nil {
 		p.pos = end
+		p.high = p.high || high
 	}
 	return end, esc, err
 }
 
 // scanString scans the string starting at s[start] (a quote) and returns
-// the offset just past its closing quote, and whether it holds escapes.
-func scanString(s []byte, start int) (int, bool, *SyntaxError) {
+// the offset just past its closing quote, whether it holds escapes, and
+// whether it may hold bytes above 0x7f (high: the bytes tested eight at a
+// time may run past the string).
+func scanString(s []byte, start int) (end int, esc, high bool, err *SyntaxError) {
 	i := start + 1
-	esc := false
+	var seen uint64 // the bytes tested, ORed: their high bits tell non-ASCII
 	for {
 		// Eight bytes at a time: skip them when none is special, else go
 		// straight to the first that is; the last few one by one.
 		for i+8 <= len(s) {
-			m := special8(s[i : i+8])
+			x := binary.LittleEndian.Uint64(s[i : i+8])
+			seen |= x
+			m := specialBytes(x)
 			if m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				break
@@ -339,47 +352,48 @@ func scanString(s []byte, start int) (int, bool, *SyntaxError) {
 			i += 8
 		}
 		for i < len(s) && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20 {
+			seen |= uint64(s[i])
 			i++
 		}
 		if i >= len(s) {
-			return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(start)}
+			return 0, false, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(start)}
 		}
 		switch c := s[i]; {
 		case c == '"':
-			return i + 1, esc, nil
+			return i + 1, esc, seen&0x8080808080808080 != 0, nil
 		case c == '\\':
 			esc = true
 			if i+1 >= len(s) {
-				return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(start)}
+				return 0, false, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(start)}
 			}
 			switch s[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(s) {
-					return 0, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(start)}
+					return 0, false, false, &SyntaxError{len(s), "unterminated string starting at byte " + strconv.Itoa(start)}
 				}
 				for k := i + 2; k < i+6; k++ {
 					if !IsHex(s[k]) {
-						return 0, false, &SyntaxError{i, "invalid \\u escape in string"}
+						return 0, false, false, &SyntaxError{i, "invalid \\u escape in string"}
 					}
 				}
 				i += 6
 			default:
-				return 0, false, &SyntaxError{i, "invalid escape " + quoteByte(s[i+1]) + " in string"}
+				return 0, false, false, &SyntaxError{i, "invalid escape " + quoteByte(s[i+1]) + " in string"}
 			}
 		default:
-			return 0, false, &SyntaxError{i, "control character " + quoteByte(c) + " in string"}
+			return 0, false, false, &SyntaxError{i, "control character " + quoteByte(c) + " in string"}
 		}
 	}
 }
 
-// special8 marks, with the high bit of its byte, each of the eight bytes
-// of s that ends a string's plain run: below 0x20, '"' or '\\'. Bytes
-// above a marked one may be marked wrongly; the lowest mark is exact.
-func special8(s []byte) uint64 {
+// specialBytes marks, with the high bit of its byte, each of the eight
+// bytes of x (little-endian) that ends a string's plain run: below 0x20,
+// '"' or '\\'. Bytes above a marked one may be marked wrongly; the lowest
+// mark is exact.
+func specialBytes(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	x := binary.LittleEndian.Uint64(s)
 	q := x ^ (ones * '"')
 	e := x ^ (ones * '\\')
 	// (v - ones*n) & ^v & highs: the bytes of v below n.
@@ -410,7 +424,7 @@ func (p *parser) object(depth int) (int32, *SyntaxError) {
 			return -1, &SyntaxError{i, "expected a string key, found " + quoteByte(s[i])}
 		}
 		kstart := i
-		kend, kesc, err := scanString(s, i)
+		kend, kesc, khigh, err := scanString(s, i)
 		if err != nil {
 			return -1, err
 		}
@@ -426,11 +440,12 @@ func (p *parser) object(depth int) (int32, *SyntaxError) {
 		if i < len(s) && s[i] == '"' {
 			// Most member values are strings: scanned here, one call
 			// shorter than through value.
-			vend, vesc, err := scanString(s, i)
+			vend, vesc, vhigh, err := scanString(s, i)
 			if err != nil {
 				return -1, err
 			}
 			child = p.add(String, i, vend, vesc)
+			p.high = p.high || vhigh
 			i = vend
 		} else {
 			p.pos = i
@@ -439,6 +454,7 @@ func (p *parser) object(depth int) (int32, *SyntaxError) {
 			}
 			i = p.pos
 		}
+		p.high = p.high || khigh
 		n := &p.nodes[child]
 		n.kstart, n.kend, n.kesc = int32(kstart+1), int32(kend-1), kesc
 		if last < 0 {

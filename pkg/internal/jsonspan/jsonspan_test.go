@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Parse accepts exactly what encoding/json accepts (within the depth
@@ -182,6 +183,35 @@ func TestSyntaxError(t *testing.T) {
 	_, err := Parse([]byte(`{"a":1,}`))
 	if se := syntaxErrorOf(t, err); se == nil || se.Offset != 7 || err.Error() != "invalid JSON at byte 7: trailing comma before '}'" {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// ValidUTF8 tells documents whose strings are valid UTF-8 (ASCII ones
+// without a pass over them) from those holding invalid bytes, wherever
+// they are: keys, member values, array elements, short or long strings.
+func TestValidUTF8(t *testing.T) {
+	tests := []struct {
+		src  string
+		want bool
+	}{
+		{`{"a":"plain ascii, longer than eight bytes","b":["x","y"]}`, true},
+		{`{"name":"Zoë","é":"ಅ 😀"}`, true},
+		{"{\"name\":\"Zo\u00eb\",\"\u00e9\":[\"\u0c85\"]}", true},
+		{"{\"a\":\"\xff\"}", false},
+		{"{\"\xc3\":1}", false},
+		{"[\"ok\",\"long enough to be read eight at a time \xed\xa0\x80\"]", false},
+		{"\"\xe2\x82\"", false},
+		{`[1,2.5,true,null,{}]`, true},
+	}
+	for _, tt := range tests {
+		d, err := Parse([]byte(tt.src))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.src, err)
+		}
+		if got := d.ValidUTF8(); got != tt.want || got != utf8.ValidString(tt.src) {
+			t.Errorf("ValidUTF8(%q) = %v, want %v", tt.src, got, tt.want)
+		}
+		d.Release()
 	}
 }
 
