@@ -179,3 +179,32 @@ func BenchmarkAppendJSON(b *testing.B) {
 		}
 	})
 }
+
+// An event's raw replaced after decoding (by redaction, a test, the
+// listener's fallback) is encoded from what it holds now, never from what
+// the decoder read: invalid JSON fails as encoding/json fails, JSON with
+// whitespace is compacted, and a copy of the event is encoded the same.
+func TestAppendJSONRawReplacedAfterDecode(t *testing.T) {
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"2"},"messages":[{"from":"15551234567","id":"wamid.1","timestamp":"1796152982","type":"text","text":{"body":"hi"}}]}}]}]}`)
+	decoded := Decode(Request{Method: "POST", Body: body})
+	if len(decoded) != 1 || decoded[0].Raw == nil {
+		t.Fatalf("decoded %+v", decoded)
+	}
+	tests := map[string]json.RawMessage{
+		"as decoded":         decoded[0].Raw,
+		"invalid JSON":       json.RawMessage(`{"from":"15551234567",`),
+		"not JSON at all":    json.RawMessage(`redacted`),
+		"JSON with spaces":   json.RawMessage("{ \"from\" : \"+1 555\" ,\n\t\"id\": [ 1, 2 ] }"),
+		"a part of the raw":  decoded[0].Raw[:10],
+		"the raw, re-sliced": decoded[0].Raw[1 : len(decoded[0].Raw)-1],
+		"a copy of the raw":  append(json.RawMessage(nil), decoded[0].Raw...),
+		"empty":              nil,
+	}
+	for name, raw := range tests {
+		t.Run(name, func(t *testing.T) {
+			ev := decoded[0] // a copy, as the listener and redaction hold them
+			ev.Raw = raw
+			checkAppendJSON(t, &ev)
+		})
+	}
+}
