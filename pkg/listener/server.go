@@ -157,7 +157,7 @@ func (s *Server) Run(ctx context.Context, consume func(ex *Exchange, more bool))
 				// load this turns many one-line writes into a few larger
 				// ones, when idle it costs nothing and delays nothing.
 				runtime.Gosched()
-				more = s.ready.Len() > 0 || s.answered.Len() > 0 || s.finishing.Load() > 0
+				more = s.ready.Len() > 0 || s.finishing.Load() > 0
 			}
 			s.consume(consume, ex, more)
 			stats.Add(ex)
@@ -214,6 +214,16 @@ loop:
 	}
 }
 
+// While exchanges keep coming (the last batch moved less than finishBusy
+// ago), finishAll lets them gather for finishLinger before it takes the
+// next batch: under load each wake-up of its goroutine then serves tens
+// of requests instead of a few, which costs less CPU than the sender's
+// own answers do; a callback that comes alone is passed on at once.
+const (
+	finishBusy   = 2 * time.Millisecond
+	finishLinger = time.Millisecond
+)
+
 // finishAll moves the answered exchanges to the consumer's queue, in
 // order, a batch at a time, decoding those the handler left undecoded,
 // until handlersDone is closed and the last of them has moved; then it
@@ -231,10 +241,15 @@ func (s *Server) finishAll(handlersDone <-chan struct{}, finished chan<- struct{
 		s.ready.PushAll(batch)
 		s.finishing.Store(0)
 	}
+	var last time.Time
 	for {
 		select {
 		case <-s.answered.Ready():
+			if time.Since(last) < finishBusy {
+				time.Sleep(finishLinger)
+			}
 			move()
+			last = time.Now()
 		case <-handlersDone:
 			move()
 			return
