@@ -13,10 +13,12 @@ import (
 )
 
 // WA_CB_CPUPROFILE=FILE writes a CPU profile of the first
-// WA_CB_CPUPROFILE_SECONDS (default 10) seconds to FILE.
+// WA_CB_CPUPROFILE_SECONDS (default 10) seconds to FILE;
+// WA_CB_ALLOCPROFILE=FILE writes the allocations made in them (the
+// "allocs" profile, read with go tool pprof -sample_index=alloc_space).
 func init() {
-	path := os.Getenv("WA_CB_CPUPROFILE")
-	if path == "" {
+	cpuPath, allocPath := os.Getenv("WA_CB_CPUPROFILE"), os.Getenv("WA_CB_ALLOCPROFILE")
+	if cpuPath == "" && allocPath == "" {
 		return
 	}
 	d := 10 * time.Second
@@ -25,16 +27,33 @@ func init() {
 			d = n
 		}
 	}
-	f, err := os.Create(path)
-	if err == nil {
-		err = pprof.StartCPUProfile(f)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "benchprof:", err)
-		return
+	var cpu *os.File
+	if cpuPath != "" {
+		f, err := os.Create(cpuPath)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchprof:", err)
+			return
+		}
+		cpu = f
 	}
 	time.AfterFunc(d, func() {
-		pprof.StopCPUProfile()
-		_ = f.Close()
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			_ = cpu.Close()
+		}
+		if allocPath == "" {
+			return
+		}
+		f, err := os.Create(allocPath)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			_ = f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchprof:", err)
+		}
 	})
 }
