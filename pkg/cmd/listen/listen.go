@@ -496,7 +496,10 @@ func (o *output) consume(ex *listener.Exchange, more bool) {
 			o.buf.Write(line)
 			o.buf.WriteByte('\n')
 		}
-		if v, ok := render.ForwardViewOf(ex); ok {
+		// Checked first: the view escapes to the encoder, so asking for
+		// it would allocate one for every exchange, forwarded or not.
+		if ex.Forward != nil {
+			v, _ := render.ForwardViewOf(ex)
 			if err := o.enc.Encode(&v); err != nil {
 				fmt.Fprintf(o.ios.ErrOut, "warning: request %s: the forward result could not be encoded: %v\n", ex.ID, err)
 			}
