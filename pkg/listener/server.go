@@ -236,7 +236,7 @@ func (s *Server) finishAll(handlersDone <-chan struct{}, finished chan<- struct{
 		batch := s.answered.Take()
 		s.finishing.Store(int64(len(batch)))
 		for _, ex := range batch {
-			s.handler.finish(ex)
+			s.finish(ex)
 		}
 		s.ready.PushAll(batch)
 		s.finishing.Store(0)
@@ -255,6 +255,21 @@ func (s *Server) finishAll(handlersDone <-chan struct{}, finished chan<- struct{
 			return
 		}
 	}
+}
+
+// finish completes one answered exchange. Handler.finish recovers what
+// fails in decoding and in the Answered hook; this also keeps a failure
+// in encoding from ending the goroutine, and with it the listener.
+func (s *Server) finish(ex *Exchange) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(s.log, "wa-cb: finishing request %s failed: %v\n", ex.ID, p)
+			if ex.InternalError == "" {
+				ex.InternalError = fmt.Sprint(p)
+			}
+		}
+	}()
+	s.handler.finish(ex)
 }
 
 func (s *Server) consume(consume func(*Exchange, bool), ex *Exchange, more bool) {
