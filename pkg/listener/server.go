@@ -216,9 +216,9 @@ loop:
 
 // While exchanges keep coming (the last batch moved less than finishBusy
 // ago), finishAll lets them gather for finishLinger before it takes the
-// next batch: under load each wake-up of its goroutine then serves tens
-// of requests instead of a few, which costs less CPU than the sender's
-// own answers do; a callback that comes alone is passed on at once.
+// next batch: under load each wake-up of its goroutine (and of the
+// consumer's, and each write of the output) then serves tens of requests
+// instead of a few. A callback that comes alone is passed on at once.
 const (
 	finishBusy   = 2 * time.Millisecond
 	finishLinger = time.Millisecond
