@@ -49,7 +49,8 @@ func newDeferringHandler(cfg Config, emit func(*Exchange)) *Handler {
 	return h
 }
 
-// ServeHTTP reads, checks, decodes and answers one request, then emits it.
+// ServeHTTP reads, checks, decodes and answers one request, then emits it
+// (a deferring handler leaves the decoding of a plain callback to finish).
 // It never panics: whatever fails is answered, reported in the exchange
 // and emitted.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
