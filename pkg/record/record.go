@@ -23,6 +23,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/internal/jsonstr"
@@ -405,9 +406,11 @@ func appendRequest(b []byte, r *Request) []byte {
 	b = jsonstr.AppendField(b, "remote_addr", r.RemoteAddr)
 	b = appendHeader(b, r.Header)
 	if len(r.Body) > 0 {
-		var text bool
-		if b, text = appendBodyText(append(b, `,"body":`...), r.Body); !text {
-			b = append(b[:len(b)-len(`,"body":`)], `,"body_base64":"`...)
+		if utf8.Valid(r.Body) {
+			b = append(b, `,"body":`...)
+			b = jsonstr.AppendBytes(b, r.Body)
+		} else {
+			b = append(b, `,"body_base64":"`...)
 			b = base64.StdEncoding.AppendEncode(b, r.Body)
 			b = append(b, '"')
 		}
