@@ -180,18 +180,7 @@ func skipSpace(s []byte, i int) int {
 	return i
 }
 
-func (p *parser) ws() {
-	// Callbacks are mostly compact: one comparison settles a byte above
-	// the space.
-	for p.pos < len(p.src) && p.src[p.pos] <= ' ' {
-		switch p.src[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
+func (p *parser) ws() { p.pos = skipSpace(p.src, p.pos) }
 
 // add appends a node without children, key or successor (yet). Its
 // fields are stored one by one in place: a node built beside and copied
