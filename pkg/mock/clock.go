@@ -45,6 +45,7 @@ type Scheduler struct {
 	seq     uint64
 	timer   Timer
 	armedAt time.Time // due time the timer is set for (zero: none)
+	firing  bool      // a fire is running jobs
 	closed  bool
 }
 
@@ -149,20 +150,29 @@ func (s *Scheduler) arm() {
 }
 
 // fire runs every due job, in due order (then in the order scheduled), on
-// the calling goroutine, and re-arms the timer for the next one.
+// the calling goroutine, and re-arms the timer for the next one. One fire
+// runs at a time: a timer set while another fire was still running its
+// jobs (which wait for room in the pool under load) used to start a second
+// one, and the two ran a message's statuses side by side, delivered before
+// sent. A fire called meanwhile returns at once; the running one takes its
+// jobs too, as it takes every job due until none is.
 func (s *Scheduler) fire() {
-	for {
-		s.mu.Lock()
-		if len(s.jobs) == 0 || s.jobs[0].due.After(s.now()) {
-			s.timer, s.armedAt = nil, time.Time{}
-			s.arm()
-			s.mu.Unlock()
-			return
-		}
+	s.mu.Lock()
+	if s.firing {
+		s.mu.Unlock()
+		return
+	}
+	s.firing = true
+	for len(s.jobs) > 0 && !s.jobs[0].due.After(s.now()) {
 		j := heap.Pop(&s.jobs).(job)
 		s.mu.Unlock()
 		j.fn()
+		s.mu.Lock()
 	}
+	s.firing = false
+	s.timer, s.armedAt = nil, time.Time{}
+	s.arm()
+	s.mu.Unlock()
 }
 
 type job struct {

@@ -214,3 +214,53 @@ func TestPoolPutWaitsForRoomAndCloseReleases(t *testing.T) {
 	q.Close()
 	<-waiting
 }
+
+// Two fires at once (a timer going off while an advance, or an earlier
+// timer, still runs its jobs) must not run jobs side by side: a message's
+// statuses would race, and delivered could reach the app before sent.
+func TestSchedulerRunsOneJobAtATime(t *testing.T) {
+	clk := newFakeClock()
+	s := NewScheduler(clk, 0)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	var mu sync.Mutex
+	var got []string
+	s.After(time.Second, func() {
+		close(started)
+		<-release // a job that waits, as dispatch waits for room in the pool
+		mu.Lock()
+		got = append(got, "sent")
+		mu.Unlock()
+	})
+	s.After(2*time.Second, func() {
+		mu.Lock()
+		got = append(got, "delivered")
+		mu.Unlock()
+	})
+	first := make(chan struct{})
+	go func() {
+		defer close(first)
+		s.Advance(3 * time.Second)
+	}()
+	<-started
+	second := make(chan struct{})
+	go func() {
+		defer close(second)
+		s.Advance(time.Second)
+	}()
+	select {
+	case <-second:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a second advance waited for the first one's jobs")
+	}
+	mu.Lock()
+	if len(got) != 0 {
+		t.Errorf("ran beside the waiting job: %v", got)
+	}
+	mu.Unlock()
+	close(release)
+	<-first
+	if want := "sent delivered"; strings.Join(got, " ") != want {
+		t.Errorf("ran %q, want %q", strings.Join(got, " "), want)
+	}
+}
