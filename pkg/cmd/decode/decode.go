@@ -19,7 +19,9 @@ import (
 	"github.com/wa-cb/wa-cb/pkg/render"
 )
 
-// maxInput bounds what decode reads: logs can be big, memory is not endless.
+// maxInput bounds what decode holds at once: an input read whole (an HTTP
+// request, a JSON document), or one line of a log, which is read a line at
+// a time and may be of any length.
 const maxInput = 512 << 20
 
 // Options for `wa-cb decode`.
@@ -56,9 +58,9 @@ body sent with Content-Encoding gzip or deflate is decompressed first, as
 listen does).
 
 HTTP requests one after the other are decoded one by one, and so are logs
-whose every non-blank line looks like a callback (NDJSON, URLs, query
-strings, request lines; lines starting with # are skipped). A JSON document
-over several lines is one callback, a JSON array a list of them. What is
+of one callback a line (NDJSON, URLs, query strings, request lines; lines
+starting with # are skipped), printed as they are read (tail -f works). A
+JSON document over several lines is one callback, a JSON array a list. What is
 wrong with a request itself (a body shorter than its Content-Length, a line
 that is not a header) leads its decode_error.
 
@@ -74,7 +76,7 @@ opened exits 2, an unreadable or empty input exits 1.`,
   $ echo '?id=a2d4ef99%3A0&status=delivered&phone_number=%2B12025550143&timestamp=1580972783' | wa-cb decode
   $ wa-cb decode --json callbacks.ndjson | jq -r .kind
   $ wa-cb decode --json session.ndjson | jq -c 'select(.lifecycle.flags) | {id, status, lifecycle}'
-  $ grep 'GET /cb?' access.log | awk '{print $7}' | wa-cb decode -`,
+  $ tail -f access.log | grep --line-buffered 'GET /cb?' | wa-cb decode -`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -98,62 +100,86 @@ opened exits 2, an unreadable or empty input exits 1.`,
 }
 
 func decodeRun(_ context.Context, opts *Options) error {
-	data, err := readInput(opts)
+	in, name, closeInput, err := openInput(opts)
 	if err != nil {
 		return err
 	}
-	inputs := rawinput.Parse(data)
-	if len(inputs) == 0 {
-		return errors.New("the input is empty: nothing to decode")
-	}
+	defer func() { _ = closeInput() }()
+	r := rawinput.NewReader(in, maxInput)
 	var buf bytes.Buffer
 	var printer *render.EventPrinter
 	if !opts.JSON {
 		printer = render.NewEventPrinter(opts.IO)
 	}
+	flush := func() error {
+		_, err := opts.IO.Out.Write(buf.Bytes())
+		buf.Reset()
+		return err
+	}
 	// Statuses tell each message's story across the whole input, as
 	// listen tells it across a session: a log's order is arrival order.
 	tracker := lifecycle.New(lifecycle.Options{MaxMessages: opts.Timelines})
-	for _, in := range inputs {
-		req, note := inflated(in.Request)
-		events, panicked := listener.SafeDecode(opts.Decode, req)
-		if note != "" {
-			callback.NoteFirst(events, note)
+	n := 0
+	for ; ; n++ {
+		in, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		if in.Problem != "" {
-			callback.NoteFirst(events, in.Problem)
+		if err != nil {
+			if werr := flush(); werr != nil {
+				return werr
+			}
+			return readError(name, err)
 		}
-		for i := range events {
-			listener.FollowLifecycle(tracker, &events[i], in.ReceivedAt)
-			if opts.JSON {
-				buf.Write(append(listener.AppendEvent(buf.AvailableBuffer(), &events[i]), '\n'))
-				continue
-			}
-			v := render.EventView{
-				Event:    events[i],
-				Index:    i + 1,
-				Total:    len(events),
-				RawBody:  req.Body,
-				RawQuery: in.Request.RawQuery,
-				Failure:  panicked,
-			}
-			if len(inputs) > 1 {
-				v.Line = in.Line
-			}
-			buf.WriteString(printer.Event(v))
-		}
-		if buf.Len() >= 64<<10 {
-			if _, err := opts.IO.Out.Write(buf.Bytes()); err != nil {
+		decodeOne(opts, printer, tracker, &buf, in, r.Several())
+		// A log is printed as it is read (tail -f access.log | wa-cb
+		// decode): what was decoded goes out before waiting for more.
+		if buf.Len() >= 64<<10 || !r.Waiting() {
+			if err := flush(); err != nil {
 				return err
 			}
-			buf.Reset()
 		}
 	}
-	if _, err := opts.IO.Out.Write(buf.Bytes()); err != nil {
+	if n == 0 {
+		return errors.New("the input is empty: nothing to decode")
+	}
+	if err := flush(); err != nil {
 		return err
 	}
 	fmt.Fprint(opts.IO.ErrOut, render.LifecycleSummary(tracker.Anomalies(), tracker.Anomalous(), tracker.Dropped(), cmdutil.SummaryAnomalies))
 	return nil
+}
+
+// decodeOne decodes one input and appends its events to buf, as cards
+// (with the input's line when there are several) or JSON lines.
+func decodeOne(opts *Options, printer *render.EventPrinter, tracker *lifecycle.Tracker, buf *bytes.Buffer, in rawinput.Input, several bool) {
+	req, note := inflated(in.Request)
+	events, panicked := listener.SafeDecode(opts.Decode, req)
+	if note != "" {
+		callback.NoteFirst(events, note)
+	}
+	if in.Problem != "" {
+		callback.NoteFirst(events, in.Problem)
+	}
+	for i := range events {
+		listener.FollowLifecycle(tracker, &events[i], in.ReceivedAt)
+		if opts.JSON {
+			buf.Write(append(listener.AppendEvent(buf.AvailableBuffer(), &events[i]), '\n'))
+			continue
+		}
+		v := render.EventView{
+			Event:    events[i],
+			Index:    i + 1,
+			Total:    len(events),
+			RawBody:  req.Body,
+			RawQuery: in.Request.RawQuery,
+			Failure:  panicked,
+		}
+		if several {
+			v.Line = in.Line
+		}
+		buf.WriteString(printer.Event(v))
+	}
 }
 
 // inflated is req with the Content-Encoding of its body undone, as listen
@@ -173,23 +199,24 @@ func inflated(req callback.Request) (callback.Request, string) {
 	return req, note
 }
 
-func readInput(opts *Options) ([]byte, error) {
-	var r io.Reader = opts.IO.In
-	name := "standard input"
-	if opts.File != "" && opts.File != "-" {
-		f, closeInput, err := cmdutil.OpenInput(opts.File, opts.IO.In)
-		if err != nil {
-			return nil, err
+// openInput opens FILE, or standard input, and names it for errors.
+func openInput(opts *Options) (io.Reader, string, func() error, error) {
+	path, name := opts.File, opts.File
+	if path == "" || path == "-" {
+		path, name = "-", "standard input"
+	}
+	r, closeInput, err := cmdutil.OpenInput(path, opts.IO.In)
+	return r, name, closeInput, err
+}
+
+// readError words a failure to read the input.
+func readError(name string, err error) error {
+	var tl *rawinput.TooLargeError
+	if errors.As(err, &tl) {
+		if tl.Line > 0 {
+			return fmt.Errorf("cannot read %s: line %d is larger than %s", name, tl.Line, cmdutil.FormatSize(tl.Max))
 		}
-		defer closeInput()
-		r, name = f, opts.File
+		return fmt.Errorf("cannot read %s: larger than %s (a log, one callback a line, may be of any size)", name, cmdutil.FormatSize(tl.Max))
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", name, cmdutil.PathReason(err))
-	}
-	if len(data) > maxInput {
-		return nil, fmt.Errorf("cannot read %s: larger than %s", name, cmdutil.FormatSize(maxInput))
-	}
-	return data, nil
+	return fmt.Errorf("cannot read %s: %w", name, cmdutil.PathReason(err))
 }

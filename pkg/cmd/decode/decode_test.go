@@ -1,15 +1,18 @@
 package decode
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wa-cb/wa-cb/pkg/callback"
 	"github.com/wa-cb/wa-cb/pkg/cmdutil"
@@ -249,5 +252,51 @@ func TestDecodeContentEncoding(t *testing.T) {
 				t.Errorf("kind %q, decode_error %q; want %q, %q", ev.Kind, ev.DecodeError, tt.kind, tt.decodeError)
 			}
 		})
+	}
+}
+
+// A log piped in (tail -f access.log | wa-cb decode) is printed as its
+// lines come, not when the input ends.
+func Test_decodeRunStreamsALog(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	in, feed := io.Pipe()
+	printed, out := io.Pipe()
+	ios.In, ios.Out = in, out
+	done := make(chan error, 1)
+	go func() {
+		err := decodeRun(context.Background(), &Options{IO: ios, JSON: true})
+		out.Close()
+		done <- err
+	}()
+	events := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(printed)
+		for sc.Scan() {
+			events <- sc.Text()
+		}
+		close(events)
+	}()
+	want := func(status string) {
+		t.Helper()
+		select {
+		case ev := <-events:
+			if !strings.Contains(ev, `"status":"`+status+`"`) {
+				t.Fatalf("got %s, want the %s status", ev, status)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("the %s status was not printed before the input ended", status)
+		}
+	}
+	io.WriteString(feed, "?id=a1&status=sent&phone_number=%2B12025550143\n?id=a1&status=delivered&phone_number=%2B12025550143\n")
+	want("sent")
+	want("delivered")
+	io.WriteString(feed, "?id=a1&status=read&phone_number=%2B12025550143\n")
+	want("read")
+	feed.Close()
+	if ev, ok := <-events; ok {
+		t.Errorf("after the end: %s", ev)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
