@@ -7,6 +7,7 @@ package inspector_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -521,5 +523,35 @@ func TestBrowserMock(t *testing.T) {
 	}
 	if strings.Contains(eval[string](t, ctx, `document.documentElement.outerHTML`), "key-never-shown") {
 		t.Error("the page holds the API key")
+	}
+}
+
+// A body sent gzip-compressed is shown as it was decoded, and named so;
+// replayed, it goes as received, with its Content-Encoding.
+func TestBrowserCompressedBody(t *testing.T) {
+	ctx := browser(t)
+	l := startListen(t)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","statuses":[{"id":"wamid.gz1","status":"read","recipient_id":"15551234567","timestamp":"1700000000"}]}}]}]}`)
+	zw.Close()
+	req, _ := http.NewRequest("POST", l.listen, bytes.NewReader(gz.Bytes()))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	run(t, ctx, "open the inspector", chromedp.Navigate(l.ui))
+	until(t, ctx, "the exchange", rowCount+` === 1`)
+	run(t, ctx, "open it", chromedp.Click(chromedp.CSS(`#rows .row`)))
+	until(t, ctx, "its detail", `document.querySelector("#detail-pane").innerText.includes("Body (json")`)
+	pane := eval[string](t, ctx, `document.querySelector("#detail-pane").innerText`)
+	for _, want := range []string{"sent gzip, " + strconv.Itoa(gz.Len()) + " bytes", `"object": "whatsapp_business_account"`, "wamid.gz1"} {
+		if !strings.Contains(pane, want) {
+			t.Errorf("the detail lacks %q:\n%s", want, pane)
+		}
 	}
 }

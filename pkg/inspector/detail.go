@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"mime"
+	"net/http"
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wa-cb/wa-cb/pkg/listener"
 )
 
 // Detail is everything the detail view shows of one exchange.
@@ -52,6 +55,13 @@ type BodyView struct {
 	Hex string `json:"hex,omitempty"`
 	// Base64 is a binary body, whole, for editing.
 	Base64 string `json:"base64,omitempty"`
+	// Decoded is a request body sent with a Content-Encoding (Coding),
+	// decompressed as the listener decoded it; Note says what stopped the
+	// decompression short. The body itself stays as received, to be
+	// replayed with its Content-Encoding.
+	Decoded *BodyView `json:"decoded,omitempty"`
+	Coding  string    `json:"coding,omitempty"`
+	Note    string    `json:"note,omitempty"`
 }
 
 // JSONError is where a JSON document breaks.
@@ -97,7 +107,7 @@ func (e *entry) detail() Detail {
 			Host:        r.Request.Host,
 			RemoteAddr:  r.Request.RemoteAddr,
 			Header:      sortedHeader(maskHeader(r.Request.Header)),
-			Body:        bodyView(r.Request.Body, headerValue(r.Request.Header, "Content-Type")),
+			Body:        requestBody(r.Request.Header, r.Request.Body),
 		},
 		Events: e.eventsJSON(),
 		Response: ResponseView{
@@ -152,6 +162,26 @@ func queryParams(raw string) [][2]string {
 		out = append(out, [2]string{k, v})
 	}
 	return out
+}
+
+// maxInflated bounds a decompressed body shown: a body that decompresses
+// to more is shown as received.
+const maxInflated = 16 << 20
+
+// requestBody is a request body for display; one sent with a
+// Content-Encoding is shown decompressed too, as it was decoded.
+func requestBody(h http.Header, b []byte) BodyView {
+	ct := headerValue(h, "Content-Type")
+	v := bodyView(b, ct)
+	coding := headerValue(h, "Content-Encoding")
+	if coding == "" || len(b) == 0 {
+		return v
+	}
+	if plain, note, err := listener.Inflate(h, b, maxInflated); err == nil && plain != nil {
+		d := bodyView(plain, ct)
+		v.Decoded, v.Coding, v.Note = &d, coding, note
+	}
+	return v
 }
 
 // bodyView reads a body for display.

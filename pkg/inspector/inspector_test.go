@@ -1,6 +1,8 @@
 package inspector
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -209,6 +211,54 @@ func TestBodyView(t *testing.T) {
 			}
 			if tt.check != nil {
 				tt.check(t, v)
+			}
+		})
+	}
+}
+
+// A body sent compressed is shown as it was decoded, and kept as received
+// for replay; one that does not decompress is shown as received.
+func TestRequestBodyCompressed(t *testing.T) {
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(`{"object":"whatsapp_business_account"}`))
+	w.Close()
+	tests := []struct {
+		name, coding string
+		body         []byte
+		decoded      string // kind of the decoded view; "" for none
+	}{
+		{"gzip json", "gzip", gz.Bytes(), "json"},
+		{"cut short", "gzip", gz.Bytes()[:gz.Len()-6], "json"},
+		{"not gzip", "gzip", []byte("plain"), ""},
+		{"unknown coding", "br", gz.Bytes(), ""},
+		{"identity", "identity", []byte(`{"a":1}`), ""},
+		{"none", "", []byte(`{"a":1}`), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{"Content-Type": {"application/json"}}
+			if tt.coding != "" {
+				h.Set("Content-Encoding", tt.coding)
+			}
+			v := requestBody(h, tt.body)
+			if v.Size != len(tt.body) {
+				t.Errorf("size %d, want the %d bytes received", v.Size, len(tt.body))
+			}
+			if tt.decoded == "" {
+				if v.Decoded != nil {
+					t.Errorf("decoded %+v", v.Decoded)
+				}
+				return
+			}
+			if v.Decoded == nil || v.Decoded.Kind != tt.decoded || v.Coding != tt.coding {
+				t.Fatalf("view %+v", v)
+			}
+			if tt.name == "gzip json" && (v.Decoded.Pretty == "" || v.Note != "" || v.Kind != "binary" || v.Base64 == "") {
+				t.Errorf("view %+v, decoded %+v", v, v.Decoded)
+			}
+			if tt.name == "cut short" && v.Note == "" {
+				t.Errorf("no note for a stream cut short: %+v", v)
 			}
 		})
 	}

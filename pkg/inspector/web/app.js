@@ -498,10 +498,14 @@ function messagesCard(d) {
 
 function bodyLabel(b) {
   if (!b || b.kind === "empty") return "(empty)";
-  return "(" + b.kind + ", " + b.size + " byte" + (b.size === 1 ? "" : "s") + ")";
+  const size = (n) => n + " byte" + (n === 1 ? "" : "s");
+  // a compressed body is shown as it was decoded: what it held first
+  if (b.decoded) return "(" + b.decoded.kind + ", " + size(b.decoded.size) + "; sent " + b.coding + ", " + size(b.size) + ")";
+  return "(" + b.kind + ", " + size(b.size) + ")";
 }
 
 function bodyBlock(b) {
+  if (b && b.decoded) return h("div", null, b.note ? h("p.muted", { text: b.note }) : null, bodyBlock(b.decoded));
   if (!b || b.kind === "empty") return h("p.muted", { text: "empty" });
   if (b.kind === "binary") return h("pre.code", { text: b.hex });
   if (b.kind === "form") return kvTable(b.fields || []);
