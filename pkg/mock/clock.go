@@ -106,7 +106,8 @@ func (s *Scheduler) Len() int {
 	return len(s.jobs)
 }
 
-// Advance moves the mock's clock forward by d; jobs now due run at once.
+// Advance moves the mock's clock forward by d; jobs now due run at once,
+// on this goroutine or on a fire already running.
 func (s *Scheduler) Advance(d time.Duration) {
 	if d <= 0 {
 		return
@@ -151,11 +152,11 @@ func (s *Scheduler) arm() {
 
 // fire runs every due job, in due order (then in the order scheduled), on
 // the calling goroutine, and re-arms the timer for the next one. One fire
-// runs at a time: a timer set while another fire was still running its
-// jobs (which wait for room in the pool under load) used to start a second
-// one, and the two ran a message's statuses side by side, delivered before
-// sent. A fire called meanwhile returns at once; the running one takes its
-// jobs too, as it takes every job due until none is.
+// runs at a time: a timer set while a fire still runs its jobs (they wait
+// for room in the pool under load) would otherwise start a second, and the
+// two would run a message's statuses side by side, delivered before sent.
+// A fire called meanwhile returns at once; the running one takes its jobs
+// too, as it takes every job due until none is.
 func (s *Scheduler) fire() {
 	s.mu.Lock()
 	if s.firing {
