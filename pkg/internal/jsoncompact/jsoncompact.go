@@ -9,6 +9,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math/bits"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/swar"
 )
 
 // maxDepth is encoding/json's nesting limit.
@@ -191,7 +193,7 @@ func str(src []byte, i *int) bool {
 		// Eight bytes at a time: skip them when none is special, else
 		// go straight to the first special one.
 		if j+8 <= n {
-			m := special8(src[j : j+8])
+			m := swar.StringStops(binary.LittleEndian.Uint64(src[j : j+8]))
 			if m == 0 {
 				j += 8
 				continue
@@ -225,19 +227,6 @@ func str(src []byte, i *int) bool {
 		}
 	}
 	return false
-}
-
-// special8 marks, with the high bit of its byte, each of the eight bytes
-// of s that is below 0x20, '"' or '\\' (bytes above a marked one may be
-// marked wrongly, the lowest mark is exact). Bytes of 0x80 and above are
-// ordinary: encoding/json lets invalid UTF-8 through compaction untouched.
-func special8(s []byte) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	x := binary.LittleEndian.Uint64(s)
-	q := x ^ (ones * '"')
-	e := x ^ (ones * '\\')
-	// (v - n) & ^v & highs: the bytes of v below n.
-	return ((x-ones*0x20)&^x | (q-ones)&^q | (e-ones)&^e) & highs
 }
 
 func hex(c byte) bool {

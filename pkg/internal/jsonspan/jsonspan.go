@@ -17,6 +17,8 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/swar"
 )
 
 // MaxDepth bounds the nesting Parse accepts (and the nesting callers that
@@ -333,7 +335,7 @@ func scanString(s []byte, start int) (end int, esc, high bool, err *SyntaxError)
 		for i+8 <= len(s) {
 			x := binary.LittleEndian.Uint64(s[i : i+8])
 			seen |= x
-			m := specialBytes(x)
+			m := swar.StringStops(x)
 			if m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
 				break
@@ -349,7 +351,7 @@ func scanString(s []byte, start int) (end int, esc, high bool, err *SyntaxError)
 		}
 		switch c := s[i]; {
 		case c == '"':
-			return i + 1, esc, seen&0x8080808080808080 != 0, nil
+			return i + 1, esc, seen&swar.Highs != 0, nil
 		case c == '\\':
 			esc = true
 			if i+1 >= len(s) {
@@ -375,18 +377,6 @@ func scanString(s []byte, start int) (end int, esc, high bool, err *SyntaxError)
 			return 0, false, false, &SyntaxError{i, "control character " + quoteByte(c) + " in string"}
 		}
 	}
-}
-
-// specialBytes marks, with the high bit of its byte, each of the eight
-// bytes of x (little-endian) that ends a string's plain run: below 0x20,
-// '"' or '\\'. Bytes above a marked one may be marked wrongly; the lowest
-// mark is exact.
-func specialBytes(x uint64) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	q := x ^ (ones * '"')
-	e := x ^ (ones * '\\')
-	// (v - ones*n) & ^v & highs: the bytes of v below n.
-	return ((x-ones*0x20)&^x | (q-ones)&^q | (e-ones)&^e) & highs
 }
 
 func (p *parser) object(depth int) (int32, *SyntaxError) {

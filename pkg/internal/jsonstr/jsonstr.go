@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/wa-cb/wa-cb/pkg/internal/swar"
 )
 
 const hexDigits = "0123456789abcdef"
@@ -117,22 +119,17 @@ func special8(s string) uint64 {
 }
 
 // specialBytes is special8 of the eight bytes of x, little-endian (apart,
-// so that both are inlined).
+// so that both are inlined): the stops of a string's plain run, and the
+// bytes above 0x7f, which Append checks as UTF-8.
 func specialBytes(x uint64) uint64 {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	quote := x ^ (ones * '"')
-	bslash := x ^ (ones * '\\')
-	// (v - ones*n) & ^v & highs: the bytes of v below n.
-	return (x | (x-ones*0x20)&^x | (quote-ones)&^quote | (bslash-ones)&^bslash) & highs
+	return swar.StringStops(x) | x&swar.Highs
 }
 
-// special4 is special8 for four bytes.
-func special4(s string) uint32 {
-	x := uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
-	const ones, highs = 0x01010101, 0x80808080
-	quote := x ^ (ones * '"')
-	bslash := x ^ (ones * '\\')
-	return (x | (x-ones*0x20)&^x | (quote-ones)&^quote | (bslash-ones)&^bslash) & highs
+// special4 is special8 for four bytes: they are tested as the low half
+// of a word whose high half is plain spaces.
+func special4(s string) uint64 {
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
+	return specialBytes(x | 0x20202020<<32)
 }
 
 // AppendASCII is Append with every non-ASCII character written as a \uXXXX
